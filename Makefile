@@ -1,0 +1,75 @@
+# lh — make targets. The README's two set-up commands are `make demo` and `make test`.
+#
+#   make demo          install what is missing, build in release, run the pipeline on ./lake
+#   make test          install what is missing, lint, build, check man/ and completions/, run every test
+#   make bench         the benchmark of bench/ (see bench/RESULTS.md)
+#   make install       binaries, man pages and completions under PREFIX (default /usr/local)
+#   make man           regenerate man/ (commit the result)
+#   make completions   regenerate completions/ (commit the result)
+#   make format        rewrite sources with swift format
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib
+include scripts/tools.sh
+export LH_TOOLS
+
+.PHONY: all build release demo test lint check-generated deps deps-test man completions \
+	install bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+demo: release
+	@scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+
+check-generated: build
+	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
+
+# Lint and staleness checks run first so that the test runner's summary is the last thing printed.
+test: deps-test lint check-generated
+	$(SWIFT) test
+
+man: build
+	scripts/man.sh man
+
+completions: build
+	scripts/completions.sh "$$($(SWIFT) build --show-bin-path)" completions
+
+install: release
+	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"; \
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" \
+	  "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"; \
+	for t in $(LH_TOOLS); do \
+	  install -m 755 "$$bin/$$t" "$(DESTDIR)$(PREFIX)/bin/$$t"; \
+	  install -m 644 "man/$$t.1" "$(DESTDIR)$(PREFIX)/share/man/man1/$$t.1"; \
+	  install -m 644 "completions/bash/$$t" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t"; \
+	  install -m 644 "completions/zsh/_$$t" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t"; \
+	  install -m 644 "completions/fish/$$t.fish" "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish"; \
+	done
+
+bench: release
+	@scripts/deps.sh bench
+	bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
+
+clean:
+	rm -rf .build lake bench/work

@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+//
+// lh — a lakehouse built from Unix pipes.
+//
+// Dependencies point one way (see docs/architecture.md):
+//   C* ← LakeIO ← LakeFormats ← LakeStages ← LakeCLI ← lh-*
+// Only LakeIO imports the C modules; only LakeCLI and the executables import ArgumentParser.
+import PackageDescription
+
+let package = Package(
+  name: "lh",
+  products: [
+    .executable(name: "lh-gen", targets: ["lh-gen"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // System libraries (module map and shim header only).
+    .systemLibrary(
+      name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+    .systemLibrary(
+      name: "CArchive", pkgConfig: "libarchive",
+      providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+    .systemLibrary(
+      name: "CSnappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+
+    // The library, split by concern.
+    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy"]),
+    .target(name: "LakeFormats", dependencies: ["LakeIO"]),
+    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats"]),
+    .target(
+      name: "LakeCLI",
+      dependencies: [
+        "LakeIO", "LakeFormats", "LakeStages",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .target(name: "LakeTestSupport", dependencies: ["LakeIO"]),
+
+    // One thin executable per tool.
+    .executableTarget(
+      name: "lh-gen",
+      dependencies: [
+        "LakeCLI", "LakeStages",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Unit tests per module, end-to-end tests over the built tools.
+    .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
+    .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),
+    .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
+    .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats"],
+      resources: []),
+  ],
+  swiftLanguageModes: [.v6]
+)

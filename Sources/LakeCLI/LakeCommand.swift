@@ -1,0 +1,158 @@
+// LakeCLI/LakeCommand.swift
+//
+// The shape every lh tool shares. A tool is `@main struct LhX: LakeCommand` whose `execute`
+// turns its flags into a config and calls one library entry point. `LakeCommand.main()`:
+//
+//   install signals ─▶ parse flags ─▶ execute(context) ─▶ flush stdout ─▶ exit status
+//        │                 │ usage error: "lh-x: message" + usage line, 64
+//        │                 └ --help / --version: stdout, 0
+//        └ errors thrown anywhere: one line "lh-x: …" on stderr, status by category;
+//          EPIPE on stdout: quiet, 0; flush failure at exit: 74.
+//
+// Library code never prints or exits (miller's single exit point); this file is where that
+// happens.
+
+import ArgumentParser
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a running tool gets: its diagnostics, stdout, and whether stdout is a terminal.
+public struct ToolContext {
+  public let diagnostics: Diagnostics
+  /// Buffered stdout (flushed by `main()` at the end).
+  public let stdout: OutputBuffer
+  /// True when stdout is a terminal (flush per line, refuse binary without `--force`).
+  public let stdoutIsTerminal: Bool
+  /// The progress line (shown only on a terminal stderr).
+  public let progress: Progress
+}
+
+/// A tool of the lh family.
+public protocol LakeCommand: ParsableCommand {
+  /// The tool's name, the prefix of its messages ("lh-gen").
+  static var toolName: String { get }
+  /// The `--quiet`/`--verbose` flags.
+  var logging: LoggingOptions { get }
+  /// Does the work. Throw `LakeError`s; never print errors or exit here.
+  func execute(_ context: ToolContext) throws
+}
+
+extension LakeCommand {
+  /// Runs the tool: see the file overview.
+  public static func main() {
+    Signals.install()
+    let command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        reportUsageError(error)
+      }
+      exit(withError: error)
+    }
+    guard let tool = command as? Self else {
+      // A built-in command (help, completion script): let ArgumentParser run it.
+      do {
+        var other = command
+        try other.run()
+        terminate(0)
+      } catch { exit(withError: error) }
+    }
+    terminate(tool.runReportingErrors())
+  }
+
+  /// ArgumentParser calls `run()` only when a tool is driven by `parseAsRoot` elsewhere (tests).
+  public func run() throws {
+    let status = runReportingErrors()
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  static func reportUsageError(_ error: Error) -> Never {
+    var message = Self.message(for: error)
+    if let first = message.first, first.isUppercase,
+      message.dropFirst().first.map({ $0.isLowercase }) ?? false
+    {
+      message = first.lowercased() + message.dropFirst()
+    }
+    let diagnostics = Diagnostics(tool: toolName)
+    diagnostics.error(message)
+    let usage = usageString(for: Self.self).collapsingWhitespace()
+    diagnostics.error("usage: \(usage)")
+    diagnostics.error("see '\(toolName) --help' for more information")
+    terminate(ExitStatus.usage)
+  }
+
+  func runReportingErrors() -> Int32 {
+    let diagnostics = Diagnostics(
+      tool: Self.toolName, quiet: logging.quiet, verbose: logging.verbose)
+    let stdoutIsTerminal = FileDescriptor.standardOutput.isTerminal
+    let stdout = OutputBuffer(
+      destination: .standardOutput, capacity: stdoutIsTerminal ? 1 << 14 : 1 << 20)
+    let context = ToolContext(
+      diagnostics: diagnostics, stdout: stdout, stdoutIsTerminal: stdoutIsTerminal,
+      progress: Progress(tool: Self.toolName, quiet: logging.quiet))
+    do {
+      try execute(context)
+      context.progress.finish()
+      try stdout.flush()
+      return ExitStatus.ok
+    } catch {
+      context.progress.finish()
+      return Self.status(reporting: error, diagnostics: diagnostics)
+    }
+  }
+
+  /// Prints `error` as one line and returns the status for it.
+  static func status(reporting error: Error, diagnostics: Diagnostics) -> Int32 {
+    if let e = error as? Interrupted {
+      return 128 + e.signal
+    }
+    if let e = error as? SystemError, e.isBrokenPipe {
+      return ExitStatus.ok  // the reader went away: not an error (ripgrep, xsv)
+    }
+    if let e = error as? LakeError {
+      diagnostics.error(e.description)
+      return ExitStatus.status(for: e.category)
+    }
+    if let e = error as? ValidationError {
+      reportUsageError(e)
+    }
+    diagnostics.error("internal error: \(error); please report it")
+    return ExitStatus.software
+  }
+}
+
+/// Ends the process with `status`.
+func terminate(_ status: Int32) -> Never {
+  Glibc.exit(status)
+}
+
+extension String {
+  func collapsingWhitespace() -> String {
+    var out = ""
+    var lastWasSpace = false
+    for c in self {
+      if c == "\n" || c == " " {
+        if !lastWasSpace { out += " " }
+        lastWasSpace = true
+      } else {
+        out.append(c)
+        lastWasSpace = false
+      }
+    }
+    return out
+  }
+}
+
+/// Thrown by a tool that stopped early because of SIGINT or SIGTERM, after finishing cleanly;
+/// the status is 128 + the signal number, as a shell reports it.
+public struct Interrupted: Error {
+  public let signal: Int32
+  public init(signal: Int32) { self.signal = signal }
+}

@@ -1,0 +1,44 @@
+// LakeCLI/Signals.swift
+//
+// Process-wide signal policy, installed once at start by `LakeCommand.main()`:
+// - SIGPIPE is ignored, so a write to a closed pipe returns EPIPE and the tool ends quietly with
+//   status 0 (ripgrep `main.rs`; a reader such as `head -1` closing early is not an error);
+// - the first SIGINT or SIGTERM sets `Interrupt.requested`: long-running stages finish the line
+//   or commit in hand and return; a second one ends the process at once.
+
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Installs the signal policy.
+public enum Signals {
+  /// Ignores SIGPIPE and routes SIGINT/SIGTERM to `Interrupt`.
+  public static func install() {
+    signal(SIGPIPE, SIG_IGN)
+    for sig in [SIGINT, SIGTERM] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { sig in
+        if Interrupt.requested != 0 {
+          // Second signal: stop now, with the conventional status.
+          _exit(128 + sig)
+        }
+        Interrupt.request(sig)
+      }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = 0
+      sigaction(sig, &action, nil)
+    }
+    // A parent may hand us a mask that blocks them (some test runners and daemons do); a
+    // blocked SIGTERM would stay pending forever and `--follow` would never stop.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGPIPE)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+  }
+}
