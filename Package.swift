@@ -3,7 +3,7 @@
 // lh — a lakehouse built from Unix pipes.
 //
 // Dependencies point one way (see docs/architecture.md):
-//   C* ← LakeIO ← LakeFormats ← LakeStages ← LakeCLI ← lh-*
+//   C* ← LakeIO ← LakeFormats ← LakeTable ← LakeStages ← LakeCLI ← lh-*
 // Only LakeIO imports the C modules; only LakeCLI and the executables import ArgumentParser.
 import PackageDescription
 
@@ -28,7 +28,8 @@ let package = Package(
     // The library, split by concern.
     .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
-    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats"]),
+    .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
+    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable"]),
     .target(
       name: "LakeCLI",
       dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
     // Unit tests per module, end-to-end tests over the built tools.
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
     .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),
+    .testTarget(name: "LakeTableTests", dependencies: ["LakeTable", "LakeTestSupport"]),
     .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(

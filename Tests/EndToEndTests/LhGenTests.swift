@@ -153,6 +153,26 @@ struct LhGenTests {
     #expect(r.seconds > 1.7 && r.seconds < 2.2, "\(r.seconds)")
   }
 
+  @Test("a progress line is drawn on a terminal stderr, erased at the end, and never otherwise")
+  func progressOnTerminal() throws {
+    // script(1) gives the tool a pseudo-terminal; stdout still goes to /dev/null.
+    let tty = try TestTools.run(
+      "/usr/bin/script",
+      ["-qec", "lh-gen --count 2000 --rate 4000 > /dev/null", "/dev/null"])
+    #expect(tty.status == 0)
+    let screen = tty.output
+    #expect(screen.contains("\r\u{1B}[2Klh-gen: "), "no progress line: \(screen.debugDescription)")
+    #expect(screen.contains(" lines, "))
+    #expect(screen.contains("lh-gen: 2000 lines: 2000 events"))
+    let quiet = try TestTools.run(
+      "/usr/bin/script",
+      ["-qec", "lh-gen --count 2000 --rate 4000 --quiet > /dev/null", "/dev/null"])
+    #expect(
+      !quiet.output.contains("lh-gen"), "--quiet still drew: \(quiet.output.debugDescription)")
+    let piped = try TestTools.run("lh-gen", ["--count", "2000", "--rate", "4000"])
+    #expect(!piped.stderr.contains("\u{1B}"))
+  }
+
   @Test("--count 0 writes nothing; --version and --help go to stdout")
   func edges() throws {
     let zero = try TestTools.run("lh-gen", ["--count", "0"])

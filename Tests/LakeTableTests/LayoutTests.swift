@@ -1,0 +1,70 @@
+import LakeIO
+import LakeTable
+import Testing
+
+@Suite("Lake layout and partition paths")
+struct LayoutTests {
+  @Test("the lake comes from --lake, then $LH_LAKE, then ./lake")
+  func resolve() {
+    #expect(
+      LakeLayout.resolve(flag: "/data/lake/", environment: ["LH_LAKE": "x"]).root == "/data/lake")
+    #expect(
+      LakeLayout.resolve(flag: nil, environment: ["LH_LAKE": "/srv/lake"]).root == "/srv/lake")
+    #expect(LakeLayout.resolve(flag: nil, environment: [:]).root == "./lake")
+    let lake = LakeLayout(root: "L")
+    #expect(lake.bronzeEvents == "L/bronze/events")
+    #expect(lake.silverEvents == "L/silver/events")
+    #expect(lake.silverRejects == "L/silver/rejects")
+    #expect((try? lake.gold("daily_active_users")) == "L/gold/daily_active_users")
+  }
+
+  @Test(
+    "table names cannot escape the lake",
+    arguments: ["", "../x", "a/b", "A", "1abc", "x y", "é", ".hidden"])
+  func badTableNames(name: String) {
+    #expect {
+      try LakeLayout(root: "L").gold(name)
+    } throws: { ($0 as? LakeFailure)?.category == .usage }
+  }
+
+  @Test("the documented example: a/b%c")
+  func documentedExample() throws {
+    let dir = PartitionPath.segment(column: "region", value: "a/b%c")
+    #expect(dir == "region=a%2Fb%25c")
+    let path = PartitionPath.uriEncode(dir + "/part-00000.zstd.parquet")
+    #expect(path == "region=a%252Fb%2525c/part-00000.zstd.parquet")
+    #expect(try PartitionPath.uriDecode(path) == dir + "/part-00000.zstd.parquet")
+    #expect(PartitionPath.hiveUnescape("a%2Fb%25c") == "a/b%c")
+  }
+
+  @Test("dates and plain values pass through; null and empty use the Hive default")
+  func plainValues() {
+    #expect(
+      PartitionPath.segment(column: "event_date", value: "2026-11-20") == "event_date=2026-11-20")
+    #expect(PartitionPath.segment(column: "d", value: nil) == "d=__HIVE_DEFAULT_PARTITION__")
+    #expect(PartitionPath.segment(column: "d", value: "") == "d=__HIVE_DEFAULT_PARTITION__")
+    #expect(PartitionPath.hiveEscape("müsli café") == "müsli café")
+    #expect(PartitionPath.uriEncode("p=müsli café") == "p=m%C3%BCsli%20caf%C3%A9")
+  }
+
+  @Test("escaping round-trips every byte value")
+  func roundTrip() throws {
+    var value = ""
+    for scalar in 1..<128 { value.unicodeScalars.append(Unicode.Scalar(UInt8(scalar))) }
+    value += "東京🚀"
+    let dir = PartitionPath.hiveEscape(value)
+    #expect(!dir.contains("/") && !dir.contains("\n"))
+    #expect(PartitionPath.hiveUnescape(dir) == value)
+    let path = PartitionPath.uriEncode("c=" + dir + "/f.parquet")
+    #expect(try PartitionPath.uriDecode(path) == "c=" + dir + "/f.parquet")
+  }
+
+  @Test(
+    "log paths that leave the table or are malformed are data errors",
+    arguments: ["/etc/passwd", "../x.parquet", "a/../../x", "%2", "%zz", "a%00b"])
+  func badLogPaths(path: String) {
+    #expect {
+      try PartitionPath.uriDecode(path)
+    } throws: { ($0 as? LakeFailure)?.category == .data }
+  }
+}
