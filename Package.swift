@@ -24,9 +24,10 @@ let package = Package(
       providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
     .systemLibrary(
       name: "CSnappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // The library, split by concern.
-    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy"]),
+    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable"]),
@@ -36,7 +37,7 @@ let package = Package(
         "LakeIO", "LakeFormats", "LakeStages",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .target(name: "LakeTestSupport", dependencies: ["LakeIO"]),
+    .target(name: "LakeTestSupport", dependencies: ["LakeIO", "LakeFormats"]),
 
     // One thin executable per tool.
     .executableTarget(

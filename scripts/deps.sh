@@ -5,7 +5,7 @@
 #   scripts/deps.sh test     plus what the tests use (zsh and fish to check completions, groff)
 #   scripts/deps.sh bench    plus what the benchmark uses (GNU time for peak memory)
 set -eu
-pkgs="libzstd-dev libarchive-dev libsnappy-dev pkg-config zstd"
+pkgs="libzstd-dev libarchive-dev libsnappy-dev zlib1g-dev pkg-config zstd"
 case "${1:-}" in
 test) pkgs="$pkgs zsh fish groff-base" ;;
 bench) pkgs="$pkgs time" ;;

@@ -55,6 +55,18 @@ public final class ZstdCompressor {
   /// The corresponding C function is `ZSTD_compressBound`.
   public static func bound(_ count: Int) -> Int { ZSTD_compressBound(count) }
 
+  /// Compresses `input` as one frame into `output` (at least `bound(input.count)` bytes);
+  /// returns the frame's size.
+  ///
+  /// The corresponding C function is `ZSTD_compress2`.
+  public func compress(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  ) throws -> Int {
+    let r = ZSTD_compress2(
+      context, output.baseAddress, output.count, input.baseAddress, input.count)
+    return try ZstdError.check(r, "compress", category: .software)
+  }
+
   /// Compresses `input` as one frame appended to `output`; returns the frame's size.
   ///
   /// The corresponding C function is `ZSTD_compress2`.

@@ -1,0 +1,371 @@
+// LakeFormats/Parquet/Column/ColumnChunkReader.swift
+//
+// Decodes one column chunk into a `ColumnBuffer` (formats.md §8, reader checklist):
+//
+//   page*  where  page = PageHeader (Thrift) + compressed_page_size bytes
+//     DICTIONARY_PAGE  PLAIN values (at most one, first)            → the dictionary
+//     DATA_PAGE (v1)   body compressed: [uint32 len + RLE def levels] values
+//     DATA_PAGE_V2     [rep levels][def levels] uncompressed, values compressed if is_compressed
+//     INDEX_PAGE       skipped
+//
+// Values: PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY (dictionary and PLAIN pages may mix in one
+// chunk), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT, RLE
+// (booleans). Codecs: UNCOMPRESSED, SNAPPY, GZIP, ZSTD. Every size and count from the file is
+// checked before it is used; nothing here can trap on corrupt bytes.
+
+import LakeIO
+
+/// Decodes the pages of one column chunk.
+struct ColumnChunkReader {
+  let leaf: ParquetLeaf
+  let codec: CompressionCodec
+  /// The dictionary, decoded to lh values.
+  var dictionary: ColumnBuffer?
+  var scratch: [UInt8] = []
+  var levels: [UInt32] = []
+  var indices: [UInt32] = []
+  var dense: ColumnBuffer
+  let zstd: ZstdDecompressor
+
+  init(leaf: ParquetLeaf, codec rawCodec: Int32, zstd: ZstdDecompressor) throws {
+    self.leaf = leaf
+    guard let codec = CompressionCodec(rawValue: rawCodec) else {
+      throw ParquetError.unsupported("compression codec \(rawCodec)")
+    }
+    switch codec {
+    case .uncompressed, .snappy, .gzip, .zstd: break
+    default: throw ParquetError.unsupported("compression codec \(codec)")
+    }
+    self.codec = codec
+    self.zstd = zstd
+    dense = ColumnBuffer(type: leaf.spec.type)
+  }
+
+  /// Decodes a whole chunk of `rows` rows from `chunk`, appending them to `output`.
+  mutating func read(_ chunk: UnsafeRawBufferPointer, rows: Int, into output: inout ColumnBuffer) throws {
+    var position = 0
+    var decodedRows = 0
+    var sawData = false
+    while decodedRows < rows {
+      guard position < chunk.count else {
+        throw ParquetError.corrupt("column chunk ends after \(decodedRows) of \(rows) rows")
+      }
+      var reader = ThriftReader(chunk, position: position)
+      let header = try PageHeader(from: &reader)
+      position = reader.position
+      let size = Int(header.compressedPageSize)
+      guard size >= 0, size <= chunk.count - position, header.uncompressedPageSize >= 0 else {
+        throw ParquetError.corrupt("page of \(header.compressedPageSize) bytes past the end of its chunk")
+      }
+      let page = UnsafeRawBufferPointer(rebasing: chunk[position..<(position + size)])
+      position += size
+      switch PageType(rawValue: header.type) {
+      case .dictionaryPage?:
+        guard !sawData, dictionary == nil, let d = header.dictionaryPageHeader else {
+          throw ParquetError.corrupt("dictionary page out of place")
+        }
+        let body = try decompress(page, to: Int(header.uncompressedPageSize))
+        try readDictionary(body, count: Int(d.numValues), encoding: d.encoding)
+      case .dataPage?:
+        guard let d = header.dataPageHeader else { throw ParquetError.corrupt("data page without its header") }
+        sawData = true
+        let n = Int(d.numValues)
+        guard n >= 0, n <= rows - decodedRows else { throw ParquetError.corrupt("data page has \(n) values, chunk has \(rows - decodedRows) left") }
+        let body = try decompress(page, to: Int(header.uncompressedPageSize))
+        try body.withUnsafeBytes { b in
+          var at = 0
+          var present = n
+          if leaf.spec.nullable {
+            guard b.count >= 4 else { throw ParquetError.corrupt("data page too short for its levels") }
+            let length = Int(b.loadUnaligned(as: UInt32.self).littleEndian)
+            guard length <= b.count - 4 else { throw ParquetError.corrupt("definition levels past the end of the page") }
+            present = try readLevels(UnsafeRawBufferPointer(rebasing: b[4..<(4 + length)]), count: n)
+            at = 4 + length
+          }
+          try readValues(UnsafeRawBufferPointer(rebasing: b[at...]), encoding: d.encoding, rows: n, present: present, into: &output)
+        }
+        decodedRows += n
+      case .dataPageV2?:
+        guard let d = header.dataPageHeaderV2 else { throw ParquetError.corrupt("data page v2 without its header") }
+        sawData = true
+        let n = Int(d.numValues)
+        let repLength = Int(d.repetitionLevelsByteLength)
+        let defLength = Int(d.definitionLevelsByteLength)
+        guard n >= 0, n <= rows - decodedRows, repLength >= 0, defLength >= 0, repLength + defLength <= page.count,
+          Int(d.numNulls) >= 0, Int(d.numNulls) <= n
+        else { throw ParquetError.corrupt("data page v2 header is inconsistent") }
+        if repLength > 0 { throw ParquetError.unsupported("repetition levels (nested data)") }
+        var present = n
+        if leaf.spec.nullable {
+          present = try readLevels(UnsafeRawBufferPointer(rebasing: page[repLength..<(repLength + defLength)]), count: n)
+        } else if defLength != 0 || d.numNulls != 0 {
+          throw ParquetError.corrupt("required column has definition levels")
+        }
+        let values = UnsafeRawBufferPointer(rebasing: page[(repLength + defLength)...])
+        let valuesSize = Int(header.uncompressedPageSize) - repLength - defLength
+        guard valuesSize >= 0 else { throw ParquetError.corrupt("data page v2 sizes are inconsistent") }
+        if d.isCompressed && codec != .uncompressed {
+          let body = try decompress(values, to: valuesSize)
+          try body.withUnsafeBytes { try readValues($0, encoding: d.encoding, rows: n, present: present, into: &output) }
+        } else {
+          try readValues(values, encoding: d.encoding, rows: n, present: present, into: &output)
+        }
+        decodedRows += n
+      case .indexPage?:
+        continue
+      case nil:
+        throw ParquetError.corrupt("unknown page type \(header.type)")
+      }
+    }
+  }
+
+  /// Returns the page body decompressed to exactly `size` bytes.
+  mutating func decompress(_ page: UnsafeRawBufferPointer, to size: Int) throws -> [UInt8] {
+    guard size <= 1 << 30 else { throw ParquetError.corrupt("page claims \(size) uncompressed bytes") }
+    if codec == .uncompressed {
+      guard page.count == size else { throw ParquetError.corrupt("uncompressed page sizes differ") }
+      return Array(page)
+    }
+    var out = [UInt8](repeating: 0, count: size)
+    do {
+      try out.withUnsafeMutableBytes { dst in
+        switch codec {
+        case .snappy: try Snappy.decompress(page, into: dst)
+        case .gzip: try Gzip.decompress(page, into: dst)
+        case .zstd: try zstd.decompress(page, into: dst)
+        default: throw ParquetError.unsupported("compression codec \(codec)")
+        }
+      }
+    } catch let e as ParquetError {
+      throw e
+    } catch {
+      throw ParquetError.corrupt("\(error)")
+    }
+    return out
+  }
+
+  /// Decodes definition levels (max level 1); returns how many values are present.
+  mutating func readLevels(_ bytes: UnsafeRawBufferPointer, count: Int) throws -> Int {
+    if levels.count < count { levels = [UInt32](repeating: 0, count: count) }
+    var decoder = try RLEHybridDecoder(bitWidth: 1, bytes: bytes)
+    try levels.withUnsafeMutableBufferPointer { try decoder.decode(count: count, into: $0.baseAddress!) }
+    var present = 0
+    for i in 0..<count {
+      guard levels[i] <= 1 else { throw ParquetError.corrupt("definition level \(levels[i]) above 1") }
+      present += Int(levels[i])
+    }
+    return present
+  }
+
+  mutating func readDictionary(_ body: [UInt8], count: Int, encoding: Int32) throws {
+    guard encoding == Encoding.plain.rawValue || encoding == Encoding.plainDictionary.rawValue else {
+      throw ParquetError.unsupported("dictionary page encoding \(encoding)")
+    }
+    guard count >= 0, count <= body.count * 8 + 1 else { throw ParquetError.corrupt("dictionary page count \(count) is impossible") }
+    var d = ColumnBuffer(type: leaf.spec.type, capacity: count)
+    try body.withUnsafeBytes { try decodePlain($0, count: count, into: &d) }
+    dictionary = d
+  }
+
+  /// Decodes `present` values of a page of `rows` rows and appends the rows to `output`.
+  mutating func readValues(
+    _ bytes: UnsafeRawBufferPointer, encoding raw: Int32, rows: Int, present: Int, into output: inout ColumnBuffer
+  ) throws {
+    guard let encoding = Encoding(rawValue: raw) else { throw ParquetError.unsupported("encoding \(raw)") }
+    dense.removeAll()
+    switch encoding {
+    case .plain:
+      try decodePlain(bytes, count: present, into: &dense)
+    case .plainDictionary, .rleDictionary:
+      guard let dictionary else { throw ParquetError.corrupt("dictionary-encoded page without a dictionary page") }
+      guard let first = bytes.first else {
+        if present == 0 { break }
+        throw ParquetError.corrupt("dictionary indices missing")
+      }
+      if indices.count < present { indices = [UInt32](repeating: 0, count: present) }
+      var decoder = try RLEHybridDecoder(bitWidth: Int(first), bytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))
+      try indices.withUnsafeMutableBufferPointer { try decoder.decode(count: present, into: $0.baseAddress!) }
+      let size = UInt32(dictionary.count)
+      dense.reserve(present)
+      for i in 0..<present {
+        let index = indices[i]
+        guard index < size else { throw ParquetError.corrupt("dictionary index \(index) out of \(size) entries") }
+        dense.append(from: dictionary, row: Int(index))
+      }
+    case .deltaBinaryPacked:
+      guard leaf.physical == .int32 || leaf.physical == .int64 else { throw ParquetError.unsupported("DELTA_BINARY_PACKED for \(leaf.physical)") }
+      var values: [Int64] = []
+      _ = try DeltaBinaryPacked.decode(bytes, count: present, into: &values)
+      guard values.count == present else { throw ParquetError.corrupt("DELTA_BINARY_PACKED gave \(values.count) of \(present) values") }
+      // INT32 columns compute deltas in 32-bit wrapping arithmetic: keep the low 32 bits.
+      let narrow = leaf.physical == .int32
+      for v in values { try appendInteger(narrow ? Int64(Int32(truncatingIfNeeded: v)) : v, to: &dense) }
+    case .deltaLengthByteArray, .deltaByteArray:
+      guard leaf.physical == .byteArray else { throw ParquetError.unsupported("\(encoding) for \(leaf.physical)") }
+      var offsets: [Int32] = [0]
+      var data: [UInt8] = []
+      if encoding == .deltaLengthByteArray {
+        _ = try DeltaLengthByteArray.decode(bytes, count: present, offsets: &offsets, data: &data)
+      } else {
+        _ = try DeltaByteArray.decode(bytes, count: present, offsets: &offsets, data: &data)
+      }
+      guard offsets.count == present + 1 else { throw ParquetError.corrupt("\(encoding) gave \(offsets.count - 1) of \(present) values") }
+      try data.withUnsafeBytes { d in
+        for i in 0..<present {
+          let s = Int(offsets[i])
+          let e = Int(offsets[i + 1])
+          guard s >= 0, s <= e, e <= d.count else { throw ParquetError.corrupt("\(encoding) offsets out of range") }
+          try appendByteValue(UnsafeRawBufferPointer(rebasing: d[s..<e]), to: &dense)
+        }
+      }
+    case .byteStreamSplit:
+      let width: Int
+      switch leaf.physical {
+      case .float, .int32: width = 4
+      case .double, .int64: width = 8
+      case .fixedLenByteArray: width = leaf.typeLength
+      default: throw ParquetError.unsupported("BYTE_STREAM_SPLIT for \(leaf.physical)")
+      }
+      var plainBytes: [UInt8] = []
+      try ByteStreamSplit.decode(bytes, count: present, width: width, into: &plainBytes)
+      try plainBytes.withUnsafeBytes { try decodePlain($0, count: present, into: &dense) }
+    case .rle:
+      guard leaf.physical == .boolean, bytes.count >= 4 else { throw ParquetError.unsupported("RLE values for \(leaf.physical)") }
+      let length = Int(bytes.loadUnaligned(as: UInt32.self).littleEndian)
+      guard length <= bytes.count - 4 else { throw ParquetError.corrupt("RLE booleans past the end of the page") }
+      var bits = [UInt32](repeating: 0, count: present)
+      var decoder = try RLEHybridDecoder(bitWidth: 1, bytes: UnsafeRawBufferPointer(rebasing: bytes[4..<(4 + length)]))
+      try bits.withUnsafeMutableBufferPointer { try decoder.decode(count: present, into: $0.baseAddress!) }
+      for b in bits { dense.append(b != 0) }
+    case .bitPacked:
+      throw ParquetError.unsupported("encoding BIT_PACKED for values")
+    }
+    guard dense.count == present else {
+      throw ParquetError.corrupt("page decoded \(dense.count) values, expected \(present)")
+    }
+    // Spread the present values over the page's rows.
+    if present == rows {
+      for i in 0..<rows { output.append(from: dense, row: i) }
+    } else {
+      var next = 0
+      for i in 0..<rows {
+        if levels[i] == 1 {
+          output.append(from: dense, row: next)
+          next += 1
+        } else {
+          output.appendNull()
+        }
+      }
+    }
+  }
+
+  func appendInteger(_ v: Int64, to out: inout ColumnBuffer) throws {
+    switch leaf.decoding {
+    case .int32:
+      guard let x = Int32(exactly: v) else { throw ParquetError.corrupt("INT32 value out of range") }
+      out.append(x)
+    case .uint32AsInt64: out.append(Int64(UInt32(truncatingIfNeeded: v)))
+    case .int64, .decimalInt64, .decimalInt32: out.append(v)
+    case .timestamp(let scale): out.append(try Self.scaleTimestamp(v, scale))
+    default: throw ParquetError.corrupt("integer values for a \(leaf.spec.type) column")
+    }
+  }
+
+  static func scaleTimestamp(_ v: Int64, _ scale: Int64) throws -> Int64 {
+    if scale == 1 { return v }
+    if scale > 0 {
+      let (r, o) = v.multipliedReportingOverflow(by: scale)
+      guard !o else { throw ParquetError.corrupt("timestamp out of range") }
+      return r
+    }
+    let d = -scale
+    let q = v / d
+    return v % d < 0 ? q - 1 : q
+  }
+
+  func appendByteValue(_ v: UnsafeRawBufferPointer, to out: inout ColumnBuffer) throws {
+    if leaf.decoding == .decimalBytes {
+      try appendDecimalBytes(v, to: &out)
+    } else {
+      out.append(bytes: v)
+    }
+  }
+
+  func appendDecimalBytes(_ v: UnsafeRawBufferPointer, to out: inout ColumnBuffer) throws {
+    guard v.count >= 1, v.count <= 16 else { throw ParquetError.corrupt("decimal of \(v.count) bytes") }
+    var x: Int128 = (v[0] & 0x80) != 0 ? -1 : 0
+    for b in v { x = (x << 8) | Int128(b) }
+    if out.type.storage == .int64 {
+      guard let y = Int64(exactly: x) else { throw ParquetError.corrupt("decimal does not fit its precision") }
+      out.append(y)
+    } else {
+      out.append(x)
+    }
+  }
+
+  /// Decodes `count` PLAIN values (converted to lh values) into `out`.
+  func decodePlain(_ bytes: UnsafeRawBufferPointer, count: Int, into out: inout ColumnBuffer) throws {
+    func need(_ n: Int) throws {
+      guard n >= 0, n <= bytes.count else { throw ParquetError.corrupt("PLAIN values past the end of the page") }
+    }
+    switch leaf.physical {
+    case .boolean:
+      try need((count + 7) / 8)
+      var values = [Bool](repeating: false, count: count)
+      try values.withUnsafeMutableBufferPointer { try PlainBoolean.decode(bytes, count: count, into: $0.baseAddress!) }
+      for v in values { out.append(v) }
+    case .int32:
+      try need(count * 4)
+      for i in 0..<count {
+        let v = Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+        try appendInteger(Int64(v), to: &out)
+      }
+    case .int64:
+      try need(count * 8)
+      if leaf.decoding == .int64 || leaf.decoding == .decimalInt64 || leaf.decoding == .timestamp(scaleToMicros: 1) {
+        out.int64s.reserveCapacity(out.int64s.count + count)
+        for i in 0..<count { out.append(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))) }
+      } else {
+        for i in 0..<count {
+          try appendInteger(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)), to: &out)
+        }
+      }
+    case .int96:
+      try need(count * 12)
+      for i in 0..<count {
+        let nanos = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12, as: Int64.self))
+        let julian = Int64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self)))
+        let days = julian - 2_440_588
+        let micros = days * 86_400_000_000 + (nanos >= 0 ? nanos / 1000 : (nanos - 999) / 1000)
+        out.append(micros)
+      }
+    case .float:
+      try need(count * 4)
+      for i in 0..<count {
+        out.append(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+      }
+    case .double:
+      try need(count * 8)
+      out.doubles.reserveCapacity(out.doubles.count + count)
+      for i in 0..<count {
+        out.append(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+      }
+    case .byteArray:
+      var at = 0
+      for _ in 0..<count {
+        guard at + 4 <= bytes.count else { throw ParquetError.corrupt("PLAIN byte array past the end of the page") }
+        let n = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        at += 4
+        guard n <= bytes.count - at else { throw ParquetError.corrupt("PLAIN byte array of \(n) bytes past the end of the page") }
+        try appendByteValue(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), to: &out)
+        at += n
+      }
+    case .fixedLenByteArray:
+      let w = leaf.typeLength
+      try need(count * w)
+      for i in 0..<count {
+        try appendByteValue(UnsafeRawBufferPointer(rebasing: bytes[(i * w)..<((i + 1) * w)]), to: &out)
+      }
+    }
+  }
+}

@@ -1,0 +1,498 @@
+// LakeFormats/Parquet/Column/ColumnChunkWriter.swift
+//
+// Writes one column of a row group as a column chunk (formats.md §8, writer recipe):
+//
+//   [dictionary page]  data page  data page …      pages are v1: [def levels] values, compressed
+//
+// - Values are staged per page (≤ maxPageRows rows and ≤ about maxPageBytes bytes), then encoded:
+//   definition levels as RLE with a uint32 length prefix (nullable columns only), values as
+//   RLE_DICTIONARY indices or PLAIN, the body compressed with the codec.
+// - Dictionary: every column but booleans starts with one. At the end of the first page, if more
+//   than half of its values are distinct, the dictionary does not pay and the chunk goes PLAIN
+//   from the start; later, if the dictionary outgrows `dictionaryPageLimit`, the current page is
+//   closed and the rest of the chunk is PLAIN (a chunk may mix both, as pyarrow's do).
+// - Pages are buffered, compressed, until the row group ends, so the dictionary page can go first;
+//   memory is bounded by one row group.
+// - Statistics fold value by value (byte strings: over the dictionary at the end, plus PLAIN
+//   values as they come).
+
+import LakeIO
+
+/// Options of the Parquet writer.
+public struct ParquetWriteOptions: Sendable {
+  /// ZSTD (default) or UNCOMPRESSED.
+  public var codec: CompressionCodec = .zstd
+  /// zstd level.
+  public var compressionLevel: Int32 = 3
+  public var maxRowGroupRows = 1_000_000
+  public var maxRowGroupBytes = 128 << 20
+  public var maxPageRows = 20_000
+  public var maxPageBytes = 1 << 20
+  /// Largest PLAIN-encoded dictionary before a chunk falls back to PLAIN values.
+  public var dictionaryPageLimit = 1 << 20
+  public var dictionary = true
+  /// Written as FileMetaData.created_by.
+  public var createdBy = "lh version \(LakeVersion.string)"
+  /// Which type annotations to write (both, as peers need; the others exist to test readers).
+  public var annotations = AnnotationStyle.both
+
+  public init() {}
+}
+
+/// Which annotations the writer puts on leaves.
+public enum AnnotationStyle: Sendable {
+  case both, logicalOnly, convertedOnly
+}
+
+final class ColumnChunkWriter {
+  let spec: ColumnSpec
+  let physical: PhysicalType
+  let options: ParquetWriteOptions
+  let compressor: ZstdCompressor?
+
+  // The chunk so far.
+  var pages: [UInt8] = []
+  var dataUncompressed = 0
+  var rows = 0
+  var usedDictionaryPages = false
+  var usedPlainPages = false
+  var stats = ColumnStatistics()
+  var ints = IntRange()
+  var doubles = DoubleRange()
+  var byteRange = BytesRange()
+  var sawTrue = false
+  var sawFalse = false
+
+  // Dictionary state.
+  var dictionaryMode: Bool
+  var decided = false
+  var byteDictionary = ByteDictionary()
+  var fixedDictionary = FixedDictionary()
+
+  // The page being staged.
+  var pageRows = 0
+  var pageValues = 0
+  var levels: RLEHybridEncoder
+  var indices: [UInt32] = []
+  var plain: [UInt8] = []
+  var booleans: [Bool] = []
+
+  // Scratch.
+  var body: [UInt8] = []
+  var compressed: [UInt8] = []
+  var header: [UInt8] = []
+
+  init(spec: ColumnSpec, options: ParquetWriteOptions) throws {
+    self.spec = spec
+    self.options = options
+    physical = try ParquetSchemaMapping.physicalType(for: spec.type)
+    compressor = options.codec == .zstd ? try ZstdCompressor(level: options.compressionLevel) : nil
+    dictionaryMode = options.dictionary && physical != .boolean
+    levels = RLEHybridEncoder(bitWidth: 1)
+    indices.reserveCapacity(options.maxPageRows)
+  }
+
+  /// Bytes held for the current row group (for its size bound).
+  var bufferedBytes: Int { pages.count + plain.count + indices.count + byteDictionary.data.count }
+
+  /// Resets for the next row group (capacity kept).
+  func reset() {
+    pages.removeAll(keepingCapacity: true)
+    dataUncompressed = 0
+    rows = 0
+    usedDictionaryPages = false
+    usedPlainPages = false
+    stats = ColumnStatistics()
+    ints = IntRange()
+    doubles = DoubleRange()
+    byteRange = BytesRange()
+    sawTrue = false
+    sawFalse = false
+    dictionaryMode = options.dictionary && physical != .boolean
+    decided = false
+    byteDictionary.removeAll()
+    fixedDictionary.removeAll()
+  }
+
+  // MARK: Appending values
+
+  /// Appends rows `range` of `column`.
+  func append(_ column: ColumnBuffer, rows range: Range<Int>) throws {
+    var row = range.lowerBound
+    while row < range.upperBound {
+      let room = options.maxPageRows - pageRows
+      let end = min(range.upperBound, row + room)
+      try appendRun(column, row..<end)
+      row = end
+      if pageRows >= options.maxPageRows || stagedBytes >= options.maxPageBytes {
+        try finishPage()
+      }
+    }
+  }
+
+  var stagedBytes: Int {
+    dictionaryMode ? indices.count * 2 : plain.count + booleans.count / 8
+  }
+
+  /// Appends rows that fit in the current page.
+  func appendRun(_ column: ColumnBuffer, _ range: Range<Int>) throws {
+    let hasNulls = !column.validity.isEmpty
+    if spec.nullable {
+      if hasNulls {
+        for i in range { levels.append(column.validity[i] ? 1 : 0) }
+      } else {
+        levels.append(repeating: 1, count: range.count)
+      }
+    } else if hasNulls {
+      for i in range where !column.validity[i] {
+        throw ParquetError("null in required column", column: spec.name, category: .software)
+      }
+    }
+    pageRows += range.count
+    rows += range.count
+    if hasNulls {
+      for i in range where !column.validity[i] { stats.nullCount += 1 }
+    }
+    switch spec.type.storage {
+    case .boolean:
+      for i in range where !hasNulls || column.validity[i] {
+        let v = column.booleans[i]
+        booleans.append(v)
+        if v { sawTrue = true } else { sawFalse = true }
+      }
+      pageValues = booleans.count
+    case .int32:
+      column.int32s.withUnsafeBufferPointer { values in
+        for i in range where !hasNulls || column.validity[i] {
+          let v = values[i]
+          ints.fold(Int64(v))
+          if dictionaryMode {
+            indices.append(fixedDictionary.index(of: UInt64(UInt32(bitPattern: v))))
+          } else {
+            appendLittleEndian(v, to: &plain)
+          }
+          pageValues += 1
+        }
+      }
+    case .int64:
+      column.int64s.withUnsafeBufferPointer { values in
+        for i in range where !hasNulls || column.validity[i] {
+          let v = values[i]
+          ints.fold(v)
+          if dictionaryMode {
+            indices.append(fixedDictionary.index(of: UInt64(bitPattern: v)))
+          } else {
+            appendLittleEndian(v, to: &plain)
+          }
+          pageValues += 1
+        }
+      }
+    case .double:
+      column.doubles.withUnsafeBufferPointer { values in
+        for i in range where !hasNulls || column.validity[i] {
+          let v = values[i]
+          doubles.fold(v)
+          if dictionaryMode {
+            indices.append(fixedDictionary.index(of: v.bitPattern))
+          } else {
+            appendLittleEndian(v.bitPattern, to: &plain)
+          }
+          pageValues += 1
+        }
+      }
+    case .float:
+      column.floats.withUnsafeBufferPointer { values in
+        for i in range where !hasNulls || column.validity[i] {
+          let v = values[i]
+          doubles.fold(Double(v))
+          if dictionaryMode {
+            indices.append(fixedDictionary.index(of: UInt64(v.bitPattern)))
+          } else {
+            appendLittleEndian(v.bitPattern, to: &plain)
+          }
+          pageValues += 1
+        }
+      }
+    case .bytes:
+      column.data.withUnsafeBytes { data in
+        column.offsets.withUnsafeBufferPointer { offsets in
+          for i in range where !hasNulls || column.validity[i] {
+            let start = Int(offsets[i])
+            let value = UnsafeRawBufferPointer(rebasing: data[start..<Int(offsets[i + 1])])
+            if dictionaryMode {
+              indices.append(byteDictionary.index(of: value))
+            } else {
+              byteRange.fold(value)
+              appendLittleEndian(UInt32(value.count), to: &plain)
+              plain.append(contentsOf: value)
+            }
+            pageValues += 1
+          }
+        }
+      }
+    case .int128:
+      throw ParquetError.unsupported("writing decimals with precision above 18").at(column: spec.name)
+    }
+    if dictionaryMode && dictionaryBytes > options.dictionaryPageLimit {
+      // Close this page with the dictionary as it is; the rest of the chunk is PLAIN.
+      try finishPage()
+      dictionaryMode = false
+    }
+  }
+
+  var dictionaryBytes: Int {
+    spec.type.storage == .bytes
+      ? byteDictionary.plainSize : fixedDictionary.count * physicalWidth
+  }
+
+  var physicalWidth: Int {
+    switch physical {
+    case .int32, .float: 4
+    default: 8
+    }
+  }
+
+  // MARK: Pages
+
+  /// Encodes, compresses and buffers the staged page.
+  func finishPage() throws {
+    guard pageRows > 0 else { return }
+    if dictionaryMode && !decided {
+      decided = true
+      let distinct = spec.type.storage == .bytes ? byteDictionary.count : fixedDictionary.count
+      if pageValues > 0 && distinct * 2 > pageValues {
+        convertPageToPlain()
+      }
+    }
+    body.removeAll(keepingCapacity: true)
+    if spec.nullable {
+      var encoded: [UInt8] = []
+      levels.flush(into: &encoded)
+      appendLittleEndian(UInt32(encoded.count), to: &body)
+      body.append(contentsOf: encoded)
+    }
+    let encoding: Encoding
+    if physical == .boolean {
+      encoding = .plain
+      booleans.withUnsafeBufferPointer { PlainBoolean.encode($0, into: &body) }
+      booleans.removeAll(keepingCapacity: true)
+      usedPlainPages = true
+    } else if dictionaryMode {
+      encoding = .rleDictionary
+      let count = spec.type.storage == .bytes ? byteDictionary.count : fixedDictionary.count
+      let width = bitWidth(forMaxValue: UInt64(max(count - 1, 0)))
+      body.append(UInt8(width))
+      var encoder = RLEHybridEncoder(bitWidth: width)
+      for i in indices { encoder.append(i) }
+      encoder.flush(into: &body)
+      indices.removeAll(keepingCapacity: true)
+      usedDictionaryPages = true
+    } else {
+      encoding = .plain
+      body.append(contentsOf: plain)
+      plain.removeAll(keepingCapacity: true)
+      usedPlainPages = true
+    }
+    var h = PageHeader()
+    h.type = PageType.dataPage.rawValue
+    var d = DataPageHeader()
+    d.numValues = Int32(pageRows)
+    d.encoding = encoding.rawValue
+    h.dataPageHeader = d
+    try appendPage(header: h, body: body)
+    pageRows = 0
+    pageValues = 0
+  }
+
+  /// The first page showed a dictionary does not pay: re-encode its values as PLAIN.
+  func convertPageToPlain() {
+    dictionaryMode = false
+    plain.removeAll(keepingCapacity: true)
+    if spec.type.storage == .bytes {
+      for i in indices {
+        let start = Int(byteDictionary.offsets[Int(i)])
+        let end = Int(byteDictionary.offsets[Int(i) + 1])
+        appendLittleEndian(UInt32(end - start), to: &plain)
+        plain.append(contentsOf: byteDictionary.data[start..<end])
+      }
+      foldDictionaryStatistics()
+      byteDictionary.removeAll()
+    } else {
+      for i in indices {
+        let bits = fixedDictionary.values[Int(i)]
+        if physicalWidth == 4 {
+          appendLittleEndian(UInt32(truncatingIfNeeded: bits), to: &plain)
+        } else {
+          appendLittleEndian(bits, to: &plain)
+        }
+      }
+      fixedDictionary.removeAll()
+    }
+    indices.removeAll(keepingCapacity: true)
+  }
+
+  func foldDictionaryStatistics() {
+    byteDictionary.data.withUnsafeBytes { data in
+      for i in 0..<byteDictionary.count {
+        let s = Int(byteDictionary.offsets[i])
+        let e = Int(byteDictionary.offsets[i + 1])
+        byteRange.fold(UnsafeRawBufferPointer(rebasing: data[s..<e]))
+      }
+    }
+  }
+
+  /// Compresses `body` and appends header and page to `pages`.
+  func appendPage(header h: PageHeader, body: [UInt8]) throws {
+    var h = h
+    h.uncompressedPageSize = Int32(body.count)
+    let payload: [UInt8]
+    if let compressor {
+      let bound = ZstdCompressor.bound(body.count)
+      if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+      let n = try body.withUnsafeBytes { src in
+        try compressed.withUnsafeMutableBytes { dst in
+          try compressor.compress(src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
+        }
+      }
+      h.compressedPageSize = Int32(n)
+      header.removeAll(keepingCapacity: true)
+      h.encode(into: &header)
+      pages.append(contentsOf: header)
+      pages.append(contentsOf: compressed[0..<n])
+      payload = []
+    } else {
+      h.compressedPageSize = Int32(body.count)
+      header.removeAll(keepingCapacity: true)
+      h.encode(into: &header)
+      pages.append(contentsOf: header)
+      pages.append(contentsOf: body)
+      payload = []
+    }
+    _ = payload
+    dataUncompressed += header.count + body.count
+  }
+
+  // MARK: Chunk
+
+  /// Writes the chunk (dictionary page first) at `offset` through `write`; returns its metadata.
+  func finishChunk(at offset: Int64, write: ([UInt8]) throws -> Void) throws -> (ColumnChunk, ColumnStatistics) {
+    try finishPage()
+    var dictionaryPage: [UInt8] = []
+    var dictionaryUncompressed = 0
+    let hasDictionary = usedDictionaryPages
+    if hasDictionary {
+      body.removeAll(keepingCapacity: true)
+      var count = 0
+      if spec.type.storage == .bytes {
+        byteDictionary.encodePlain(into: &body)
+        count = byteDictionary.count
+        foldDictionaryStatistics()
+      } else {
+        for bits in fixedDictionary.values {
+          if physicalWidth == 4 {
+            appendLittleEndian(UInt32(truncatingIfNeeded: bits), to: &body)
+          } else {
+            appendLittleEndian(bits, to: &body)
+          }
+        }
+        count = fixedDictionary.count
+      }
+      var h = PageHeader()
+      h.type = PageType.dictionaryPage.rawValue
+      var d = DictionaryPageHeader()
+      d.numValues = Int32(count)
+      d.encoding = Encoding.plain.rawValue
+      h.dictionaryPageHeader = d
+      let saved = pages
+      let savedUncompressed = dataUncompressed
+      pages.removeAll(keepingCapacity: false)
+      try appendPage(header: h, body: body)
+      dictionaryPage = pages
+      dictionaryUncompressed = dataUncompressed - savedUncompressed
+      pages = saved
+      dataUncompressed = savedUncompressed
+    }
+    var m = ColumnMetaData()
+    m.type = physical.rawValue
+    var encodings: [Int32] = []
+    if hasDictionary || usedPlainPages { encodings.append(Encoding.plain.rawValue) }
+    if spec.nullable { encodings.append(Encoding.rle.rawValue) }
+    if hasDictionary { encodings.append(Encoding.rleDictionary.rawValue) }
+    m.encodings = encodings
+    m.pathInSchema = [spec.name]
+    m.codec = options.codec.rawValue
+    m.numValues = Int64(rows)
+    m.totalUncompressedSize = Int64(dataUncompressed + dictionaryUncompressed)
+    m.totalCompressedSize = Int64(pages.count + dictionaryPage.count)
+    if hasDictionary {
+      m.dictionaryPageOffset = offset
+      m.dataPageOffset = offset + Int64(dictionaryPage.count)
+    } else {
+      m.dataPageOffset = offset
+    }
+    let columnStats = finalStatistics()
+    m.statistics = encode(columnStats)
+    if !dictionaryPage.isEmpty { try write(dictionaryPage) }
+    try write(pages)
+    var chunk = ColumnChunk()
+    chunk.fileOffset = 0
+    chunk.metaData = m
+    return (chunk, columnStats)
+  }
+
+  func finalStatistics() -> ColumnStatistics {
+    var s = stats
+    switch spec.type.storage {
+    case .boolean:
+      if sawFalse || sawTrue {
+        s.min = .bool(!sawFalse)
+        s.max = .bool(sawTrue)
+      }
+    case .int32, .int64:
+      if ints.any {
+        s.min = .int(ints.min)
+        s.max = .int(ints.max)
+      }
+    case .float, .double:
+      s.nanCount = doubles.nans
+      if doubles.any {
+        s.min = .double(doubles.min == 0 ? -0.0 : doubles.min)
+        s.max = .double(doubles.max == 0 ? 0.0 : doubles.max)
+      }
+    case .bytes:
+      if byteRange.any {
+        s.min = .bytes(byteRange.min)
+        s.max = .bytes(byteRange.max)
+      }
+    case .int128:
+      break
+    }
+    return s
+  }
+
+  /// The Parquet encoding of statistics: PLAIN single values, exact.
+  func encode(_ s: ColumnStatistics) -> Statistics {
+    var out = Statistics()
+    out.nullCount = Int64(s.nullCount)
+    func plainValue(_ v: StatValue) -> [UInt8] {
+      var b: [UInt8] = []
+      switch v {
+      case .bool(let x): b = [x ? 1 : 0]
+      case .int(let x):
+        if physicalWidth == 4 { appendLittleEndian(Int32(truncatingIfNeeded: x), to: &b) } else { appendLittleEndian(x, to: &b) }
+      case .double(let x):
+        if physical == .float { appendLittleEndian(Float(x).bitPattern, to: &b) } else { appendLittleEndian(x.bitPattern, to: &b) }
+      case .bytes(let x): b = x
+      case .int128: break
+      }
+      return b
+    }
+    if let min = s.min, let max = s.max {
+      out.minValue = plainValue(min)
+      out.maxValue = plainValue(max)
+      out.isMinValueExact = true
+      out.isMaxValueExact = true
+    }
+    return out
+  }
+}

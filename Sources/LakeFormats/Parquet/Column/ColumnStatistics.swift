@@ -1,0 +1,124 @@
+// LakeFormats/Parquet/Column/ColumnStatistics.swift
+//
+// Chunk statistics in lh's terms (typed min/max, null count), folded value by value by the writer
+// and merged across row groups for the Delta `add` stats. Rules (formats.md §7): byte strings
+// compare as unsigned bytes; floats skip NaN (counted apart) and a zero min is -0.0, a zero max
+// +0.0; no min/max when there is no non-null, non-NaN value.
+
+/// A typed statistics value.
+public enum StatValue: Sendable, Equatable {
+  case bool(Bool)
+  case int(Int64)
+  case int128(Int128)
+  case double(Double)
+  case bytes([UInt8])
+}
+
+/// Min, max and null count of one column over some rows.
+public struct ColumnStatistics: Sendable, Equatable {
+  public var nullCount = 0
+  public var nanCount = 0
+  public var min: StatValue?
+  public var max: StatValue?
+
+  public init() {}
+
+  /// Folds another range's statistics into these.
+  public mutating func merge(_ other: ColumnStatistics) {
+    nullCount += other.nullCount
+    nanCount += other.nanCount
+    if let m = other.min { foldMin(m) }
+    if let m = other.max { foldMax(m) }
+  }
+
+  mutating func foldMin(_ v: StatValue) {
+    guard let current = min else {
+      min = v
+      return
+    }
+    if Self.less(v, current) { min = v }
+  }
+
+  mutating func foldMax(_ v: StatValue) {
+    guard let current = max else {
+      max = v
+      return
+    }
+    if Self.less(current, v) { max = v }
+  }
+
+  static func less(_ a: StatValue, _ b: StatValue) -> Bool {
+    switch (a, b) {
+    case (.bool(let x), .bool(let y)): return !x && y
+    case (.int(let x), .int(let y)): return x < y
+    case (.int128(let x), .int128(let y)): return x < y
+    case (.double(let x), .double(let y)): return x < y || (x == 0 && y == 0 && x.sign == .minus && y.sign == .plus)
+    case (.bytes(let x), .bytes(let y)): return x.lexicographicallyPrecedes(y)
+    default: return false
+    }
+  }
+}
+
+/// Fast typed accumulators used inside the writer's loops.
+struct IntRange {
+  var min = Int64.max
+  var max = Int64.min
+  var any = false
+
+  @inline(__always)
+  mutating func fold(_ v: Int64) {
+    if v < min { min = v }
+    if v > max { max = v }
+    any = true
+  }
+}
+
+struct DoubleRange {
+  var min = Double.infinity
+  var max = -Double.infinity
+  var any = false
+  var nans = 0
+
+  @inline(__always)
+  mutating func fold(_ v: Double) {
+    if v.isNaN {
+      nans += 1
+      return
+    }
+    if v < min || (v == 0 && min == 0 && v.sign == .minus) { min = v }
+    if v > max || (v == 0 && max == 0 && v.sign == .plus) { max = v }
+    any = true
+  }
+}
+
+struct BytesRange {
+  var min: [UInt8] = []
+  var max: [UInt8] = []
+  var any = false
+
+  mutating func fold(_ v: UnsafeRawBufferPointer) {
+    if !any {
+      min = Array(v)
+      max = min
+      any = true
+      return
+    }
+    if Self.compare(v, min) < 0 { min = Array(v) }
+    if Self.compare(v, max) > 0 { max = Array(v) }
+  }
+
+  static func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+    b.withUnsafeBytes { bb in
+      let n = Swift.min(a.count, bb.count)
+      if n > 0 {
+        let c = memcmp(a.baseAddress!, bb.baseAddress!, n)
+        if c != 0 { return Int(c) }
+      }
+      return a.count - bb.count
+    }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

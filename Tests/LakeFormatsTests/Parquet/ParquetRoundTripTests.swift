@@ -1,0 +1,169 @@
+import Foundation
+import LakeFormats
+import LakeIO
+import LakeTestSupport
+import Testing
+
+/// A schema with every lh type, nullable and required.
+let allTypesSchema = TableSchema([
+  ColumnSpec("b", .boolean), ColumnSpec("i32", .int32), ColumnSpec("i64", .int64, nullable: false),
+  ColumnSpec("f", .float), ColumnSpec("d", .double), ColumnSpec("s", .string),
+  ColumnSpec("bin", .binary), ColumnSpec("day", .date), ColumnSpec("ts", .timestamp),
+  ColumnSpec("money", .decimal(precision: 12, scale: 2)), ColumnSpec("uid", .string, nullable: false),
+])
+
+/// Deterministic rows for `allTypesSchema`: nulls every 7th row, low- and high-cardinality strings.
+func makeAllTypesBatch(rows: Int, seed: UInt64 = 1) -> [ColumnBuffer] {
+  var cols = allTypesSchema.columns.map { ColumnBuffer(type: $0.type) }
+  var s = seed
+  func next() -> UInt64 {
+    s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return s >> 11
+  }
+  let words = ["", "a", "müsli", "東京", String(repeating: "long", count: 300), "z"]
+  for r in 0..<rows {
+    let null = r % 7 == 3
+    if null { cols[0].appendNull() } else { cols[0].append(r % 3 == 0) }
+    if null { cols[1].appendNull() } else { cols[1].append(Int32(truncatingIfNeeded: Int64(next() % 2000) - 1000)) }
+    cols[2].append(r == 0 ? Int64.min : (r == 1 ? Int64.max : Int64(bitPattern: UInt64(next()))))
+    if null { cols[3].appendNull() } else { cols[3].append(Float(r) / 4) }
+    if null { cols[4].appendNull() } else { cols[4].append(r == 5 ? -0.0 : Double(Int(next() % 100_000)) / 8 - 1000) }
+    if null { cols[5].appendNull() } else { cols[5].append(string: words[r % words.count]) }
+    if null { cols[6].appendNull() } else { cols[6].append(bytes: [UInt8(r & 0xFF), 0, 0xFF]) }
+    if null { cols[7].appendNull() } else { cols[7].append(Int32(r % 40_000) - 20_000) }
+    if null { cols[8].appendNull() } else { cols[8].append(Int64(r) * 1_000_003 - 5_000_000_000_000) }
+    if null { cols[9].appendNull() } else { cols[9].append(Int64(next() % 1_000_000) - 500_000) }
+    cols[10].append(string: "id-\(next())")
+  }
+  return cols
+}
+
+/// Compares two column buffers value by value.
+func expectEqual(_ a: ColumnBuffer, _ b: ColumnBuffer, _ name: String) {
+  #expect(a.count == b.count, "\(name): \(a.count) vs \(b.count) rows")
+  guard a.count == b.count else { return }
+  for i in 0..<a.count {
+    #expect(a.isValid(i) == b.isValid(i), "\(name) row \(i) validity")
+    guard a.isValid(i), b.isValid(i) else { continue }
+    let same: Bool
+    switch a.type.storage {
+    case .boolean: same = a.booleans[i] == b.booleans[i]
+    case .int32: same = a.int32s[i] == b.int32s[i]
+    case .int64: same = a.int64s[i] == b.int64s[i]
+    case .int128: same = a.int128s[i] == b.int128s[i]
+    case .float: same = a.floats[i].bitPattern == b.floats[i].bitPattern
+    case .double: same = a.doubles[i].bitPattern == b.doubles[i].bitPattern
+    case .bytes: same = a.bytes(at: i) == b.bytes(at: i)
+    }
+    if !same {
+      Issue.record("\(name) row \(i) differs")
+      return
+    }
+  }
+}
+
+@Suite("Parquet writer and reader round trip")
+struct ParquetRoundTripTests {
+  @Test(
+    "every type, nulls, dictionary and PLAIN, several row groups and pages",
+    arguments: [
+      (CompressionCodec.zstd, AnnotationStyle.both), (.uncompressed, .both), (.zstd, .logicalOnly),
+      (.zstd, .convertedOnly),
+    ])
+  func roundTrip(codec: CompressionCodec, annotations: AnnotationStyle) throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("t.parquet").path
+    var options = ParquetWriteOptions()
+    options.codec = codec
+    options.annotations = annotations
+    options.maxRowGroupRows = 3000
+    options.maxPageRows = 700
+    options.dictionaryPageLimit = 2000
+    let writer = try ParquetFileWriter(path: path, schema: allTypesSchema, options: options)
+    let a = makeAllTypesBatch(rows: 5000, seed: 1)
+    let b = makeAllTypesBatch(rows: 2345, seed: 2)
+    try writer.write(a)
+    try writer.write(b)
+    let summary = try writer.close()
+    #expect(summary.rows == 7345)
+    #expect(summary.rowGroups == 3)
+    let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+    #expect(summary.bytes == size)
+    // No temporary file is left behind.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["t.parquet"])
+
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.schema == allTypesSchema)
+    #expect(reader.rowCount == 7345)
+    #expect(reader.metadata.createdBy?.hasPrefix("lh version ") == true)
+    #expect(reader.metadata.columnOrderCount == allTypesSchema.columns.count)
+    var read = allTypesSchema.columns.map { ColumnBuffer(type: $0.type) }
+    for g in 0..<reader.rowGroupCount {
+      let cols = try reader.readRowGroup(g)
+      for c in cols.indices {
+        for i in 0..<cols[c].count { read[c].append(from: cols[c], row: i) }
+      }
+    }
+    var expected = allTypesSchema.columns.map { ColumnBuffer(type: $0.type) }
+    for c in expected.indices {
+      for i in 0..<a[c].count { expected[c].append(from: a[c], row: i) }
+      for i in 0..<b[c].count { expected[c].append(from: b[c], row: i) }
+    }
+    for c in expected.indices { expectEqual(read[c], expected[c], allTypesSchema.columns[c].name) }
+
+    // Column projection reads only what is asked.
+    let projected = try reader.readRowGroup(1, columns: [5, 2])
+    #expect(projected.count == 2 && projected[0].type == .string && projected[1].type == .int64)
+  }
+
+  @Test("statistics are exact and let row groups be skipped")
+  func statistics() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("s.parquet").path
+    let schema = TableSchema([ColumnSpec("n", .int64), ColumnSpec("s", .string), ColumnSpec("x", .double)])
+    var options = ParquetWriteOptions()
+    options.maxRowGroupRows = 100
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    for i in 0..<300 {
+      cols[0].append(Int64(i))
+      if i % 10 == 0 { cols[1].appendNull() } else { cols[1].append(string: "k\(i % 100)") }
+      cols[2].append(i == 150 ? Double.nan : Double(i) - 150)
+    }
+    try writer.write(cols)
+    let summary = try writer.close()
+    #expect(summary.statistics[0].min == .int(0) && summary.statistics[0].max == .int(299))
+    #expect(summary.statistics[1].nullCount == 30)
+    #expect(summary.statistics[1].min == .bytes(Array("k1".utf8)))
+    #expect(summary.statistics[1].max == .bytes(Array("k99".utf8)))
+    #expect(summary.statistics[2].nanCount == 1)
+    #expect(summary.statistics[2].max == .double(149))
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.statistics(rowGroup: 1, column: 0)?.min == .int(100))
+    #expect(reader.statistics(rowGroup: 1, column: 0)?.max == .int(199))
+    // Row group 1 holds x = -50…49 and the NaN, which statistics skip.
+    #expect(reader.statistics(rowGroup: 1, column: 2)?.min == .double(-50))
+    #expect(reader.statistics(rowGroup: 1, column: 2)?.max == .double(49))
+    let predicate = RangePredicate(column: "n", lowerBound: .int(150), upperBound: .int(160))
+    #expect((0..<3).map { reader.mayContain(rowGroup: $0, predicate) } == [false, true, false])
+  }
+
+  @Test("zero rows and a required column that gets a null")
+  func edges() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("z.parquet").path
+    let writer = try ParquetFileWriter(path: path, schema: allTypesSchema)
+    try writer.write(allTypesSchema.columns.map { ColumnBuffer(type: $0.type) })
+    let summary = try writer.close()
+    #expect(summary.rows == 0 && summary.rowGroups == 0)
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.rowCount == 0 && reader.schema == allTypesSchema)
+
+    let w2 = try ParquetFileWriter(path: dir.appendingPathComponent("r.parquet").path, schema: TableSchema([ColumnSpec("x", .int64, nullable: false)]))
+    var c = ColumnBuffer(type: .int64)
+    c.appendNull()
+    #expect(throws: ParquetError.self) { try w2.write([c]) }
+    w2.abort()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["z.parquet"])
+  }
+}
