@@ -17,6 +17,10 @@ import LakeIO
 
 /// Decodes the pages of one column chunk.
 struct ColumnChunkReader {
+  /// The most values lh accepts in one page (peers write 20 000 to about 130 000): a corrupt
+  /// header cannot make it allocate more than this many levels or indices.
+  static let maxPageValues = 1 << 24
+
   let leaf: ParquetLeaf
   let codec: CompressionCodec
   /// The dictionary, decoded to lh values.
@@ -71,6 +75,7 @@ struct ColumnChunkReader {
         sawData = true
         let n = Int(d.numValues)
         guard n >= 0, n <= rows - decodedRows else { throw ParquetError.corrupt("data page has \(n) values, chunk has \(rows - decodedRows) left") }
+        guard n <= Self.maxPageValues else { throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))") }
         let body = try decompress(page, to: Int(header.uncompressedPageSize))
         try body.withUnsafeBytes { b in
           var at = 0
@@ -91,6 +96,7 @@ struct ColumnChunkReader {
         let n = Int(d.numValues)
         let repLength = Int(d.repetitionLevelsByteLength)
         let defLength = Int(d.definitionLevelsByteLength)
+        guard n <= Self.maxPageValues else { throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))") }
         guard n >= 0, n <= rows - decodedRows, repLength >= 0, defLength >= 0, repLength + defLength <= page.count,
           Int(d.numNulls) >= 0, Int(d.numNulls) <= n
         else { throw ParquetError.corrupt("data page v2 header is inconsistent") }
@@ -162,7 +168,8 @@ struct ColumnChunkReader {
       throw ParquetError.unsupported("dictionary page encoding \(encoding)")
     }
     guard count >= 0, count <= body.count * 8 + 1 else { throw ParquetError.corrupt("dictionary page count \(count) is impossible") }
-    var d = ColumnBuffer(type: leaf.spec.type, capacity: count)
+    guard count <= Self.maxPageValues else { throw ParquetError.unsupported("dictionary of \(count) entries") }
+    var d = ColumnBuffer(type: leaf.spec.type, capacity: min(count, body.count))
     try body.withUnsafeBytes { try decodePlain($0, count: count, into: &d) }
     dictionary = d
   }
@@ -336,8 +343,11 @@ struct ColumnChunkReader {
         let nanos = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12, as: Int64.self))
         let julian = Int64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self)))
         let days = julian - 2_440_588
-        let micros = days * 86_400_000_000 + (nanos >= 0 ? nanos / 1000 : (nanos - 999) / 1000)
-        out.append(micros)
+        // Nanoseconds of the day must lie within a day; the product must fit (corrupt input).
+        guard nanos >= 0, nanos < 86_400_000_000_000 else { throw ParquetError.corrupt("INT96 time of day out of range") }
+        let (dayMicros, overflow) = days.multipliedReportingOverflow(by: 86_400_000_000)
+        guard !overflow else { throw ParquetError.corrupt("INT96 timestamp out of range") }
+        out.append(dayMicros + nanos / 1000)
       }
     case .float:
       try need(count * 4)

@@ -228,7 +228,8 @@ public final class ParquetFileReader {
         let (start, length) = Self.chunkRange(m)
         let bytes = try Self.read(source, offset: Int(start), count: Int(length), name: name)
         var reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
-        var column = ColumnBuffer(type: leaf.spec.type, capacity: Int(rowGroup.numRows))
+        // Capacity from the footer is a hint only: a corrupt count must not allocate.
+        var column = ColumnBuffer(type: leaf.spec.type, capacity: min(Int(rowGroup.numRows), 1 << 20))
         try bytes.withUnsafeBytes { try reader.read($0, rows: Int(rowGroup.numRows), into: &column) }
         out.append(column)
       } catch let e as ParquetError {
