@@ -21,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import canonical as C  # noqa: E402

@@ -17,7 +17,6 @@ about the peers. Options: --no-cross skips the DuckDB/Polars read-back.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import shutil
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # keep tests/peers free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import canonical as C  # noqa: E402
@@ -41,7 +41,6 @@ I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 EPOCH_DATE = dt.date(1970, 1, 1)
 US_1900 = -2208988800 * 10**6  # 1900-01-01T00:00:00Z in µs
 US_2200 = 7258118400 * 10**6  # 2200-01-01T00:00:00Z in µs
-UNIT_FROM_US = {"ms": Decimal("0.001"), "us": 1, "ns": 1000}
 
 
 @dataclass

@@ -8,6 +8,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/scripts/peers.sh" || exit 1
 py="$root/.venv/bin/python"
+export PYTHONDONTWRITEBYTECODE=1
 check="$root/tests/peers/check_lh_parquet.py"
 fx="$root/fixtures/parquet/peers"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lh-peers-selftest.XXXXXX")
