@@ -14,7 +14,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 include scripts/tools.sh
 export LH_TOOLS
 
-.PHONY: all build release demo test lint check-generated deps deps-test man completions \
+.PHONY: all build release demo test lint check-generated deps deps-test peers man completions \
 	install bench format clean
 
 all: build
@@ -40,9 +40,16 @@ lint:
 check-generated: build
 	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
 
-# Lint and staleness checks run first so that the test runner's summary is the last thing printed.
-test: deps-test lint check-generated
-	$(SWIFT) test
+# pyarrow, DuckDB, Polars and deltalake in .venv (created once, reused), and the harness's
+# self-test: the peers that prove lh's files must first prove they catch faults.
+peers:
+	@scripts/peers.sh
+	tests/peers/selftest.sh
+
+# Lint, staleness and peer checks run first so that the test runner's summary is the last thing
+# printed. LH_REQUIRE_PEERS makes the peer tests fail, not skip, if the peers are missing.
+test: deps-test lint check-generated peers
+	LH_PEERS_PYTHON="$$(scripts/peers.sh --print)" LH_REQUIRE_PEERS=1 $(SWIFT) test
 
 man: build
 	scripts/man.sh man
@@ -72,4 +79,4 @@ format:
 	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
 
 clean:
-	rm -rf .build lake bench/work
+	rm -rf .build lake bench/work .venv

@@ -33,7 +33,8 @@ public enum Gzip {
     let r = inflate(&stream, Z_FINISH)
     guard r == Z_STREAM_END else {
       let message = stream.msg.map { String(cString: $0) } ?? "code \(r)"
-      throw GzipError(reason: r == Z_BUF_ERROR ? "decodes past the expected size or is truncated" : message)
+      throw GzipError(
+        reason: r == Z_BUF_ERROR ? "decodes past the expected size or is truncated" : message)
     }
     guard Int(stream.total_out) == output.count else {
       throw GzipError(reason: "decoded \(stream.total_out) bytes, expected \(output.count)")
@@ -43,7 +44,9 @@ public enum Gzip {
   /// Compresses `input` as a gzip stream appended to `output` (tests and fixtures).
   ///
   /// The corresponding C function is `compress2` (through deflate with a gzip header).
-  public static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws {
+  public static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8])
+    throws
+  {
     var stream = z_stream()
     guard
       deflateInit2_(

@@ -80,7 +80,8 @@ public enum Canonical {
     switch v {
     case is NSNull: return "null"
     case let s as String:
-      let data = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
+      let data = try? JSONSerialization.data(
+        withJSONObject: [s], options: [.withoutEscapingSlashes])
       let text = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
       return String(text.dropFirst().dropLast())
     case let b as Bool: return b ? "true" : "false"
@@ -108,7 +109,9 @@ public enum Canonical {
   /// The schema file form: [{"name","type","nullable"}].
   public static func schemaJSON(_ schema: TableSchema) -> String {
     "["
-      + schema.columns.map { "{\"name\":\(json($0.name)),\"type\":\"\($0.type)\",\"nullable\":\($0.nullable)}" }
+      + schema.columns.map {
+        "{\"name\":\(json($0.name)),\"type\":\"\($0.type)\",\"nullable\":\($0.nullable)}"
+      }
       .joined(separator: ",") + "]"
   }
 }

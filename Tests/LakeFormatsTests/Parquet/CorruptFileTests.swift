@@ -36,7 +36,9 @@ struct CorruptFileTests {
 
   @Test("every file in fixtures/bad has a case")
   func everyBadFileIsListed() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: Self.bad.path).filter { $0.hasSuffix(".parquet") }
+    let files = try FileManager.default.contentsOfDirectory(atPath: Self.bad.path).filter {
+      $0.hasSuffix(".parquet")
+    }
     #expect(Set(files) == Set(Self.knownFiles.keys))
   }
 
@@ -56,11 +58,16 @@ struct CorruptFileTests {
   }
 
   static var baseFiles: [String] {
-    ["pyarrow_default", "pyarrow_v2_pages", "pyarrow_dict_fallback", "duckdb_default", "polars_default",
-     "pyarrow_delta_byte_array", "pyarrow_codec_gzip", "pyarrow_int96", "pyarrow_decimal_flba"]
+    [
+      "pyarrow_default", "pyarrow_v2_pages", "pyarrow_dict_fallback", "duckdb_default",
+      "polars_default",
+      "pyarrow_delta_byte_array", "pyarrow_codec_gzip", "pyarrow_int96", "pyarrow_decimal_flba",
+    ]
   }
 
-  @Test("seeded byte flips and truncations end in success or a data error", arguments: ["lh"] + baseFiles)
+  @Test(
+    "seeded byte flips and truncations end in success or a data error",
+    arguments: ["lh"] + baseFiles)
   func mutations(base: String) throws {
     let original: [UInt8]
     if base == "lh" {
@@ -74,7 +81,8 @@ struct CorruptFileTests {
       try writer.close()
       original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     } else {
-      let url = TestTools.repositoryRoot().appendingPathComponent("fixtures/parquet/peers/\(base).parquet")
+      let url = TestTools.repositoryRoot().appendingPathComponent(
+        "fixtures/parquet/peers/\(base).parquet")
       original = [UInt8](try Data(contentsOf: url))
     }
     #expect(readAll(original) == nil, "the unmodified file must read")
@@ -96,7 +104,8 @@ struct CorruptFileTests {
     for i in 0..<400 {
       var mutated = original
       // Half the flips land in the footer and page headers' neighbourhood, half anywhere.
-      let at = i % 2 == 0 ? footerStart + next() % (original.count - footerStart) : next() % original.count
+      let at =
+        i % 2 == 0 ? footerStart + next() % (original.count - footerStart) : next() % original.count
       mutated[at] ^= UInt8(1 + next() % 255)
       check(mutated, "flip at \(at)")
     }

@@ -9,7 +9,8 @@ let allTypesSchema = TableSchema([
   ColumnSpec("b", .boolean), ColumnSpec("i32", .int32), ColumnSpec("i64", .int64, nullable: false),
   ColumnSpec("f", .float), ColumnSpec("d", .double), ColumnSpec("s", .string),
   ColumnSpec("bin", .binary), ColumnSpec("day", .date), ColumnSpec("ts", .timestamp),
-  ColumnSpec("money", .decimal(precision: 12, scale: 2)), ColumnSpec("uid", .string, nullable: false),
+  ColumnSpec("money", .decimal(precision: 12, scale: 2)),
+  ColumnSpec("uid", .string, nullable: false),
 ])
 
 /// Deterministic rows for `allTypesSchema`: nulls every 7th row, low- and high-cardinality strings.
@@ -24,14 +25,26 @@ func makeAllTypesBatch(rows: Int, seed: UInt64 = 1) -> [ColumnBuffer] {
   for r in 0..<rows {
     let null = r % 7 == 3
     if null { cols[0].appendNull() } else { cols[0].append(r % 3 == 0) }
-    if null { cols[1].appendNull() } else { cols[1].append(Int32(truncatingIfNeeded: Int64(next() % 2000) - 1000)) }
+    if null {
+      cols[1].appendNull()
+    } else {
+      cols[1].append(Int32(truncatingIfNeeded: Int64(next() % 2000) - 1000))
+    }
     cols[2].append(r == 0 ? Int64.min : (r == 1 ? Int64.max : Int64(bitPattern: UInt64(next()))))
     if null { cols[3].appendNull() } else { cols[3].append(Float(r) / 4) }
-    if null { cols[4].appendNull() } else { cols[4].append(r == 5 ? -0.0 : Double(Int(next() % 100_000)) / 8 - 1000) }
+    if null {
+      cols[4].appendNull()
+    } else {
+      cols[4].append(r == 5 ? -0.0 : Double(Int(next() % 100_000)) / 8 - 1000)
+    }
     if null { cols[5].appendNull() } else { cols[5].append(string: words[r % words.count]) }
     if null { cols[6].appendNull() } else { cols[6].append(bytes: [UInt8(r & 0xFF), 0, 0xFF]) }
     if null { cols[7].appendNull() } else { cols[7].append(Int32(r % 40_000) - 20_000) }
-    if null { cols[8].appendNull() } else { cols[8].append(Int64(r) * 1_000_003 - 5_000_000_000_000) }
+    if null {
+      cols[8].appendNull()
+    } else {
+      cols[8].append(Int64(r) * 1_000_003 - 5_000_000_000_000)
+    }
     if null { cols[9].appendNull() } else { cols[9].append(Int64(next() % 1_000_000) - 500_000) }
     cols[10].append(string: "id-\(next())")
   }
@@ -120,7 +133,9 @@ struct ParquetRoundTripTests {
   func statistics() throws {
     let dir = try TestTools.temporaryDirectory()
     let path = dir.appendingPathComponent("s.parquet").path
-    let schema = TableSchema([ColumnSpec("n", .int64), ColumnSpec("s", .string), ColumnSpec("x", .double)])
+    let schema = TableSchema([
+      ColumnSpec("n", .int64), ColumnSpec("s", .string), ColumnSpec("x", .double),
+    ])
     var options = ParquetWriteOptions()
     options.maxRowGroupRows = 100
     let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
@@ -159,7 +174,9 @@ struct ParquetRoundTripTests {
     let reader = try ParquetFileReader(path: path)
     #expect(reader.rowCount == 0 && reader.schema == allTypesSchema)
 
-    let w2 = try ParquetFileWriter(path: dir.appendingPathComponent("r.parquet").path, schema: TableSchema([ColumnSpec("x", .int64, nullable: false)]))
+    let w2 = try ParquetFileWriter(
+      path: dir.appendingPathComponent("r.parquet").path,
+      schema: TableSchema([ColumnSpec("x", .int64, nullable: false)]))
     var c = ColumnBuffer(type: .int64)
     c.appendNull()
     #expect(throws: ParquetError.self) { try w2.write([c]) }

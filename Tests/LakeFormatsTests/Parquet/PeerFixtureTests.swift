@@ -11,7 +11,8 @@ struct PeerFixtureTests {
   static let root = TestTools.repositoryRoot().appendingPathComponent("fixtures/parquet")
 
   static var peerFiles: [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("peers").path)) ?? [])
+    ((try? FileManager.default.contentsOfDirectory(
+      atPath: root.appendingPathComponent("peers").path)) ?? [])
       .filter { $0.hasSuffix(".parquet") }.sorted()
   }
 
@@ -22,7 +23,8 @@ struct PeerFixtureTests {
     let reader = try ParquetFileReader(path: dir.appendingPathComponent(file).path)
 
     let schemaData = try Data(contentsOf: dir.appendingPathComponent(stem + ".schema.json"))
-    let expectedSchema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [[String: Any]])
+    let expectedSchema = try #require(
+      try JSONSerialization.jsonObject(with: schemaData) as? [[String: Any]])
     #expect(reader.schema.columns.count == expectedSchema.count)
     for (spec, want) in zip(reader.schema.columns, expectedSchema) {
       #expect(spec.name == want["name"] as? String)
@@ -30,7 +32,8 @@ struct PeerFixtureTests {
       #expect(spec.nullable == (want["nullable"] as? Bool), "\(spec.name) nullability")
     }
 
-    let text = try String(contentsOf: dir.appendingPathComponent(stem + ".expected.ndjson"), encoding: .utf8)
+    let text = try String(
+      contentsOf: dir.appendingPathComponent(stem + ".expected.ndjson"), encoding: .utf8)
     let expected = try text.split(separator: "\n").map { try Canonical.parseLine($0) }
     var row = 0
     var mismatches = 0
@@ -49,7 +52,8 @@ struct PeerFixtureTests {
         }
       }
     }
-    #expect(row == expected.count, "\(file): lh read \(row) rows, the writer wrote \(expected.count)")
+    #expect(
+      row == expected.count, "\(file): lh read \(row) rows, the writer wrote \(expected.count)")
   }
 
   @Test(

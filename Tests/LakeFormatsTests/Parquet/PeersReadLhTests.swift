@@ -38,7 +38,9 @@ struct PeersReadLhTests {
       for c in cols.indices { for _ in 0..<50 { cols[c].appendNull() } }
       return (schema, cols, options)
     case .oneDistinct:
-      let schema = TableSchema([ColumnSpec("s", .string), ColumnSpec("n", .int64), ColumnSpec("d", .double)])
+      let schema = TableSchema([
+        ColumnSpec("s", .string), ColumnSpec("n", .int64), ColumnSpec("d", .double),
+      ])
       var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
       for _ in 0..<1000 {
         cols[0].append(string: "same")
@@ -85,7 +87,9 @@ struct PeersReadLhTests {
     let schemaFile = dir.appendingPathComponent("\(c).schema.json")
     try Data(Canonical.ndjson(columns, schema: schema).utf8).write(to: expected)
     try Data(Canonical.schemaJSON(schema).utf8).write(to: schemaFile)
-    let script = TestTools.repositoryRoot().appendingPathComponent("tests/peers/check_lh_parquet.py").path
+    let script = TestTools.repositoryRoot().appendingPathComponent(
+      "tests/peers/check_lh_parquet.py"
+    ).path
     let r = try TestTools.run(python, [script, file.path, expected.path, schemaFile.path])
     #expect(r.status == 0, "\(c): \(r.output)\(r.stderr)")
   }

@@ -170,7 +170,9 @@ public struct ColumnBuffer: Sendable {
     case .double: append(other.doubles[i])
     case .bytes:
       other.data.withUnsafeBytes { raw in
-        append(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(other.offsets[i])..<Int(other.offsets[i + 1])]))
+        append(
+          bytes: UnsafeRawBufferPointer(
+            rebasing: raw[Int(other.offsets[i])..<Int(other.offsets[i + 1])]))
       }
     }
   }

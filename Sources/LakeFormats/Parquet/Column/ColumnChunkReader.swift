@@ -46,7 +46,9 @@ struct ColumnChunkReader {
   }
 
   /// Decodes a whole chunk of `rows` rows from `chunk`, appending them to `output`.
-  mutating func read(_ chunk: UnsafeRawBufferPointer, rows: Int, into output: inout ColumnBuffer) throws {
+  mutating func read(_ chunk: UnsafeRawBufferPointer, rows: Int, into output: inout ColumnBuffer)
+    throws
+  {
     var position = 0
     var decodedRows = 0
     var sawData = false
@@ -59,7 +61,8 @@ struct ColumnChunkReader {
       position = reader.position
       let size = Int(header.compressedPageSize)
       guard size >= 0, size <= chunk.count - position, header.uncompressedPageSize >= 0 else {
-        throw ParquetError.corrupt("page of \(header.compressedPageSize) bytes past the end of its chunk")
+        throw ParquetError.corrupt(
+          "page of \(header.compressedPageSize) bytes past the end of its chunk")
       }
       let page = UnsafeRawBufferPointer(rebasing: chunk[position..<(position + size)])
       position += size
@@ -71,48 +74,72 @@ struct ColumnChunkReader {
         let body = try decompress(page, to: Int(header.uncompressedPageSize))
         try readDictionary(body, count: Int(d.numValues), encoding: d.encoding)
       case .dataPage?:
-        guard let d = header.dataPageHeader else { throw ParquetError.corrupt("data page without its header") }
+        guard let d = header.dataPageHeader else {
+          throw ParquetError.corrupt("data page without its header")
+        }
         sawData = true
         let n = Int(d.numValues)
-        guard n >= 0, n <= rows - decodedRows else { throw ParquetError.corrupt("data page has \(n) values, chunk has \(rows - decodedRows) left") }
-        guard n <= Self.maxPageValues else { throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))") }
+        guard n >= 0, n <= rows - decodedRows else {
+          throw ParquetError.corrupt(
+            "data page has \(n) values, chunk has \(rows - decodedRows) left")
+        }
+        guard n <= Self.maxPageValues else {
+          throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))")
+        }
         let body = try decompress(page, to: Int(header.uncompressedPageSize))
         try body.withUnsafeBytes { b in
           var at = 0
           var present = n
           if leaf.spec.nullable {
-            guard b.count >= 4 else { throw ParquetError.corrupt("data page too short for its levels") }
+            guard b.count >= 4 else {
+              throw ParquetError.corrupt("data page too short for its levels")
+            }
             let length = Int(b.loadUnaligned(as: UInt32.self).littleEndian)
-            guard length <= b.count - 4 else { throw ParquetError.corrupt("definition levels past the end of the page") }
-            present = try readLevels(UnsafeRawBufferPointer(rebasing: b[4..<(4 + length)]), count: n)
+            guard length <= b.count - 4 else {
+              throw ParquetError.corrupt("definition levels past the end of the page")
+            }
+            present = try readLevels(
+              UnsafeRawBufferPointer(rebasing: b[4..<(4 + length)]), count: n)
             at = 4 + length
           }
-          try readValues(UnsafeRawBufferPointer(rebasing: b[at...]), encoding: d.encoding, rows: n, present: present, into: &output)
+          try readValues(
+            UnsafeRawBufferPointer(rebasing: b[at...]), encoding: d.encoding, rows: n,
+            present: present, into: &output)
         }
         decodedRows += n
       case .dataPageV2?:
-        guard let d = header.dataPageHeaderV2 else { throw ParquetError.corrupt("data page v2 without its header") }
+        guard let d = header.dataPageHeaderV2 else {
+          throw ParquetError.corrupt("data page v2 without its header")
+        }
         sawData = true
         let n = Int(d.numValues)
         let repLength = Int(d.repetitionLevelsByteLength)
         let defLength = Int(d.definitionLevelsByteLength)
-        guard n <= Self.maxPageValues else { throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))") }
-        guard n >= 0, n <= rows - decodedRows, repLength >= 0, defLength >= 0, repLength + defLength <= page.count,
+        guard n <= Self.maxPageValues else {
+          throw ParquetError.unsupported("page of \(n) values (at most \(Self.maxPageValues))")
+        }
+        guard n >= 0, n <= rows - decodedRows, repLength >= 0, defLength >= 0,
+          repLength + defLength <= page.count,
           Int(d.numNulls) >= 0, Int(d.numNulls) <= n
         else { throw ParquetError.corrupt("data page v2 header is inconsistent") }
         if repLength > 0 { throw ParquetError.unsupported("repetition levels (nested data)") }
         var present = n
         if leaf.spec.nullable {
-          present = try readLevels(UnsafeRawBufferPointer(rebasing: page[repLength..<(repLength + defLength)]), count: n)
+          present = try readLevels(
+            UnsafeRawBufferPointer(rebasing: page[repLength..<(repLength + defLength)]), count: n)
         } else if defLength != 0 || d.numNulls != 0 {
           throw ParquetError.corrupt("required column has definition levels")
         }
         let values = UnsafeRawBufferPointer(rebasing: page[(repLength + defLength)...])
         let valuesSize = Int(header.uncompressedPageSize) - repLength - defLength
-        guard valuesSize >= 0 else { throw ParquetError.corrupt("data page v2 sizes are inconsistent") }
+        guard valuesSize >= 0 else {
+          throw ParquetError.corrupt("data page v2 sizes are inconsistent")
+        }
         if d.isCompressed && codec != .uncompressed {
           let body = try decompress(values, to: valuesSize)
-          try body.withUnsafeBytes { try readValues($0, encoding: d.encoding, rows: n, present: present, into: &output) }
+          try body.withUnsafeBytes {
+            try readValues($0, encoding: d.encoding, rows: n, present: present, into: &output)
+          }
         } else {
           try readValues(values, encoding: d.encoding, rows: n, present: present, into: &output)
         }
@@ -127,7 +154,9 @@ struct ColumnChunkReader {
 
   /// Returns the page body decompressed to exactly `size` bytes.
   mutating func decompress(_ page: UnsafeRawBufferPointer, to size: Int) throws -> [UInt8] {
-    guard size <= 1 << 30 else { throw ParquetError.corrupt("page claims \(size) uncompressed bytes") }
+    guard size <= 1 << 30 else {
+      throw ParquetError.corrupt("page claims \(size) uncompressed bytes")
+    }
     if codec == .uncompressed {
       guard page.count == size else { throw ParquetError.corrupt("uncompressed page sizes differ") }
       return Array(page)
@@ -154,21 +183,30 @@ struct ColumnChunkReader {
   mutating func readLevels(_ bytes: UnsafeRawBufferPointer, count: Int) throws -> Int {
     if levels.count < count { levels = [UInt32](repeating: 0, count: count) }
     var decoder = try RLEHybridDecoder(bitWidth: 1, bytes: bytes)
-    try levels.withUnsafeMutableBufferPointer { try decoder.decode(count: count, into: $0.baseAddress!) }
+    try levels.withUnsafeMutableBufferPointer {
+      try decoder.decode(count: count, into: $0.baseAddress!)
+    }
     var present = 0
     for i in 0..<count {
-      guard levels[i] <= 1 else { throw ParquetError.corrupt("definition level \(levels[i]) above 1") }
+      guard levels[i] <= 1 else {
+        throw ParquetError.corrupt("definition level \(levels[i]) above 1")
+      }
       present += Int(levels[i])
     }
     return present
   }
 
   mutating func readDictionary(_ body: [UInt8], count: Int, encoding: Int32) throws {
-    guard encoding == Encoding.plain.rawValue || encoding == Encoding.plainDictionary.rawValue else {
+    guard encoding == Encoding.plain.rawValue || encoding == Encoding.plainDictionary.rawValue
+    else {
       throw ParquetError.unsupported("dictionary page encoding \(encoding)")
     }
-    guard count >= 0, count <= body.count * 8 + 1 else { throw ParquetError.corrupt("dictionary page count \(count) is impossible") }
-    guard count <= Self.maxPageValues else { throw ParquetError.unsupported("dictionary of \(count) entries") }
+    guard count >= 0, count <= body.count * 8 + 1 else {
+      throw ParquetError.corrupt("dictionary page count \(count) is impossible")
+    }
+    guard count <= Self.maxPageValues else {
+      throw ParquetError.unsupported("dictionary of \(count) entries")
+    }
     var d = ColumnBuffer(type: leaf.spec.type, capacity: min(count, body.count))
     try body.withUnsafeBytes { try decodePlain($0, count: count, into: &d) }
     dictionary = d
@@ -176,39 +214,57 @@ struct ColumnChunkReader {
 
   /// Decodes `present` values of a page of `rows` rows and appends the rows to `output`.
   mutating func readValues(
-    _ bytes: UnsafeRawBufferPointer, encoding raw: Int32, rows: Int, present: Int, into output: inout ColumnBuffer
+    _ bytes: UnsafeRawBufferPointer, encoding raw: Int32, rows: Int, present: Int,
+    into output: inout ColumnBuffer
   ) throws {
-    guard let encoding = Encoding(rawValue: raw) else { throw ParquetError.unsupported("encoding \(raw)") }
+    guard let encoding = Encoding(rawValue: raw) else {
+      throw ParquetError.unsupported("encoding \(raw)")
+    }
     dense.removeAll()
     switch encoding {
     case .plain:
       try decodePlain(bytes, count: present, into: &dense)
     case .plainDictionary, .rleDictionary:
-      guard let dictionary else { throw ParquetError.corrupt("dictionary-encoded page without a dictionary page") }
+      guard let dictionary else {
+        throw ParquetError.corrupt("dictionary-encoded page without a dictionary page")
+      }
       guard let first = bytes.first else {
         if present == 0 { break }
         throw ParquetError.corrupt("dictionary indices missing")
       }
       if indices.count < present { indices = [UInt32](repeating: 0, count: present) }
-      var decoder = try RLEHybridDecoder(bitWidth: Int(first), bytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))
-      try indices.withUnsafeMutableBufferPointer { try decoder.decode(count: present, into: $0.baseAddress!) }
+      var decoder = try RLEHybridDecoder(
+        bitWidth: Int(first), bytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))
+      try indices.withUnsafeMutableBufferPointer {
+        try decoder.decode(count: present, into: $0.baseAddress!)
+      }
       let size = UInt32(dictionary.count)
       dense.reserve(present)
       for i in 0..<present {
         let index = indices[i]
-        guard index < size else { throw ParquetError.corrupt("dictionary index \(index) out of \(size) entries") }
+        guard index < size else {
+          throw ParquetError.corrupt("dictionary index \(index) out of \(size) entries")
+        }
         dense.append(from: dictionary, row: Int(index))
       }
     case .deltaBinaryPacked:
-      guard leaf.physical == .int32 || leaf.physical == .int64 else { throw ParquetError.unsupported("DELTA_BINARY_PACKED for \(leaf.physical)") }
+      guard leaf.physical == .int32 || leaf.physical == .int64 else {
+        throw ParquetError.unsupported("DELTA_BINARY_PACKED for \(leaf.physical)")
+      }
       var values: [Int64] = []
       _ = try DeltaBinaryPacked.decode(bytes, count: present, into: &values)
-      guard values.count == present else { throw ParquetError.corrupt("DELTA_BINARY_PACKED gave \(values.count) of \(present) values") }
+      guard values.count == present else {
+        throw ParquetError.corrupt("DELTA_BINARY_PACKED gave \(values.count) of \(present) values")
+      }
       // INT32 columns compute deltas in 32-bit wrapping arithmetic: keep the low 32 bits.
       let narrow = leaf.physical == .int32
-      for v in values { try appendInteger(narrow ? Int64(Int32(truncatingIfNeeded: v)) : v, to: &dense) }
+      for v in values {
+        try appendInteger(narrow ? Int64(Int32(truncatingIfNeeded: v)) : v, to: &dense)
+      }
     case .deltaLengthByteArray, .deltaByteArray:
-      guard leaf.physical == .byteArray else { throw ParquetError.unsupported("\(encoding) for \(leaf.physical)") }
+      guard leaf.physical == .byteArray else {
+        throw ParquetError.unsupported("\(encoding) for \(leaf.physical)")
+      }
       var offsets: [Int32] = [0]
       var data: [UInt8] = []
       if encoding == .deltaLengthByteArray {
@@ -216,12 +272,16 @@ struct ColumnChunkReader {
       } else {
         _ = try DeltaByteArray.decode(bytes, count: present, offsets: &offsets, data: &data)
       }
-      guard offsets.count == present + 1 else { throw ParquetError.corrupt("\(encoding) gave \(offsets.count - 1) of \(present) values") }
+      guard offsets.count == present + 1 else {
+        throw ParquetError.corrupt("\(encoding) gave \(offsets.count - 1) of \(present) values")
+      }
       try data.withUnsafeBytes { d in
         for i in 0..<present {
           let s = Int(offsets[i])
           let e = Int(offsets[i + 1])
-          guard s >= 0, s <= e, e <= d.count else { throw ParquetError.corrupt("\(encoding) offsets out of range") }
+          guard s >= 0, s <= e, e <= d.count else {
+            throw ParquetError.corrupt("\(encoding) offsets out of range")
+          }
           try appendByteValue(UnsafeRawBufferPointer(rebasing: d[s..<e]), to: &dense)
         }
       }
@@ -237,12 +297,19 @@ struct ColumnChunkReader {
       try ByteStreamSplit.decode(bytes, count: present, width: width, into: &plainBytes)
       try plainBytes.withUnsafeBytes { try decodePlain($0, count: present, into: &dense) }
     case .rle:
-      guard leaf.physical == .boolean, bytes.count >= 4 else { throw ParquetError.unsupported("RLE values for \(leaf.physical)") }
+      guard leaf.physical == .boolean, bytes.count >= 4 else {
+        throw ParquetError.unsupported("RLE values for \(leaf.physical)")
+      }
       let length = Int(bytes.loadUnaligned(as: UInt32.self).littleEndian)
-      guard length <= bytes.count - 4 else { throw ParquetError.corrupt("RLE booleans past the end of the page") }
+      guard length <= bytes.count - 4 else {
+        throw ParquetError.corrupt("RLE booleans past the end of the page")
+      }
       var bits = [UInt32](repeating: 0, count: present)
-      var decoder = try RLEHybridDecoder(bitWidth: 1, bytes: UnsafeRawBufferPointer(rebasing: bytes[4..<(4 + length)]))
-      try bits.withUnsafeMutableBufferPointer { try decoder.decode(count: present, into: $0.baseAddress!) }
+      var decoder = try RLEHybridDecoder(
+        bitWidth: 1, bytes: UnsafeRawBufferPointer(rebasing: bytes[4..<(4 + length)]))
+      try bits.withUnsafeMutableBufferPointer {
+        try decoder.decode(count: present, into: $0.baseAddress!)
+      }
       for b in bits { dense.append(b != 0) }
     case .bitPacked:
       throw ParquetError.unsupported("encoding BIT_PACKED for values")
@@ -269,7 +336,9 @@ struct ColumnChunkReader {
   func appendInteger(_ v: Int64, to out: inout ColumnBuffer) throws {
     switch leaf.decoding {
     case .int32:
-      guard let x = Int32(exactly: v) else { throw ParquetError.corrupt("INT32 value out of range") }
+      guard let x = Int32(exactly: v) else {
+        throw ParquetError.corrupt("INT32 value out of range")
+      }
       out.append(x)
     case .uint32AsInt64: out.append(Int64(UInt32(truncatingIfNeeded: v)))
     case .int64, .decimalInt64, .decimalInt32: out.append(v)
@@ -299,11 +368,15 @@ struct ColumnChunkReader {
   }
 
   func appendDecimalBytes(_ v: UnsafeRawBufferPointer, to out: inout ColumnBuffer) throws {
-    guard v.count >= 1, v.count <= 16 else { throw ParquetError.corrupt("decimal of \(v.count) bytes") }
+    guard v.count >= 1, v.count <= 16 else {
+      throw ParquetError.corrupt("decimal of \(v.count) bytes")
+    }
     var x: Int128 = (v[0] & 0x80) != 0 ? -1 : 0
     for b in v { x = (x << 8) | Int128(b) }
     if out.type.storage == .int64 {
-      guard let y = Int64(exactly: x) else { throw ParquetError.corrupt("decimal does not fit its precision") }
+      guard let y = Int64(exactly: x) else {
+        throw ParquetError.corrupt("decimal does not fit its precision")
+      }
       out.append(y)
     } else {
       out.append(x)
@@ -311,15 +384,20 @@ struct ColumnChunkReader {
   }
 
   /// Decodes `count` PLAIN values (converted to lh values) into `out`.
-  func decodePlain(_ bytes: UnsafeRawBufferPointer, count: Int, into out: inout ColumnBuffer) throws {
+  func decodePlain(_ bytes: UnsafeRawBufferPointer, count: Int, into out: inout ColumnBuffer) throws
+  {
     func need(_ n: Int) throws {
-      guard n >= 0, n <= bytes.count else { throw ParquetError.corrupt("PLAIN values past the end of the page") }
+      guard n >= 0, n <= bytes.count else {
+        throw ParquetError.corrupt("PLAIN values past the end of the page")
+      }
     }
     switch leaf.physical {
     case .boolean:
       try need((count + 7) / 8)
       var values = [Bool](repeating: false, count: count)
-      try values.withUnsafeMutableBufferPointer { try PlainBoolean.decode(bytes, count: count, into: $0.baseAddress!) }
+      try values.withUnsafeMutableBufferPointer {
+        try PlainBoolean.decode(bytes, count: count, into: $0.baseAddress!)
+      }
       for v in values { out.append(v) }
     case .int32:
       try need(count * 4)
@@ -329,22 +407,32 @@ struct ColumnChunkReader {
       }
     case .int64:
       try need(count * 8)
-      if leaf.decoding == .int64 || leaf.decoding == .decimalInt64 || leaf.decoding == .timestamp(scaleToMicros: 1) {
+      if leaf.decoding == .int64 || leaf.decoding == .decimalInt64
+        || leaf.decoding == .timestamp(scaleToMicros: 1)
+      {
         out.int64s.reserveCapacity(out.int64s.count + count)
-        for i in 0..<count { out.append(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))) }
+        for i in 0..<count {
+          out.append(
+            Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+        }
       } else {
         for i in 0..<count {
-          try appendInteger(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)), to: &out)
+          try appendInteger(
+            Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)),
+            to: &out)
         }
       }
     case .int96:
       try need(count * 12)
       for i in 0..<count {
         let nanos = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12, as: Int64.self))
-        let julian = Int64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self)))
+        let julian = Int64(
+          UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self)))
         let days = julian - 2_440_588
         // Nanoseconds of the day must lie within a day; the product must fit (corrupt input).
-        guard nanos >= 0, nanos < 86_400_000_000_000 else { throw ParquetError.corrupt("INT96 time of day out of range") }
+        guard nanos >= 0, nanos < 86_400_000_000_000 else {
+          throw ParquetError.corrupt("INT96 time of day out of range")
+        }
         let (dayMicros, overflow) = days.multipliedReportingOverflow(by: 86_400_000_000)
         guard !overflow else { throw ParquetError.corrupt("INT96 timestamp out of range") }
         out.append(dayMicros + nanos / 1000)
@@ -352,21 +440,31 @@ struct ColumnChunkReader {
     case .float:
       try need(count * 4)
       for i in 0..<count {
-        out.append(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+        out.append(
+          Float(
+            bitPattern: UInt32(
+              littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
       }
     case .double:
       try need(count * 8)
       out.doubles.reserveCapacity(out.doubles.count + count)
       for i in 0..<count {
-        out.append(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+        out.append(
+          Double(
+            bitPattern: UInt64(
+              littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
       }
     case .byteArray:
       var at = 0
       for _ in 0..<count {
-        guard at + 4 <= bytes.count else { throw ParquetError.corrupt("PLAIN byte array past the end of the page") }
+        guard at + 4 <= bytes.count else {
+          throw ParquetError.corrupt("PLAIN byte array past the end of the page")
+        }
         let n = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         at += 4
-        guard n <= bytes.count - at else { throw ParquetError.corrupt("PLAIN byte array of \(n) bytes past the end of the page") }
+        guard n <= bytes.count - at else {
+          throw ParquetError.corrupt("PLAIN byte array of \(n) bytes past the end of the page")
+        }
         try appendByteValue(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), to: &out)
         at += n
       }
@@ -374,7 +472,8 @@ struct ColumnChunkReader {
       let w = leaf.typeLength
       try need(count * w)
       for i in 0..<count {
-        try appendByteValue(UnsafeRawBufferPointer(rebasing: bytes[(i * w)..<((i + 1) * w)]), to: &out)
+        try appendByteValue(
+          UnsafeRawBufferPointer(rebasing: bytes[(i * w)..<((i + 1) * w)]), to: &out)
       }
     }
   }

@@ -231,7 +231,8 @@ final class ColumnChunkWriter {
         }
       }
     case .int128:
-      throw ParquetError.unsupported("writing decimals with precision above 18").at(column: spec.name)
+      throw ParquetError.unsupported("writing decimals with precision above 18").at(
+        column: spec.name)
     }
     if dictionaryMode && dictionaryBytes > options.dictionaryPageLimit {
       // Close this page with the dictionary as it is; the rest of the chunk is PLAIN.
@@ -351,7 +352,8 @@ final class ColumnChunkWriter {
       if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
       let n = try body.withUnsafeBytes { src in
         try compressed.withUnsafeMutableBytes { dst in
-          try compressor.compress(src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
+          try compressor.compress(
+            src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
         }
       }
       h.compressedPageSize = Int32(n)
@@ -375,7 +377,9 @@ final class ColumnChunkWriter {
   // MARK: Chunk
 
   /// Writes the chunk (dictionary page first) at `offset` through `write`; returns its metadata.
-  func finishChunk(at offset: Int64, write: ([UInt8]) throws -> Void) throws -> (ColumnChunk, ColumnStatistics) {
+  func finishChunk(at offset: Int64, write: ([UInt8]) throws -> Void) throws -> (
+    ColumnChunk, ColumnStatistics
+  ) {
     try finishPage()
     var dictionaryPage: [UInt8] = []
     var dictionaryUncompressed = 0
@@ -479,9 +483,17 @@ final class ColumnChunkWriter {
       switch v {
       case .bool(let x): b = [x ? 1 : 0]
       case .int(let x):
-        if physicalWidth == 4 { appendLittleEndian(Int32(truncatingIfNeeded: x), to: &b) } else { appendLittleEndian(x, to: &b) }
+        if physicalWidth == 4 {
+          appendLittleEndian(Int32(truncatingIfNeeded: x), to: &b)
+        } else {
+          appendLittleEndian(x, to: &b)
+        }
       case .double(let x):
-        if physical == .float { appendLittleEndian(Float(x).bitPattern, to: &b) } else { appendLittleEndian(x.bitPattern, to: &b) }
+        if physical == .float {
+          appendLittleEndian(Float(x).bitPattern, to: &b)
+        } else {
+          appendLittleEndian(x.bitPattern, to: &b)
+        }
       case .bytes(let x): b = x
       case .int128: break
       }

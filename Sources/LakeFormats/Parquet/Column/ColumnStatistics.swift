@@ -52,7 +52,8 @@ public struct ColumnStatistics: Sendable, Equatable {
     case (.bool(let x), .bool(let y)): return !x && y
     case (.int(let x), .int(let y)): return x < y
     case (.int128(let x), .int128(let y)): return x < y
-    case (.double(let x), .double(let y)): return x < y || (x == 0 && y == 0 && x.sign == .minus && y.sign == .plus)
+    case (.double(let x), .double(let y)):
+      return x < y || (x == 0 && y == 0 && x.sign == .minus && y.sign == .plus)
     case (.bytes(let x), .bytes(let y)): return x.lexicographicallyPrecedes(y)
     default: return false
     }
@@ -120,5 +121,5 @@ struct BytesRange {
 }
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif

@@ -59,7 +59,8 @@ struct ByteDictionary {
   @inline(__always)
   mutating func index(of value: UnsafeRawBufferPointer) -> UInt32 {
     let n = value.count
-    let h = n == 0 ? hashBytes(UnsafeRawPointer(bitPattern: 1)!, 0) : hashBytes(value.baseAddress!, n)
+    let h =
+      n == 0 ? hashBytes(UnsafeRawPointer(bitPattern: 1)!, 0) : hashBytes(value.baseAddress!, n)
     let mask = slots.count - 1
     var slot = Int(truncatingIfNeeded: h) & mask
     while true {
@@ -156,5 +157,5 @@ func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8])
 }
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif

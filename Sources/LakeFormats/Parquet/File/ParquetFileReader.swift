@@ -13,7 +13,7 @@
 import LakeIO
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// A closed range of values a column must overlap (for skipping row groups by statistics).
@@ -86,35 +86,45 @@ public final class ParquetFileReader {
     guard size >= 12 else { throw fail("not a Parquet file: \(size) bytes is too short") }
     let head = try Self.read(source, offset: 0, count: 4, name: name)
     let tail = try Self.read(source, offset: size - 8, count: 8, name: name)
-    guard head == Array("PAR1".utf8) else { throw fail("not a Parquet file: no PAR1 magic at the start") }
+    guard head == Array("PAR1".utf8) else {
+      throw fail("not a Parquet file: no PAR1 magic at the start")
+    }
     guard Array(tail[4...]) == Array("PAR1".utf8) else {
       throw fail("not a Parquet file, or truncated: no PAR1 magic at the end")
     }
-    let footerLength = Int(UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
+    let footerLength = Int(
+      UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
     guard footerLength > 0, footerLength <= size - 12 else {
       throw fail("footer length \(footerLength) does not fit a file of \(size) bytes")
     }
-    let footer = try Self.read(source, offset: size - 8 - footerLength, count: footerLength, name: name)
+    let footer = try Self.read(
+      source, offset: size - 8 - footerLength, count: footerLength, name: name)
     do {
       let meta = try footer.withUnsafeBytes { try FileMetaData(decoding: $0) }
       let leaves = try ParquetSchemaMapping.leaves(of: meta.schema)
       var total: Int64 = 0
       for (g, group) in meta.rowGroups.enumerated() {
         guard group.columns.count == leaves.count else {
-          throw ParquetError.corrupt("row group \(g) has \(group.columns.count) columns, the schema \(leaves.count)")
+          throw ParquetError.corrupt(
+            "row group \(g) has \(group.columns.count) columns, the schema \(leaves.count)")
         }
-        guard group.numRows >= 0 else { throw ParquetError.corrupt("row group \(g) has a negative row count") }
+        guard group.numRows >= 0 else {
+          throw ParquetError.corrupt("row group \(g) has a negative row count")
+        }
         // An empty row group's chunks are never read (pyarrow writes data_page_offset 0 there).
         for (c, chunk) in group.columns.enumerated() where group.numRows > 0 {
           guard let m = chunk.metaData else {
-            throw ParquetError.unsupported("column chunk metadata outside the footer").at(column: leaves[c].spec.name)
+            throw ParquetError.unsupported("column chunk metadata outside the footer").at(
+              column: leaves[c].spec.name)
           }
           let (start, length) = Self.chunkRange(m)
           guard start >= 4, length >= 0, start <= Int64(size - 8 - footerLength) - length else {
-            throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(column: leaves[c].spec.name)
+            throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(
+              column: leaves[c].spec.name)
           }
           guard m.type == leaves[c].physical.rawValue else {
-            throw ParquetError.corrupt("chunk type differs from the schema").at(column: leaves[c].spec.name)
+            throw ParquetError.corrupt("chunk type differs from the schema").at(
+              column: leaves[c].spec.name)
           }
         }
         total += group.numRows
@@ -166,7 +176,9 @@ public final class ParquetFileReader {
 
   /// The statistics of `column` in row group `group`, in lh terms (nil when absent).
   public func statistics(rowGroup group: Int, column: Int) -> ColumnStatistics? {
-    guard let m = metadata.rowGroups[group].columns[column].metaData, let s = m.statistics else { return nil }
+    guard let m = metadata.rowGroups[group].columns[column].metaData, let s = m.statistics else {
+      return nil
+    }
     let leaf = leaves[column]
     var out = ColumnStatistics()
     out.nullCount = Int(s.nullCount ?? 0)
@@ -191,7 +203,10 @@ public final class ParquetFileReader {
     case .int32, .decimalInt32: return le(Int32.self).map { .int(Int64($0)) }
     case .uint32AsInt64: return le(UInt32.self).map { .int(Int64($0)) }
     case .int64, .decimalInt64: return le(Int64.self).map { .int($0) }
-    case .timestamp(let scale): return le(Int64.self).flatMap { try? ColumnChunkReader.scaleTimestamp($0, scale) }.map { .int($0) }
+    case .timestamp(let scale):
+      return le(Int64.self).flatMap { try? ColumnChunkReader.scaleTimestamp($0, scale) }.map {
+        .int($0)
+      }
     case .float: return le(UInt32.self).map { .double(Double(Float(bitPattern: $0))) }
     case .double: return le(UInt64.self).map { .double(Double(bitPattern: $0)) }
     case .bytes: return .bytes(b)
@@ -220,7 +235,9 @@ public final class ParquetFileReader {
         out.append(ColumnBuffer(type: leaf.spec.type))
         continue
       }
-      guard let m = rowGroup.columns[c].metaData else { throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.spec.name) }
+      guard let m = rowGroup.columns[c].metaData else {
+        throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.spec.name)
+      }
       do {
         guard m.numValues == rowGroup.numRows else {
           throw ParquetError.corrupt("chunk has \(m.numValues) values for \(rowGroup.numRows) rows")
@@ -229,8 +246,11 @@ public final class ParquetFileReader {
         let bytes = try Self.read(source, offset: Int(start), count: Int(length), name: name)
         var reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
         // Capacity from the footer is a hint only: a corrupt count must not allocate.
-        var column = ColumnBuffer(type: leaf.spec.type, capacity: min(Int(rowGroup.numRows), 1 << 20))
-        try bytes.withUnsafeBytes { try reader.read($0, rows: Int(rowGroup.numRows), into: &column) }
+        var column = ColumnBuffer(
+          type: leaf.spec.type, capacity: min(Int(rowGroup.numRows), 1 << 20))
+        try bytes.withUnsafeBytes {
+          try reader.read($0, rows: Int(rowGroup.numRows), into: &column)
+        }
         out.append(column)
       } catch let e as ParquetError {
         throw e.at(file: name, column: leaf.spec.name)

@@ -13,7 +13,7 @@
 import LakeIO
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// What a finished file holds.
@@ -43,7 +43,9 @@ public final class ParquetFileWriter {
   var closed = false
 
   /// Writes a new file at `path` (through a temporary file renamed on `close`).
-  public convenience init(path: String, schema: TableSchema, options: ParquetWriteOptions = .init()) throws {
+  public convenience init(path: String, schema: TableSchema, options: ParquetWriteOptions = .init())
+    throws
+  {
     let slash = path.lastIndex(of: "/")
     let dir = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -55,15 +57,21 @@ public final class ParquetFileWriter {
   }
 
   /// Writes a file to `output` (a stream: no temporary file, no fsync).
-  public convenience init(output: OutputBuffer, schema: TableSchema, options: ParquetWriteOptions = .init()) throws {
-    try self.init(output: output, file: nil, finalPath: nil, temporaryPath: nil, schema: schema, options: options)
+  public convenience init(
+    output: OutputBuffer, schema: TableSchema, options: ParquetWriteOptions = .init()
+  ) throws {
+    try self.init(
+      output: output, file: nil, finalPath: nil, temporaryPath: nil, schema: schema,
+      options: options)
   }
 
   init(
     output: OutputBuffer, file: FileDescriptor?, finalPath: String?, temporaryPath: String?,
     schema: TableSchema, options: ParquetWriteOptions
   ) throws {
-    guard !schema.columns.isEmpty else { throw ParquetError("a Parquet file needs at least one column", category: .usage) }
+    guard !schema.columns.isEmpty else {
+      throw ParquetError("a Parquet file needs at least one column", category: .usage)
+    }
     self.output = output
     self.file = file
     self.finalPath = finalPath
@@ -87,16 +95,22 @@ public final class ParquetFileWriter {
   /// Appends a batch: one buffer per schema column, all with the same row count.
   public func write(_ batch: [ColumnBuffer]) throws {
     guard batch.count == columns.count else {
-      throw ParquetError("batch has \(batch.count) columns, schema \(columns.count)", category: .software)
+      throw ParquetError(
+        "batch has \(batch.count) columns, schema \(columns.count)", category: .software)
     }
     let rows = batch.first?.count ?? 0
-    for (i, column) in batch.enumerated() where column.count != rows || column.type != schema.columns[i].type {
-      throw ParquetError("batch column does not match the schema", column: schema.columns[i].name, category: .software)
+    for (i, column) in batch.enumerated()
+    where column.count != rows || column.type != schema.columns[i].type {
+      throw ParquetError(
+        "batch column does not match the schema", column: schema.columns[i].name,
+        category: .software)
     }
     var row = 0
     while row < rows {
       let take = min(rows - row, options.maxRowGroupRows - groupRows)
-      for (i, writer) in columns.enumerated() { try writer.append(batch[i], rows: row..<(row + take)) }
+      for (i, writer) in columns.enumerated() {
+        try writer.append(batch[i], rows: row..<(row + take))
+      }
       groupRows += take
       row += take
       if groupRows >= options.maxRowGroupRows || bufferedBytes >= options.maxRowGroupBytes {

@@ -16,7 +16,9 @@ public struct KeyValue: Sendable, Equatable {
   }
 }
 
-/// Column chunk (or page) statistics. Values are PLAIN-encoded single values.
+/// Column chunk (or page) statistics.
+///
+/// Values are PLAIN-encoded single values.
 public struct Statistics: Sendable, Equatable {
   /// Deprecated signed-order max (field 1).
   public var max: [UInt8]?

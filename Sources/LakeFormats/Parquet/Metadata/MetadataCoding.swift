@@ -195,7 +195,9 @@ extension LogicalType {
           }
         }
         guard let unit else { throw ParquetError.unsupported("time unit of a TIME or TIMESTAMP") }
-        result = id == 7 ? .time(adjustedToUTC: utc, unit: unit) : .timestamp(adjustedToUTC: utc, unit: unit)
+        result =
+          id == 7
+          ? .time(adjustedToUTC: utc, unit: unit) : .timestamp(adjustedToUTC: utc, unit: unit)
       case 10:
         var bits: Int8 = 0
         var signed = true
@@ -306,11 +308,14 @@ extension ColumnMetaData {
         m.pathInSchema = try r.readList { String(decoding: try $0.binary(), as: UTF8.self) }
       case 4: m.codec = try r.readI32Field(type, "ColumnMetaData.codec")
       case 5: m.numValues = try r.readI64Field(type, "ColumnMetaData.num_values")
-      case 6: m.totalUncompressedSize = try r.readI64Field(type, "ColumnMetaData.total_uncompressed_size")
-      case 7: m.totalCompressedSize = try r.readI64Field(type, "ColumnMetaData.total_compressed_size")
+      case 6:
+        m.totalUncompressedSize = try r.readI64Field(type, "ColumnMetaData.total_uncompressed_size")
+      case 7:
+        m.totalCompressedSize = try r.readI64Field(type, "ColumnMetaData.total_compressed_size")
       case 9: m.dataPageOffset = try r.readI64Field(type, "ColumnMetaData.data_page_offset")
       case 10: m.indexPageOffset = try r.readI64Field(type, "ColumnMetaData.index_page_offset")
-      case 11: m.dictionaryPageOffset = try r.readI64Field(type, "ColumnMetaData.dictionary_page_offset")
+      case 11:
+        m.dictionaryPageOffset = try r.readI64Field(type, "ColumnMetaData.dictionary_page_offset")
       case 12:
         try r.expect(type, .structure, "ColumnMetaData.statistics")
         m.statistics = try Statistics(from: &r)
@@ -338,7 +343,9 @@ extension ColumnChunk {
     var c = self
     try r.readStruct { r, type, id in
       switch id {
-      case 1: c.filePath = String(decoding: try r.readBinaryField(type, "ColumnChunk.file_path"), as: UTF8.self)
+      case 1:
+        c.filePath = String(
+          decoding: try r.readBinaryField(type, "ColumnChunk.file_path"), as: UTF8.self)
       case 2: c.fileOffset = try r.readI64Field(type, "ColumnChunk.file_offset")
       case 3:
         try r.expect(type, .structure, "ColumnChunk.meta_data")
@@ -449,7 +456,9 @@ extension FileMetaData {
         try r.enterStruct()
         m.keyValueMetadata = try r.readList { try KeyValue(from: &$0) }
         r.leaveStruct()
-      case 6: m.createdBy = String(decoding: try r.readBinaryField(type, "FileMetaData.created_by"), as: UTF8.self)
+      case 6:
+        m.createdBy = String(
+          decoding: try r.readBinaryField(type, "FileMetaData.created_by"), as: UTF8.self)
       case 7:
         try r.expect(type, .list, "FileMetaData.column_orders")
         try r.enterStruct()
@@ -529,8 +538,12 @@ extension PageHeader {
           switch f {
           case 1: d.numValues = try r.readI32Field(t, "DataPageHeader.num_values")
           case 2: d.encoding = try r.readI32Field(t, "DataPageHeader.encoding")
-          case 3: d.definitionLevelEncoding = try r.readI32Field(t, "DataPageHeader.definition_level_encoding")
-          case 4: d.repetitionLevelEncoding = try r.readI32Field(t, "DataPageHeader.repetition_level_encoding")
+          case 3:
+            d.definitionLevelEncoding = try r.readI32Field(
+              t, "DataPageHeader.definition_level_encoding")
+          case 4:
+            d.repetitionLevelEncoding = try r.readI32Field(
+              t, "DataPageHeader.repetition_level_encoding")
           default: try r.skip(t)
           }
         }
@@ -556,8 +569,12 @@ extension PageHeader {
           case 2: d.numNulls = try r.readI32Field(t, "DataPageHeaderV2.num_nulls")
           case 3: d.numRows = try r.readI32Field(t, "DataPageHeaderV2.num_rows")
           case 4: d.encoding = try r.readI32Field(t, "DataPageHeaderV2.encoding")
-          case 5: d.definitionLevelsByteLength = try r.readI32Field(t, "DataPageHeaderV2.definition_levels_byte_length")
-          case 6: d.repetitionLevelsByteLength = try r.readI32Field(t, "DataPageHeaderV2.repetition_levels_byte_length")
+          case 5:
+            d.definitionLevelsByteLength = try r.readI32Field(
+              t, "DataPageHeaderV2.definition_levels_byte_length")
+          case 6:
+            d.repetitionLevelsByteLength = try r.readI32Field(
+              t, "DataPageHeaderV2.repetition_levels_byte_length")
           case 7: d.isCompressed = try r.readBoolField(t, "DataPageHeaderV2.is_compressed")
           default: try r.skip(t)
           }

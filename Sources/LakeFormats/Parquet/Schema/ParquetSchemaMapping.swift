@@ -98,15 +98,19 @@ public enum ParquetSchemaMapping {
     let children = Int(root.numChildren ?? 0)
     guard children == elements.count - 1 else {
       // More elements than root children means groups: nested columns.
-      let nested: String = elements.dropFirst().first(where: { ($0.numChildren ?? 0) > 0 })?.name ?? "?"
-      throw ParquetError.unsupported("nested column (a group, list, map or struct)").at(column: nested)
+      let nested: String =
+        elements.dropFirst().first(where: { ($0.numChildren ?? 0) > 0 })?.name ?? "?"
+      throw ParquetError.unsupported("nested column (a group, list, map or struct)").at(
+        column: nested)
     }
     return try elements.dropFirst().map(leaf)
   }
 
   static func leaf(_ e: SchemaElement) throws -> ParquetLeaf {
     let name = e.name
-    func unsupported(_ what: String) -> ParquetError { ParquetError.unsupported(what).at(column: name) }
+    func unsupported(_ what: String) -> ParquetError {
+      ParquetError.unsupported(what).at(column: name)
+    }
     if (e.numChildren ?? 0) > 0 { throw unsupported("nested column (a group)") }
     guard let rawType = e.type, let physical = PhysicalType(rawValue: rawType) else {
       throw ParquetError.corrupt("column without a valid physical type").at(column: name)
@@ -139,13 +143,15 @@ public enum ParquetSchemaMapping {
       default: throw unsupported("decimal stored as \(physical)")
       }
       return ParquetLeaf(
-        spec: ColumnSpec(name, type, nullable: nullable), physical: physical, typeLength: typeLength,
+        spec: ColumnSpec(name, type, nullable: nullable), physical: physical,
+        typeLength: typeLength,
         decoding: decoding)
     }
 
     func make(_ type: ColumnType, _ decoding: LeafDecoding) -> ParquetLeaf {
       ParquetLeaf(
-        spec: ColumnSpec(name, type, nullable: nullable), physical: physical, typeLength: typeLength,
+        spec: ColumnSpec(name, type, nullable: nullable), physical: physical,
+        typeLength: typeLength,
         decoding: decoding)
     }
     switch physical {
@@ -192,7 +198,9 @@ public enum ParquetSchemaMapping {
         || converted == .json || e.logicalType == .enumeration || converted == .enumeration
       return make(isString ? .string : .binary, .bytes)
     case .fixedLenByteArray:
-      guard typeLength > 0 else { throw ParquetError.corrupt("FIXED_LEN_BYTE_ARRAY without a length").at(column: name) }
+      guard typeLength > 0 else {
+        throw ParquetError.corrupt("FIXED_LEN_BYTE_ARRAY without a length").at(column: name)
+      }
       if e.logicalType == .float16 { throw unsupported("FLOAT16 values") }
       return make(.binary, .bytes)
     }

@@ -25,7 +25,9 @@ public struct ThriftReader {
 
   @inline(__always)
   mutating func byte() throws -> UInt8 {
-    guard position < base.count else { throw ParquetError.corrupt("thrift: unexpected end of data") }
+    guard position < base.count else {
+      throw ParquetError.corrupt("thrift: unexpected end of data")
+    }
     let b = base[position]
     position += 1
     return b
@@ -88,7 +90,9 @@ public struct ThriftReader {
     String(decoding: try binary(), as: UTF8.self)
   }
 
-  /// Reads a field header; nil at the struct's stop byte. `lastId` is the struct's own counter.
+  /// Reads a field header; nil at the struct's stop byte.
+  ///
+  /// `lastId` is the struct's own counter.
   public mutating func fieldHeader(lastId: inout Int16) throws -> (type: UInt8, id: Int16)? {
     let b = try byte()
     if b == 0 { return nil }
@@ -98,7 +102,9 @@ public struct ThriftReader {
       lastId &+= Int16(delta)
     } else {
       let id = try zigzag()
-      guard let id16 = Int16(exactly: id) else { throw ParquetError.corrupt("thrift: field id out of range") }
+      guard let id16 = Int16(exactly: id) else {
+        throw ParquetError.corrupt("thrift: field id out of range")
+      }
       lastId = id16
     }
     return (type, lastId)
@@ -150,13 +156,17 @@ public struct ThriftReader {
       position += 8
     case ThriftType.binary.rawValue:
       let n = try varint()
-      guard n <= UInt64(remaining) else { throw ParquetError.corrupt("thrift: unexpected end of data") }
+      guard n <= UInt64(remaining) else {
+        throw ParquetError.corrupt("thrift: unexpected end of data")
+      }
       position += Int(n)
     case ThriftType.list.rawValue, ThriftType.set.rawValue:
       let (elementType, count) = try listHeader()
       try enterStruct()
       for _ in 0..<count {
-        if elementType == ThriftType.boolTrue.rawValue || elementType == ThriftType.boolFalse.rawValue {
+        if elementType == ThriftType.boolTrue.rawValue
+          || elementType == ThriftType.boolFalse.rawValue
+        {
           _ = try byte()
         } else {
           try skip(elementType)
@@ -165,7 +175,9 @@ public struct ThriftReader {
       leaveStruct()
     case ThriftType.map.rawValue:
       let n = try varint()
-      guard n <= UInt64(remaining) else { throw ParquetError.corrupt("thrift: map past the end of data") }
+      guard n <= UInt64(remaining) else {
+        throw ParquetError.corrupt("thrift: map past the end of data")
+      }
       if n == 0 { return }
       let kinds = try byte()
       try enterStruct()
@@ -185,7 +197,8 @@ public struct ThriftReader {
   }
 
   /// Reads the fields of a struct, calling `body` for each (which must consume or skip it).
-  public mutating func readStruct(_ body: (inout ThriftReader, UInt8, Int16) throws -> Void) throws {
+  public mutating func readStruct(_ body: (inout ThriftReader, UInt8, Int16) throws -> Void) throws
+  {
     try enterStruct()
     var last: Int16 = 0
     while let (type, id) = try fieldHeader(lastId: &last) {
