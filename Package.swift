@@ -43,7 +43,7 @@ let package = Package(
     .executableTarget(
       name: "lh-gen",
       dependencies: [
-        "LakeCLI", "LakeStages",
+        "LakeCLI", "LakeStages", "LakeFormats",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -54,7 +54,7 @@ let package = Package(
     .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats"],
+      name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats", "LakeStages"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

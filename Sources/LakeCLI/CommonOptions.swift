@@ -25,3 +25,25 @@ public struct OutputOptions: ParsableArguments {
 
   public init() {}
 }
+
+/// Data formats the tools write.
+public enum DataFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
+  case ndjson, parquet
+}
+
+/// `--zstd-level` and `--force` for tools that can write Parquet.
+public struct ParquetOutputOptions: ParsableArguments {
+  @Option(help: "zstd compression level of Parquet pages (1–22; negative levels are faster).")
+  public var zstdLevel: Int32 = 3
+
+  @Flag(help: "Write Parquet even when stdout is a terminal.")
+  public var force = false
+
+  public init() {}
+
+  public func validate() throws {
+    guard (-7...22).contains(zstdLevel) else {
+      throw ValidationError("--zstd-level must be between -7 and 22")
+    }
+  }
+}

@@ -15,13 +15,32 @@ public final class OutputBuffer {
   /// Bytes handed to `write(2)` so far (flushed).
   public private(set) var bytesFlushed: Int = 0
 
+  /// Receives flushed bytes instead of `destination`, when set.
+  let handler: ((UnsafeRawBufferPointer) throws -> Void)?
+
   /// Creates a buffer of `capacity` bytes in front of `destination`.
   public init(destination: FileDescriptor, capacity: Int = 1 << 20) {
     self.destination = destination
     self.capacity = max(capacity, 4096)
     self.base = .allocate(capacity: self.capacity)
     self.used = 0
+    handler = nil
     destination.growPipeBuffer()
+  }
+
+  /// Creates a buffer whose flushes go to `handler` (in-process consumers).
+  ///
+  /// Flushed chunks end wherever the buffer filled up, not at line ends.
+  public init(capacity: Int = 1 << 20, handler: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+    destination = FileDescriptor(rawValue: -1, name: "memory")
+    self.capacity = max(capacity, 4096)
+    self.base = .allocate(capacity: self.capacity)
+    self.used = 0
+    self.handler = handler
+  }
+
+  func send(_ bytes: UnsafeRawBufferPointer) throws {
+    if let handler { try handler(bytes) } else { try destination.writeAll(bytes) }
   }
 
   deinit { base.deallocate() }
@@ -63,7 +82,7 @@ public final class OutputBuffer {
     guard let src = bytes.baseAddress, bytes.count > 0 else { return }
     if bytes.count > capacity {
       try flush()
-      try destination.writeAll(bytes)
+      try send(bytes)
       bytesFlushed += bytes.count
       return
     }
@@ -85,7 +104,7 @@ public final class OutputBuffer {
     guard used > 0 else { return }
     let n = used
     used = 0
-    try destination.writeAll(UnsafeRawBufferPointer(start: base, count: n))
+    try send(UnsafeRawBufferPointer(start: base, count: n))
     bytesFlushed += n
   }
 

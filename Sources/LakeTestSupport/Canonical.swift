@@ -75,6 +75,19 @@ public enum Canonical {
     try JSONDecoder().decode([String: JSONAny].self, from: Data(line.utf8))
   }
 
+  /// True when row `i` of `a` and `b` (same type) hold the same value, bit for bit.
+  public static func equalValues(_ a: ColumnBuffer, _ b: ColumnBuffer, row i: Int) -> Bool {
+    switch a.type.storage {
+    case .boolean: return a.booleans[i] == b.booleans[i]
+    case .int32: return a.int32s[i] == b.int32s[i]
+    case .int64: return a.int64s[i] == b.int64s[i]
+    case .int128: return a.int128s[i] == b.int128s[i]
+    case .float: return a.floats[i].bitPattern == b.floats[i].bitPattern
+    case .double: return a.doubles[i].bitPattern == b.doubles[i].bitPattern
+    case .bytes: return a.bytes(at: i) == b.bytes(at: i)
+    }
+  }
+
   /// Text of a canonical value for a JSON line (what `tests/peers` reads as expected rows).
   public static func json(_ v: Any) -> String {
     switch v {

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import LakeCLI
+import LakeFormats
 import LakeIO
 import LakeStages
 
@@ -28,6 +29,7 @@ struct LhGen: LakeCommand {
         lh-gen --contract iot --duration 6h --count 200000
         lh-gen --follow --rate 500 --late 0.02 --duplicates 0.01 | head -n 5000
         lh-gen --follow --rate 1000 --burst 20000:5:60 > spool/live.ndjson
+        lh-gen --format parquet --count 1000000 -o events.parquet
       """,
     version: LakeVersion.string)
 
@@ -96,6 +98,10 @@ struct LhGen: LakeCommand {
       valueName: "fraction"))
   var malformed: FractionArgument?
 
+  @Option(help: "Output format: ndjson, or parquet (zstd, typed columns of the dataset).")
+  var format: DataFormat = .ndjson
+
+  @OptionGroup var parquet: ParquetOutputOptions
   @OptionGroup var outputOptions: OutputOptions
   @OptionGroup var logging: LoggingOptions
 
@@ -115,6 +121,11 @@ struct LhGen: LakeCommand {
       throw ValidationError("--duplicates and --malformed add up to more than 1")
     }
     if let duration, duration.micros == 0 { throw ValidationError("--duration must be above 0") }
+    if format == .parquet && (malformed?.value ?? 0) > 0 {
+      throw ValidationError(
+        "--malformed writes broken lines, which typed Parquet columns cannot hold; use --format ndjson"
+      )
+    }
   }
 
   var config: GenConfig {
@@ -139,6 +150,10 @@ struct LhGen: LakeCommand {
   }
 
   func execute(_ context: ToolContext) throws {
+    if format == .parquet {
+      try executeParquet(context)
+      return
+    }
     let config = self.config
     context.diagnostics.detail(
       "contract \(config.dataset.rawValue), seed \(config.seed), count \(config.count.map(String.init) ?? "unbounded")"
@@ -165,6 +180,36 @@ struct LhGen: LakeCommand {
     }
     progress.finish()
     context.diagnostics.note(summary.report)
+    if summary.interrupted { throw Interrupted(signal: Interrupt.requested) }
+  }
+}
+
+extension LhGen {
+  /// Generates NDJSON in memory and converts it, batch by batch, into one Parquet file.
+  func executeParquet(_ context: ToolContext) throws {
+    let path = outputOptions.output.flatMap { $0 == "-" ? nil : $0 }
+    if path == nil && context.stdoutIsTerminal && !parquet.force {
+      throw LakeFailure(
+        .usage, "refusing to write Parquet to a terminal: redirect stdout, use -o FILE, or --force")
+    }
+    var options = ParquetWriteOptions()
+    options.compressionLevel = parquet.zstdLevel
+    options.createdBy = "lh-gen version \(LakeVersion.string)"
+    let schema = contract.schema
+    let writer =
+      try path.map { try ParquetFileWriter(path: $0, schema: schema, options: options) }
+      ?? ParquetFileWriter(output: context.stdout, schema: schema, options: options)
+    let converter = LinesToParquet(schema: schema, writer: writer)
+    let lines = OutputBuffer(capacity: 1 << 20) { try converter.consume($0) }
+    let progress = context.progress
+    let summary = try GenStage.run(config: config, output: lines) { s in
+      progress.update("\(Progress.compact(Double(s.lines))) rows")
+    }
+    let file = try converter.finish()
+    progress.finish()
+    context.diagnostics.note(summary.report)
+    context.diagnostics.detail(
+      "parquet: \(file.rows) rows in \(file.rowGroups) row groups, \(file.bytes) bytes")
     if summary.interrupted { throw Interrupted(signal: Interrupt.requested) }
   }
 }

@@ -20,7 +20,7 @@ function __lh-gen_parse_tokens -S
     set -l unparsed_tokens (__lh-gen_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-gen'
-        __lh-gen_parse_subcommand 0 'contract=' 'c/count=' 'duration=' 'start=' 'follow' 'rate=' 'burst=' 'seed=' 'users=' 'user-growth=' 'devices=' 'stores=' 'late=' 'late-by=' 'duplicates=' 'malformed=' 'o/output=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-gen_parse_subcommand 0 'contract=' 'c/count=' 'duration=' 'start=' 'follow' 'rate=' 'burst=' 'seed=' 'users=' 'user-growth=' 'devices=' 'stores=' 'late=' 'late-by=' 'duplicates=' 'malformed=' 'format=' 'zstd-level=' 'force' 'o/output=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-gen_parse_subcommand -r 1 'version'
@@ -93,6 +93,9 @@ complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options 
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" late-by' -l 'late-by' -d 'The most a late event lags (default 10m).' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" duplicates' -l 'duplicates' -d 'Fraction of lines that re-send an earlier event verbatim.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" malformed' -l 'malformed' -d 'Fraction of lines broken on purpose: truncated, wrong type, missing key, unknown enum value or invalid UTF-8.' -rfka ''
+complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" format' -l 'format' -d 'Output format: ndjson, or parquet (zstd, typed columns of the dataset).' -rfka 'ndjson parquet'
+complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" zstd-level' -l 'zstd-level' -d 'zstd compression level of Parquet pages (1–22; negative levels are faster).' -rfka ''
+complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" force' -l 'force' -d 'Write Parquet even when stdout is a terminal.'
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" o output' -l 'output' -s 'o' -d 'Write to FILE instead of stdout.' -rF
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" v verbose' -l 'verbose' -s 'v' -d 'Print more detail on stderr (resolved settings, timings).'
