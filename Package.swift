@@ -47,6 +47,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // The lh side of `make bench` (not installed).
+    .executableTarget(
+      name: "lh-bench", dependencies: ["LakeFormats", "LakeStages", "LakeIO"],
+      path: "Benchmarks/lh-bench"),
+
     // Unit tests per module, end-to-end tests over the built tools.
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
     .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),

@@ -177,3 +177,97 @@ public struct ColumnBuffer: Sendable {
     }
   }
 }
+
+// MARK: - Bulk operations for readers
+
+extension ColumnBuffer {
+  /// Appends `n` present values written by `fill` into fresh room of an array (no per-value
+  /// bookkeeping).
+  @inline(__always)
+  static func extend<T: FixedWidthInteger>(
+    _ array: inout [T], by n: Int, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
+  ) rethrows {
+    let start = array.count
+    array.append(contentsOf: repeatElement(0, count: n))
+    try array.withUnsafeMutableBufferPointer { buffer in
+      try fill(UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + n)]))
+    }
+  }
+
+  /// Records `n` more present rows after their values were added to the storage directly.
+  mutating func didAppendPresent(_ n: Int) {
+    if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    count += n
+  }
+
+  /// Appends all rows of `other` (same type).
+  public mutating func append(contentsOf other: ColumnBuffer) {
+    let n = other.count
+    guard n > 0 else { return }
+    if other.validity.isEmpty {
+      if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    } else {
+      if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
+      validity.append(contentsOf: other.validity)
+    }
+    nullCount += other.nullCount
+    count += n
+    switch type.storage {
+    case .boolean: booleans.append(contentsOf: other.booleans)
+    case .int32: int32s.append(contentsOf: other.int32s)
+    case .int64: int64s.append(contentsOf: other.int64s)
+    case .int128: int128s.append(contentsOf: other.int128s)
+    case .float: floats.append(contentsOf: other.floats)
+    case .double: doubles.append(contentsOf: other.doubles)
+    case .bytes:
+      let base = Int32(truncatingIfNeeded: data.count)
+      data.append(contentsOf: other.data)
+      offsets.reserveCapacity(offsets.count + n)
+      for i in 1...n { offsets.append(base &+ other.offsets[i]) }
+    }
+  }
+
+  /// Appends the rows of a page: `dense` holds the present values in order, `levels[i]` says
+  /// whether row i is present (1) or null (0).
+  mutating func append(spreading dense: ColumnBuffer, levels: UnsafeBufferPointer<UInt32>) {
+    let rows = levels.count
+    if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
+    validity.reserveCapacity(validity.count + rows)
+    var next = 0
+    func spread<T>(_ values: inout [T], _ source: [T], zero: T) {
+      values.reserveCapacity(values.count + rows)
+      for i in 0..<rows {
+        if levels[i] != 0 {
+          values.append(source[next])
+          next += 1
+        } else {
+          values.append(zero)
+        }
+      }
+    }
+    switch type.storage {
+    case .boolean: spread(&booleans, dense.booleans, zero: false)
+    case .int32: spread(&int32s, dense.int32s, zero: 0)
+    case .int64: spread(&int64s, dense.int64s, zero: 0)
+    case .int128: spread(&int128s, dense.int128s, zero: 0)
+    case .float: spread(&floats, dense.floats, zero: 0)
+    case .double: spread(&doubles, dense.doubles, zero: 0)
+    case .bytes:
+      offsets.reserveCapacity(offsets.count + rows)
+      let base = Int32(truncatingIfNeeded: data.count)
+      data.append(contentsOf: dense.data)
+      for i in 0..<rows {
+        if levels[i] != 0 { next += 1 }
+        offsets.append(base &+ dense.offsets[next])
+      }
+    }
+    var nulls = 0
+    for i in 0..<rows {
+      let present = levels[i] != 0
+      validity.append(present)
+      if !present { nulls += 1 }
+    }
+    nullCount += nulls
+    count += rows
+  }
+}

@@ -238,15 +238,7 @@ struct ColumnChunkReader {
       try indices.withUnsafeMutableBufferPointer {
         try decoder.decode(count: present, into: $0.baseAddress!)
       }
-      let size = UInt32(dictionary.count)
-      dense.reserve(present)
-      for i in 0..<present {
-        let index = indices[i]
-        guard index < size else {
-          throw ParquetError.corrupt("dictionary index \(index) out of \(size) entries")
-        }
-        dense.append(from: dictionary, row: Int(index))
-      }
+      try gather(dictionary, count: present)
     case .deltaBinaryPacked:
       guard leaf.physical == .int32 || leaf.physical == .int64 else {
         throw ParquetError.unsupported("DELTA_BINARY_PACKED for \(leaf.physical)")
@@ -319,18 +311,61 @@ struct ColumnChunkReader {
     }
     // Spread the present values over the page's rows.
     if present == rows {
-      for i in 0..<rows { output.append(from: dense, row: i) }
+      output.append(contentsOf: dense)
     } else {
-      var next = 0
-      for i in 0..<rows {
-        if levels[i] == 1 {
-          output.append(from: dense, row: next)
-          next += 1
-        } else {
-          output.appendNull()
+      levels.withUnsafeBufferPointer {
+        output.append(spreading: dense, levels: UnsafeBufferPointer(rebasing: $0[0..<rows]))
+      }
+    }
+  }
+
+  /// Appends the `count` dictionary entries chosen by `indices` to `dense`, checking each index.
+  mutating func gather(_ dictionary: ColumnBuffer, count: Int) throws {
+    let size = dictionary.count
+    try indices.withUnsafeBufferPointer { idx in
+      for i in 0..<count where Int(idx[i]) >= size {
+        throw ParquetError.corrupt("dictionary index \(idx[i]) out of \(size) entries")
+      }
+    }
+    indices.withUnsafeBufferPointer { idx in
+      func take<T>(_ source: [T], _ target: inout [T]) {
+        target.reserveCapacity(target.count + count)
+        source.withUnsafeBufferPointer { src in
+          for i in 0..<count { target.append(src[Int(idx[i])]) }
+        }
+      }
+      switch dictionary.type.storage {
+      case .int32: take(dictionary.int32s, &dense.int32s)
+      case .int64: take(dictionary.int64s, &dense.int64s)
+      case .int128: take(dictionary.int128s, &dense.int128s)
+      case .float: take(dictionary.floats, &dense.floats)
+      case .double: take(dictionary.doubles, &dense.doubles)
+      case .boolean: take(dictionary.booleans, &dense.booleans)
+      case .bytes:
+        dictionary.offsets.withUnsafeBufferPointer { offsets in
+          var total = 0
+          for i in 0..<count { total += Int(offsets[Int(idx[i]) + 1] - offsets[Int(idx[i])]) }
+          let start = dense.data.count
+          dense.data.append(contentsOf: repeatElement(0, count: total))
+          dense.offsets.reserveCapacity(dense.offsets.count + count)
+          dense.data.withUnsafeMutableBytes { dst in
+            dictionary.data.withUnsafeBytes { src in
+              var at = start
+              for i in 0..<count {
+                let s = Int(offsets[Int(idx[i])])
+                let n = Int(offsets[Int(idx[i]) + 1]) - s
+                if n > 0 {
+                  (dst.baseAddress! + at).copyMemory(from: src.baseAddress! + s, byteCount: n)
+                }
+                at += n
+                dense.offsets.append(Int32(truncatingIfNeeded: at))
+              }
+            }
+          }
         }
       }
     }
+    dense.didAppendPresent(count)
   }
 
   func appendInteger(_ v: Int64, to out: inout ColumnBuffer) throws {
@@ -401,20 +436,28 @@ struct ColumnChunkReader {
       for v in values { out.append(v) }
     case .int32:
       try need(count * 4)
-      for i in 0..<count {
-        let v = Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
-        try appendInteger(Int64(v), to: &out)
+      if leaf.decoding == .int32 {
+        ColumnBuffer.extend(&out.int32s, by: count) { dst in
+          UnsafeMutableRawBufferPointer(dst).copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 4)]))
+        }
+        out.didAppendPresent(count)
+      } else {
+        for i in 0..<count {
+          let v = Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+          try appendInteger(Int64(v), to: &out)
+        }
       }
     case .int64:
       try need(count * 8)
       if leaf.decoding == .int64 || leaf.decoding == .decimalInt64
         || leaf.decoding == .timestamp(scaleToMicros: 1)
       {
-        out.int64s.reserveCapacity(out.int64s.count + count)
-        for i in 0..<count {
-          out.append(
-            Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+        ColumnBuffer.extend(&out.int64s, by: count) { dst in
+          UnsafeMutableRawBufferPointer(dst).copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 8)]))
         }
+        out.didAppendPresent(count)
       } else {
         for i in 0..<count {
           try appendInteger(
@@ -447,14 +490,33 @@ struct ColumnChunkReader {
       }
     case .double:
       try need(count * 8)
-      out.doubles.reserveCapacity(out.doubles.count + count)
-      for i in 0..<count {
-        out.append(
-          Double(
-            bitPattern: UInt64(
-              littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+      let start = out.doubles.count
+      out.doubles.append(contentsOf: repeatElement(0, count: count))
+      out.doubles.withUnsafeMutableBytes { dst in
+        UnsafeMutableRawBufferPointer(rebasing: dst[(start * 8)...])
+          .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 8)]))
       }
+      out.didAppendPresent(count)
     case .byteArray:
+      if leaf.decoding == .decimalBytes {
+        var at = 0
+        for _ in 0..<count {
+          guard at + 4 <= bytes.count else {
+            throw ParquetError.corrupt("PLAIN byte array past the end of the page")
+          }
+          let n = Int(
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+          at += 4
+          guard n <= bytes.count - at else {
+            throw ParquetError.corrupt("PLAIN byte array of \(n) bytes past the end of the page")
+          }
+          try appendDecimalBytes(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), to: &out)
+          at += n
+        }
+        break
+      }
+      out.offsets.reserveCapacity(out.offsets.count + count)
+      out.data.reserveCapacity(out.data.count + max(0, bytes.count - 4 * count))
       var at = 0
       for _ in 0..<count {
         guard at + 4 <= bytes.count else {
@@ -465,9 +527,11 @@ struct ColumnChunkReader {
         guard n <= bytes.count - at else {
           throw ParquetError.corrupt("PLAIN byte array of \(n) bytes past the end of the page")
         }
-        try appendByteValue(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), to: &out)
+        out.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]))
+        out.offsets.append(Int32(truncatingIfNeeded: out.data.count))
         at += n
       }
+      out.didAppendPresent(count)
     case .fixedLenByteArray:
       let w = leaf.typeLength
       try need(count * w)

@@ -44,7 +44,7 @@ public enum AnnotationStyle: Sendable {
   case both, logicalOnly, convertedOnly
 }
 
-final class ColumnChunkWriter {
+struct ColumnChunkWriter {
   let spec: ColumnSpec
   let physical: PhysicalType
   let options: ParquetWriteOptions
@@ -74,7 +74,12 @@ final class ColumnChunkWriter {
   var pageValues = 0
   var levels: RLEHybridEncoder
   var indices: [UInt32] = []
-  var plain: [UInt8] = []
+  /// PLAIN values staged for the page: fixed-width ones as their little-endian words, byte
+  /// strings as offsets into `plainData`; copied into the page body once, at the page's end.
+  var plain32: [UInt32] = []
+  var plain64: [UInt64] = []
+  var plainOffsets: [Int32] = [0]
+  var plainData: [UInt8] = []
   var booleans: [Bool] = []
 
   // Scratch.
@@ -93,10 +98,10 @@ final class ColumnChunkWriter {
   }
 
   /// Bytes held for the current row group (for its size bound).
-  var bufferedBytes: Int { pages.count + plain.count + indices.count + byteDictionary.data.count }
+  var bufferedBytes: Int { pages.count + stagedBytes + byteDictionary.data.count }
 
   /// Resets for the next row group (capacity kept).
-  func reset() {
+  mutating func reset() {
     pages.removeAll(keepingCapacity: true)
     dataUncompressed = 0
     rows = 0
@@ -117,7 +122,7 @@ final class ColumnChunkWriter {
   // MARK: Appending values
 
   /// Appends rows `range` of `column`.
-  func append(_ column: ColumnBuffer, rows range: Range<Int>) throws {
+  mutating func append(_ column: ColumnBuffer, rows range: Range<Int>) throws {
     var row = range.lowerBound
     while row < range.upperBound {
       let room = options.maxPageRows - pageRows
@@ -131,11 +136,14 @@ final class ColumnChunkWriter {
   }
 
   var stagedBytes: Int {
-    dictionaryMode ? indices.count * 2 : plain.count + booleans.count / 8
+    dictionaryMode
+      ? indices.count * 2
+      : plain32.count * 4 + plain64.count * 8 + plainData.count + plainOffsets.count * 4
+        + booleans.count / 8
   }
 
   /// Appends rows that fit in the current page.
-  func appendRun(_ column: ColumnBuffer, _ range: Range<Int>) throws {
+  mutating func appendRun(_ column: ColumnBuffer, _ range: Range<Int>) throws {
     let hasNulls = !column.validity.isEmpty
     if spec.nullable {
       if hasNulls {
@@ -169,7 +177,7 @@ final class ColumnChunkWriter {
           if dictionaryMode {
             indices.append(fixedDictionary.index(of: UInt64(UInt32(bitPattern: v))))
           } else {
-            appendLittleEndian(v, to: &plain)
+            plain32.append(UInt32(bitPattern: v))
           }
           pageValues += 1
         }
@@ -182,7 +190,7 @@ final class ColumnChunkWriter {
           if dictionaryMode {
             indices.append(fixedDictionary.index(of: UInt64(bitPattern: v)))
           } else {
-            appendLittleEndian(v, to: &plain)
+            plain64.append(UInt64(bitPattern: v))
           }
           pageValues += 1
         }
@@ -195,7 +203,7 @@ final class ColumnChunkWriter {
           if dictionaryMode {
             indices.append(fixedDictionary.index(of: v.bitPattern))
           } else {
-            appendLittleEndian(v.bitPattern, to: &plain)
+            plain64.append(v.bitPattern)
           }
           pageValues += 1
         }
@@ -208,7 +216,7 @@ final class ColumnChunkWriter {
           if dictionaryMode {
             indices.append(fixedDictionary.index(of: UInt64(v.bitPattern)))
           } else {
-            appendLittleEndian(v.bitPattern, to: &plain)
+            plain32.append(v.bitPattern)
           }
           pageValues += 1
         }
@@ -223,8 +231,8 @@ final class ColumnChunkWriter {
               indices.append(byteDictionary.index(of: value))
             } else {
               byteRange.fold(value)
-              appendLittleEndian(UInt32(value.count), to: &plain)
-              plain.append(contentsOf: value)
+              plainData.append(contentsOf: value)
+              plainOffsets.append(Int32(truncatingIfNeeded: plainData.count))
             }
             pageValues += 1
           }
@@ -256,7 +264,7 @@ final class ColumnChunkWriter {
   // MARK: Pages
 
   /// Encodes, compresses and buffers the staged page.
-  func finishPage() throws {
+  mutating func finishPage() throws {
     guard pageRows > 0 else { return }
     if dictionaryMode && !decided {
       decided = true
@@ -290,8 +298,7 @@ final class ColumnChunkWriter {
       usedDictionaryPages = true
     } else {
       encoding = .plain
-      body.append(contentsOf: plain)
-      plain.removeAll(keepingCapacity: true)
+      appendStagedPlainToBody()
       usedPlainPages = true
     }
     var h = PageHeader()
@@ -305,16 +312,52 @@ final class ColumnChunkWriter {
     pageValues = 0
   }
 
+  /// Moves the staged PLAIN values into `body` and empties the staging.
+  mutating func appendStagedPlainToBody() {
+    #if !_endian(little)
+    #error("PLAIN staging copies words in host order, which must be little-endian")
+    #endif
+    plain32.withUnsafeBytes { body.append(contentsOf: $0) }
+    plain64.withUnsafeBytes { body.append(contentsOf: $0) }
+    plain32.removeAll(keepingCapacity: true)
+    plain64.removeAll(keepingCapacity: true)
+    let values = plainOffsets.count - 1
+    if values > 0 {
+      // A uint32 length and the bytes per value, written straight into reserved room.
+      let start = body.count
+      body.append(contentsOf: repeatElement(0, count: values * 4 + plainData.count))
+      body.withUnsafeMutableBytes { out in
+        plainData.withUnsafeBytes { data in
+          plainOffsets.withUnsafeBufferPointer { offsets in
+            var at = start
+            for i in 0..<values {
+              let s = Int(offsets[i])
+              let n = Int(offsets[i + 1]) - s
+              out.storeBytes(of: UInt32(n).littleEndian, toByteOffset: at, as: UInt32.self)
+              at += 4
+              if n > 0 {
+                (out.baseAddress! + at).copyMemory(from: data.baseAddress! + s, byteCount: n)
+              }
+              at += n
+            }
+          }
+        }
+      }
+    }
+    plainOffsets.removeAll(keepingCapacity: true)
+    plainOffsets.append(0)
+    plainData.removeAll(keepingCapacity: true)
+  }
+
   /// The first page showed a dictionary does not pay: re-encode its values as PLAIN.
-  func convertPageToPlain() {
+  mutating func convertPageToPlain() {
     dictionaryMode = false
-    plain.removeAll(keepingCapacity: true)
     if spec.type.storage == .bytes {
       for i in indices {
         let start = Int(byteDictionary.offsets[Int(i)])
         let end = Int(byteDictionary.offsets[Int(i) + 1])
-        appendLittleEndian(UInt32(end - start), to: &plain)
-        plain.append(contentsOf: byteDictionary.data[start..<end])
+        plainData.append(contentsOf: byteDictionary.data[start..<end])
+        plainOffsets.append(Int32(truncatingIfNeeded: plainData.count))
       }
       foldDictionaryStatistics()
       byteDictionary.removeAll()
@@ -322,9 +365,9 @@ final class ColumnChunkWriter {
       for i in indices {
         let bits = fixedDictionary.values[Int(i)]
         if physicalWidth == 4 {
-          appendLittleEndian(UInt32(truncatingIfNeeded: bits), to: &plain)
+          plain32.append(UInt32(truncatingIfNeeded: bits))
         } else {
-          appendLittleEndian(bits, to: &plain)
+          plain64.append(bits)
         }
       }
       fixedDictionary.removeAll()
@@ -332,7 +375,7 @@ final class ColumnChunkWriter {
     indices.removeAll(keepingCapacity: true)
   }
 
-  func foldDictionaryStatistics() {
+  mutating func foldDictionaryStatistics() {
     byteDictionary.data.withUnsafeBytes { data in
       for i in 0..<byteDictionary.count {
         let s = Int(byteDictionary.offsets[i])
@@ -343,7 +386,7 @@ final class ColumnChunkWriter {
   }
 
   /// Compresses `body` and appends header and page to `pages`.
-  func appendPage(header h: PageHeader, body: [UInt8]) throws {
+  mutating func appendPage(header h: PageHeader, body: [UInt8]) throws {
     var h = h
     h.uncompressedPageSize = Int32(body.count)
     let payload: [UInt8]
@@ -377,7 +420,7 @@ final class ColumnChunkWriter {
   // MARK: Chunk
 
   /// Writes the chunk (dictionary page first) at `offset` through `write`; returns its metadata.
-  func finishChunk(at offset: Int64, write: ([UInt8]) throws -> Void) throws -> (
+  mutating func finishChunk(at offset: Int64, write: ([UInt8]) throws -> Void) throws -> (
     ColumnChunk, ColumnStatistics
   ) {
     try finishPage()

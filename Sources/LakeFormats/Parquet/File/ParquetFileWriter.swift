@@ -108,8 +108,8 @@ public final class ParquetFileWriter {
     var row = 0
     while row < rows {
       let take = min(rows - row, options.maxRowGroupRows - groupRows)
-      for (i, writer) in columns.enumerated() {
-        try writer.append(batch[i], rows: row..<(row + take))
+      for i in columns.indices {
+        try columns[i].append(batch[i], rows: row..<(row + take))
       }
       groupRows += take
       row += take
@@ -126,7 +126,9 @@ public final class ParquetFileWriter {
     var group = RowGroup()
     group.fileOffset = position
     let start = position
-    for (i, writer) in columns.enumerated() {
+    for i in columns.indices {
+      var writer = columns[i]
+      defer { columns[i] = writer }
       let (chunk, stats) = try writer.finishChunk(at: position) { try emit($0) }
       group.columns.append(chunk)
       group.totalByteSize += chunk.metaData?.totalUncompressedSize ?? 0

@@ -1,0 +1,111 @@
+// lh-bench: the lh side of `make bench` (not installed, not a product tool).
+//
+//   lh-bench write CONTRACT IN.ndjson OUT.parquet [ZSTD_LEVEL]
+//       loads IN into typed columns (timed as "load"), then writes them as Parquet ("write")
+//   lh-bench read IN.parquet
+//       reads every row group and column into memory ("read")
+//
+// Prints one JSON object with the timings in seconds, rows and output bytes; bench/run.sh
+// runs the same workloads through DuckDB, pyarrow and Polars and prints the ratios.
+
+import LakeFormats
+import LakeIO
+import LakeStages
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct LhBench {
+  static func now() -> Double { Double(SystemClock.monotonicNanoseconds()) / 1e9 }
+
+  static func main() {
+    let args = CommandLine.arguments
+    do {
+      switch args.count > 1 ? args[1] : "" {
+      case "write" where args.count >= 5:
+        try write(
+          contract: args[2], input: args[3], output: args[4],
+          level: args.count > 5 ? Int32(args[5]) ?? 3 : 3)
+      case "read" where args.count == 3:
+        try read(args[2])
+      default:
+        Diagnostic.print(
+          "usage: lh-bench write CONTRACT IN.ndjson OUT.parquet [LEVEL] | lh-bench read IN.parquet")
+        exit(64)
+      }
+    } catch {
+      Diagnostic.print("lh-bench: \(error)")
+      exit(65)
+    }
+  }
+
+  static func write(contract: String, input: String, output: String, level: Int32) throws {
+    guard let dataset = Dataset(rawValue: contract) else {
+      throw LakeFailure(.usage, "unknown contract \(contract)")
+    }
+    let t0 = now()
+    var decoder = NDJSONRowDecoder(schema: dataset.schema)
+    var columns = decoder.makeColumns()
+    let fd = try FileDescriptor.open(readingFrom: input)
+    var buffer = [UInt8](repeating: 0, count: 1 << 22)
+    var carry: [UInt8] = []
+    while true {
+      let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+      if n == 0 { break }
+      try buffer.withUnsafeBytes { raw in
+        var start = 0
+        while start < n {
+          guard let nl = memchr(raw.baseAddress! + start, 0x0A, n - start) else {
+            carry.append(contentsOf: raw[start..<n])
+            return
+          }
+          let end = raw.baseAddress!.distance(to: UnsafeRawPointer(nl))
+          if carry.isEmpty {
+            try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]), into: &columns)
+          } else {
+            carry.append(contentsOf: raw[start..<end])
+            try carry.withUnsafeBytes { try decoder.decode($0, into: &columns) }
+            carry.removeAll(keepingCapacity: true)
+          }
+          start = end + 1
+        }
+      }
+    }
+    try fd.close()
+    let t1 = now()
+    var options = ParquetWriteOptions()
+    options.compressionLevel = level
+    let writer = try ParquetFileWriter(path: output, schema: dataset.schema, options: options)
+    try writer.write(columns)
+    let summary = try writer.close()
+    let t2 = now()
+    print(
+      "{\"load\":\(t1 - t0),\"write\":\(t2 - t1),\"rows\":\(summary.rows),\"bytes\":\(summary.bytes)}"
+    )
+  }
+
+  static func read(_ path: String) throws {
+    let t0 = now()
+    let reader = try ParquetFileReader(path: path)
+    var rows = 0
+    var checksum = 0
+    for g in 0..<reader.rowGroupCount {
+      let columns = try reader.readRowGroup(g)
+      rows += columns.first?.count ?? 0
+      for c in columns { checksum &+= c.int64s.count &+ c.data.count &+ c.nullCount }
+    }
+    let t1 = now()
+    print("{\"read\":\(t1 - t0),\"rows\":\(rows),\"checksum\":\(checksum)}")
+  }
+}
+
+enum Diagnostic {
+  static func print(_ text: String) {
+    var bytes = Array((text + "\n").utf8)
+    bytes.withUnsafeMutableBytes {
+      try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer($0))
+    }
+  }
+}
