@@ -73,6 +73,8 @@ install: release
 
 bench: release
 	@scripts/deps.sh bench
+	@scripts/peers.sh
+	$(SWIFT) build $(RELEASE_FLAGS) --product lh-bench
 	bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
 format:

@@ -1,27 +1,89 @@
 #!/bin/sh
-# make bench: times lh's stages on a deterministic workload and prints one row per measurement.
-#   bench/run.sh BIN_DIR            (BENCH_EVENTS=5000000 by default)
-# Each row: stage, events, seconds, events/s, MB/s, peak RSS, output bytes. Record the results
-# and the machine in bench/RESULTS.md. Peer comparisons (DuckDB, pyarrow) join with the Parquet
-# stages.
+# make bench: the same workloads through lh and through its peers, side by side, one core each.
+#   bench/run.sh BIN_DIR            BENCH_EVENTS (default 5000000), BENCH_RUNS (default 3)
+#
+# Stages:
+#   lh-gen | pipe              events generated into a pipe (lh only: the peers have no generator)
+#   write: columns → Parquet    clickstream NDJSON loaded into memory (not timed), then written as
+#                               zstd level 3 Parquet: lh vs pyarrow, DuckDB, Polars
+#   read: Parquet → columns     lh's file read into memory: lh vs pyarrow, DuckDB, Polars
+# Each timing is the best of BENCH_RUNS runs (the machine is shared; the best run is the least
+# disturbed). Ratio = peer time / lh time: above 1 means lh is faster. Peak RSS is the whole
+# process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
 set -eu
 bin=$(cd "$1" && pwd)
-[ -x "$bin/lh-gen" ] || { echo "bench: no lh-gen in $bin" >&2; exit 66; }
+[ -x "$bin/lh-gen" ] && [ -x "$bin/lh-bench" ] || { echo "bench: lh-gen and lh-bench must be built in $bin" >&2; exit 66; }
 n=${BENCH_EVENTS:-5000000}
-cd "$(dirname "$0")"
-mkdir -p work
-timefmt="%e %M"
-row() {  # stage events seconds rss_kb bytes
-  awk -v s="$1" -v n="$2" -v t="$3" -v r="$4" -v b="$5" 'BEGIN {
-    printf "%-34s %10d %8.2f s %12.0f ev/s %8.1f MB/s %8.1f MiB %12d B\n",
-      s, n, t, n / t, b / t / 1e6, r / 1024, b }'
-}
+runs=${BENCH_RUNS:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+python=$("$root/scripts/peers.sh" --print)
+work=$here/work
+mkdir -p "$work"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
-echo "lh: $("$bin/lh-gen" --version), events: $n"
+echo "lh $("$bin/lh-gen" --version), $("$python" -c 'import pyarrow, duckdb, polars; print("pyarrow", pyarrow.__version__, "duckdb", duckdb.__version__, "polars", polars.__version__)'), events: $n, best of $runs"
+echo
+
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' stage engine seconds events/s MB/s "peak RSS" "output B" ratio
+row() {  # stage engine seconds rss_kb bytes mb_basis ratio
+  awk -v s="$1" -v e="$2" -v t="$3" -v r="$4" -v b="$5" -v m="$6" -v q="$7" -v n="$n" 'BEGIN {
+    printf "%-28s %-8s %9.3f %12.0f %9.1f %7.0f MiB %13d %8s\n", s, e, t, n / t, m / t / 1e6, r / 1024, b, q }'
+}
+best() {  # command...: runs it $runs times; prints "seconds rss bytes" of the fastest run
+  i=0; bestline=""
+  while [ $i -lt "$runs" ]; do
+    line=$("$@")
+    bestline=$(printf '%s\n%s\n' "$bestline" "$line" | awk 'NF' | sort -g | head -1)
+    i=$((i + 1))
+  done
+  echo "$bestline"
+}
+
+# 1. Generation into a pipe.
 for contract in clickstream iot sales; do
-  # lh-gen into a pipe, as in a real pipeline (wc counts the bytes on the other side).
-  /usr/bin/time -f "$timefmt" -o work/time "$bin/lh-gen" --quiet --contract $contract \
-    --count "$n" --seed 1 | wc -c > work/bytes
-  set -- $(cat work/time)
-  row "lh-gen $contract | pipe" "$n" "$1" "$2" "$(cat work/bytes)"
+  measure_gen() {
+    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-gen" --quiet --contract $contract --count "$n" --seed 1 | wc -c > "$work/bytes"
+    echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(cat "$work/bytes")"
+  }
+  set -- $(best measure_gen)
+  row "lh-gen $contract | pipe" lh "$1" "$2" "$3" "$3" ""
 done
+
+# 2. Columns → Parquet.
+"$bin/lh-gen" --quiet --count "$n" --seed 1 > "$work/events.ndjson"
+ndjson_bytes=$(wc -c < "$work/events.ndjson")
+lh_write() {
+  /usr/bin/time -f "%M" -o "$work/rss" "$bin/lh-bench" write clickstream "$work/events.ndjson" "$work/lh.parquet" 3 > "$work/out.json"
+  "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['write'], open(sys.argv[2]).read().strip(), d['bytes'])" "$work/out.json" "$work/rss"
+}
+peer_write() {
+  "$python" "$here/peers_bench.py" "$1" write clickstream "$work/events.ndjson" "$work/$1.parquet" 3 |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], d['bytes'])"
+}
+set -- $(best lh_write)
+lh_w=$1
+row "write: columns → Parquet" lh "$1" "$2" "$3" "$ndjson_bytes" "1.00"
+for engine in pyarrow duckdb polars; do
+  set -- $(best peer_write $engine)
+  row "write: columns → Parquet" $engine "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_w" 'BEGIN{printf "%.2f", a/b}')"
+done
+
+# 3. Parquet → columns (everyone reads lh's file).
+parquet_bytes=$(wc -c < "$work/lh.parquet")
+lh_read() {
+  /usr/bin/time -f "%M" -o "$work/rss" "$bin/lh-bench" read "$work/lh.parquet" > "$work/out.json"
+  "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['read'], open(sys.argv[2]).read().strip(), 0)" "$work/out.json" "$work/rss"
+}
+peer_read() {
+  "$python" "$here/peers_bench.py" "$1" read "$work/lh.parquet" |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], 0)"
+}
+set -- $(best lh_read)
+lh_r=$1
+row "read: Parquet → columns" lh "$1" "$2" "$parquet_bytes" "$parquet_bytes" "1.00"
+for engine in pyarrow duckdb polars; do
+  set -- $(best peer_read $engine)
+  row "read: Parquet → columns" $engine "$1" "$2" "$parquet_bytes" "$parquet_bytes" "$(awk -v a="$1" -v b="$lh_r" 'BEGIN{printf "%.2f", a/b}')"
+done
+echo
+echo "output size, lh / pyarrow at zstd level 3: $(awk -v a="$(wc -c < "$work/lh.parquet")" -v b="$(wc -c < "$work/pyarrow.parquet")" 'BEGIN{printf "%.3f", a/b}')"

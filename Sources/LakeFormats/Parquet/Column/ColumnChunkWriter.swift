@@ -66,7 +66,8 @@ struct ColumnChunkWriter {
   // Dictionary state.
   var dictionaryMode: Bool
   var decided = false
-  var byteDictionary = ByteDictionary()
+  /// Owned by this writer alone (a reference type for speed; never shared between writers).
+  let byteDictionary = ByteDictionary()
   var fixedDictionary = FixedDictionary()
 
   // The page being staged.
@@ -98,7 +99,7 @@ struct ColumnChunkWriter {
   }
 
   /// Bytes held for the current row group (for its size bound).
-  var bufferedBytes: Int { pages.count + stagedBytes + byteDictionary.data.count }
+  var bufferedBytes: Int { pages.count + stagedBytes + byteDictionary.dataCount }
 
   /// Resets for the next row group (capacity kept).
   mutating func reset() {
@@ -161,86 +162,107 @@ struct ColumnChunkWriter {
     if hasNulls {
       for i in range where !column.validity[i] { stats.nullCount += 1 }
     }
-    switch spec.type.storage {
-    case .boolean:
-      for i in range where !hasNulls || column.validity[i] {
-        let v = column.booleans[i]
-        booleans.append(v)
-        if v { sawTrue = true } else { sawFalse = true }
+    do {
+      // The staging arrays move into locals for the loops (no uniqueness check per append) and
+      // move back at the end of this block, before anything else (finishPage) can use them.
+      var indices = self.indices
+      var plain32 = self.plain32
+      var plain64 = self.plain64
+      var plainData = self.plainData
+      var plainOffsets = self.plainOffsets
+      self.indices = []
+      self.plain32 = []
+      self.plain64 = []
+      self.plainData = []
+      self.plainOffsets = []
+      defer {
+        self.indices = indices
+        self.plain32 = plain32
+        self.plain64 = plain64
+        self.plainData = plainData
+        self.plainOffsets = plainOffsets
       }
-      pageValues = booleans.count
-    case .int32:
-      column.int32s.withUnsafeBufferPointer { values in
+      switch spec.type.storage {
+      case .boolean:
         for i in range where !hasNulls || column.validity[i] {
-          let v = values[i]
-          ints.fold(Int64(v))
-          if dictionaryMode {
-            indices.append(fixedDictionary.index(of: UInt64(UInt32(bitPattern: v))))
-          } else {
-            plain32.append(UInt32(bitPattern: v))
-          }
-          pageValues += 1
+          let v = column.booleans[i]
+          booleans.append(v)
+          if v { sawTrue = true } else { sawFalse = true }
         }
-      }
-    case .int64:
-      column.int64s.withUnsafeBufferPointer { values in
-        for i in range where !hasNulls || column.validity[i] {
-          let v = values[i]
-          ints.fold(v)
-          if dictionaryMode {
-            indices.append(fixedDictionary.index(of: UInt64(bitPattern: v)))
-          } else {
-            plain64.append(UInt64(bitPattern: v))
-          }
-          pageValues += 1
-        }
-      }
-    case .double:
-      column.doubles.withUnsafeBufferPointer { values in
-        for i in range where !hasNulls || column.validity[i] {
-          let v = values[i]
-          doubles.fold(v)
-          if dictionaryMode {
-            indices.append(fixedDictionary.index(of: v.bitPattern))
-          } else {
-            plain64.append(v.bitPattern)
-          }
-          pageValues += 1
-        }
-      }
-    case .float:
-      column.floats.withUnsafeBufferPointer { values in
-        for i in range where !hasNulls || column.validity[i] {
-          let v = values[i]
-          doubles.fold(Double(v))
-          if dictionaryMode {
-            indices.append(fixedDictionary.index(of: UInt64(v.bitPattern)))
-          } else {
-            plain32.append(v.bitPattern)
-          }
-          pageValues += 1
-        }
-      }
-    case .bytes:
-      column.data.withUnsafeBytes { data in
-        column.offsets.withUnsafeBufferPointer { offsets in
+        pageValues = booleans.count
+      case .int32:
+        column.int32s.withUnsafeBufferPointer { values in
           for i in range where !hasNulls || column.validity[i] {
-            let start = Int(offsets[i])
-            let value = UnsafeRawBufferPointer(rebasing: data[start..<Int(offsets[i + 1])])
+            let v = values[i]
+            ints.fold(Int64(v))
             if dictionaryMode {
-              indices.append(byteDictionary.index(of: value))
+              indices.append(fixedDictionary.index(of: UInt64(UInt32(bitPattern: v))))
             } else {
-              byteRange.fold(value)
-              plainData.append(contentsOf: value)
-              plainOffsets.append(Int32(truncatingIfNeeded: plainData.count))
+              plain32.append(UInt32(bitPattern: v))
             }
             pageValues += 1
           }
         }
+      case .int64:
+        column.int64s.withUnsafeBufferPointer { values in
+          for i in range where !hasNulls || column.validity[i] {
+            let v = values[i]
+            ints.fold(v)
+            if dictionaryMode {
+              indices.append(fixedDictionary.index(of: UInt64(bitPattern: v)))
+            } else {
+              plain64.append(UInt64(bitPattern: v))
+            }
+            pageValues += 1
+          }
+        }
+      case .double:
+        column.doubles.withUnsafeBufferPointer { values in
+          for i in range where !hasNulls || column.validity[i] {
+            let v = values[i]
+            doubles.fold(v)
+            if dictionaryMode {
+              indices.append(fixedDictionary.index(of: v.bitPattern))
+            } else {
+              plain64.append(v.bitPattern)
+            }
+            pageValues += 1
+          }
+        }
+      case .float:
+        column.floats.withUnsafeBufferPointer { values in
+          for i in range where !hasNulls || column.validity[i] {
+            let v = values[i]
+            doubles.fold(Double(v))
+            if dictionaryMode {
+              indices.append(fixedDictionary.index(of: UInt64(v.bitPattern)))
+            } else {
+              plain32.append(v.bitPattern)
+            }
+            pageValues += 1
+          }
+        }
+      case .bytes:
+        column.data.withUnsafeBytes { data in
+          column.offsets.withUnsafeBufferPointer { offsets in
+            for i in range where !hasNulls || column.validity[i] {
+              let start = Int(offsets[i])
+              let value = UnsafeRawBufferPointer(rebasing: data[start..<Int(offsets[i + 1])])
+              if dictionaryMode {
+                indices.append(byteDictionary.index(of: value))
+              } else {
+                byteRange.fold(value)
+                plainData.append(contentsOf: value)
+                plainOffsets.append(Int32(truncatingIfNeeded: plainData.count))
+              }
+              pageValues += 1
+            }
+          }
+        }
+      case .int128:
+        throw ParquetError.unsupported("writing decimals with precision above 18").at(
+          column: spec.name)
       }
-    case .int128:
-      throw ParquetError.unsupported("writing decimals with precision above 18").at(
-        column: spec.name)
     }
     if dictionaryMode && dictionaryBytes > options.dictionaryPageLimit {
       // Close this page with the dictionary as it is; the rest of the chunk is PLAIN.
@@ -354,9 +376,7 @@ struct ColumnChunkWriter {
     dictionaryMode = false
     if spec.type.storage == .bytes {
       for i in indices {
-        let start = Int(byteDictionary.offsets[Int(i)])
-        let end = Int(byteDictionary.offsets[Int(i) + 1])
-        plainData.append(contentsOf: byteDictionary.data[start..<end])
+        plainData.append(contentsOf: byteDictionary.entry(Int(i)))
         plainOffsets.append(Int32(truncatingIfNeeded: plainData.count))
       }
       foldDictionaryStatistics()
@@ -376,13 +396,7 @@ struct ColumnChunkWriter {
   }
 
   mutating func foldDictionaryStatistics() {
-    byteDictionary.data.withUnsafeBytes { data in
-      for i in 0..<byteDictionary.count {
-        let s = Int(byteDictionary.offsets[i])
-        let e = Int(byteDictionary.offsets[i + 1])
-        byteRange.fold(UnsafeRawBufferPointer(rebasing: data[s..<e]))
-      }
-    }
+    for i in 0..<byteDictionary.count { byteRange.fold(byteDictionary.entry(i)) }
   }
 
   /// Compresses `body` and appends header and page to `pages`.

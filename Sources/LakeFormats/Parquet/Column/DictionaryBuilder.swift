@@ -16,11 +16,22 @@ func hashBytes(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
     i += 8
   }
   var tail: UInt64 = 0
-  var shift: UInt64 = 0
-  while i < count {
-    tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
-    shift += 8
-    i += 1
+  if i < count {
+    if count >= 8 {
+      // The last 8 bytes, overlapping what was hashed: one load instead of a byte loop.
+      tail = p.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    } else if count >= 4 {
+      // 4…7 bytes: two overlapping 32-bit loads.
+      tail =
+        UInt64(p.loadUnaligned(as: UInt32.self))
+        | UInt64(p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
+    } else {
+      // 1…3 bytes: first, middle and last byte.
+      tail =
+        UInt64(p.load(as: UInt8.self)) | UInt64(p.load(fromByteOffset: count >> 1, as: UInt8.self))
+        << 8
+        | UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self)) << 16
+    }
   }
   h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
   return h ^ (h >> 31)
@@ -35,64 +46,151 @@ func hash64(_ v: UInt64) -> UInt64 {
 }
 
 /// A dictionary of distinct byte strings in insertion order.
-struct ByteDictionary {
-  /// End offsets of entries (with a leading 0).
-  var offsets: [Int32] = [0]
-  var data: [UInt8] = []
-  var hashes: [UInt64] = []
+///
+/// Storage is managed by hand (one owner, no copy-on-write, no bounds checks in the probe loop):
+/// the writer looks up every value of every dictionary-encoded string column here. A
+/// `ColumnChunkWriter` holds the only reference.
+final class ByteDictionary {
   /// Entry index + 1 per slot; 0 is empty.
-  var slots: [Int32] = [Int32](repeating: 0, count: 1024)
+  private var slots: UnsafeMutablePointer<Int32>
+  private var slotCount: Int
+  private var hashes: UnsafeMutablePointer<UInt64>
+  /// End offsets of entries, with a leading 0 (`count + 1` used).
+  private(set) var offsetStorage: UnsafeMutablePointer<Int32>
+  private var entryCapacity: Int
+  private(set) var dataStorage: UnsafeMutablePointer<UInt8>
+  private var dataCapacity: Int
+  private(set) var dataCount = 0
+  private(set) var count = 0
 
-  var count: Int { hashes.count }
+  init() {
+    slotCount = 1024
+    slots = .allocate(capacity: slotCount)
+    slots.initialize(repeating: 0, count: slotCount)
+    entryCapacity = 512
+    hashes = .allocate(capacity: entryCapacity)
+    offsetStorage = .allocate(capacity: entryCapacity + 1)
+    offsetStorage[0] = 0
+    dataCapacity = 1 << 14
+    dataStorage = .allocate(capacity: dataCapacity)
+  }
+
+  deinit {
+    slots.deallocate()
+    hashes.deallocate()
+    offsetStorage.deallocate()
+    dataStorage.deallocate()
+  }
+
   /// Bytes of the PLAIN-encoded dictionary page (4-byte length per entry).
-  var plainSize: Int { data.count + 4 * hashes.count }
+  var plainSize: Int { dataCount + 4 * count }
 
-  mutating func removeAll() {
-    offsets.removeAll(keepingCapacity: true)
-    offsets.append(0)
-    data.removeAll(keepingCapacity: true)
-    hashes.removeAll(keepingCapacity: true)
-    for i in slots.indices { slots[i] = 0 }
+  /// The bytes of entry `i`.
+  func entry(_ i: Int) -> UnsafeRawBufferPointer {
+    let s = Int(offsetStorage[i])
+    return UnsafeRawBufferPointer(start: dataStorage + s, count: Int(offsetStorage[i + 1]) - s)
+  }
+
+  func removeAll() {
+    count = 0
+    dataCount = 0
+    slots.update(repeating: 0, count: slotCount)
   }
 
   /// The index of `value`, inserting it if new.
   @inline(__always)
-  mutating func index(of value: UnsafeRawBufferPointer) -> UInt32 {
+  func index(of value: UnsafeRawBufferPointer) -> UInt32 {
     let n = value.count
-    let h =
-      n == 0 ? hashBytes(UnsafeRawPointer(bitPattern: 1)!, 0) : hashBytes(value.baseAddress!, n)
-    let mask = slots.count - 1
+    let src = value.baseAddress ?? UnsafeRawPointer(dataStorage)
+    let h = hashBytes(src, n)
+    let mask = slotCount &- 1
     var slot = Int(truncatingIfNeeded: h) & mask
     while true {
       let e = Int(slots[slot])
       if e == 0 { break }
-      let i = e - 1
+      let i = e &- 1
       if hashes[i] == h {
-        let start = Int(offsets[i])
-        let len = Int(offsets[i + 1]) - start
-        if len == n {
-          let same = data.withUnsafeBytes { d in
-            n == 0 || memcmp(d.baseAddress! + start, value.baseAddress!, n) == 0
-          }
-          if same { return UInt32(i) }
+        let start = Int(offsetStorage[i])
+        if Int(offsetStorage[i &+ 1]) &- start == n && Self.same(dataStorage + start, src, n) {
+          return UInt32(truncatingIfNeeded: i)
         }
       }
-      slot = (slot + 1) & mask
+      slot = (slot &+ 1) & mask
     }
-    let i = hashes.count
-    hashes.append(h)
-    data.append(contentsOf: value)
-    offsets.append(Int32(truncatingIfNeeded: data.count))
-    slots[slot] = Int32(i + 1)
-    if hashes.count * 2 > slots.count { grow() }
-    return UInt32(i)
+    return insert(src, n, hash: h, slot: slot)
   }
 
-  mutating func grow() {
-    slots = [Int32](repeating: 0, count: slots.count * 2)
-    let mask = slots.count - 1
-    for (i, h) in hashes.enumerated() {
-      var slot = Int(truncatingIfNeeded: h) & mask
+  /// Equal bytes: words for short keys, memcmp for long ones.
+  @inline(__always)
+  static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n >= 8 && n <= 16 {
+      // Two overlapping 64-bit words cover 8…16 bytes.
+      return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+        && a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+          == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
+    if n >= 4 && n < 8 {
+      return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+        && a.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+          == b.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+    }
+    if n < 4 {
+      var i = 0
+      while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+          return false
+        }
+        i &+= 1
+      }
+      return true
+    }
+
+    return memcmp(a, b, n) == 0
+  }
+
+  private func insert(_ src: UnsafeRawPointer, _ n: Int, hash h: UInt64, slot: Int) -> UInt32 {
+    if count == entryCapacity {
+      let capacity = entryCapacity * 2
+      let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+      newHashes.update(from: hashes, count: count)
+      hashes.deallocate()
+      hashes = newHashes
+      let newOffsets = UnsafeMutablePointer<Int32>.allocate(capacity: capacity + 1)
+      newOffsets.update(from: offsetStorage, count: count + 1)
+      offsetStorage.deallocate()
+      offsetStorage = newOffsets
+      entryCapacity = capacity
+    }
+    if dataCount + n > dataCapacity {
+      var capacity = dataCapacity * 2
+      while dataCount + n > capacity { capacity *= 2 }
+      let newData = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+      newData.update(from: dataStorage, count: dataCount)
+      dataStorage.deallocate()
+      dataStorage = newData
+      dataCapacity = capacity
+    }
+    if n > 0 {
+      UnsafeMutableRawPointer(dataStorage + dataCount).copyMemory(from: src, byteCount: n)
+    }
+    dataCount += n
+    let i = count
+    hashes[i] = h
+    offsetStorage[i + 1] = Int32(truncatingIfNeeded: dataCount)
+    count += 1
+    slots[slot] = Int32(truncatingIfNeeded: count)
+    if count * 2 > slotCount { grow() }
+    return UInt32(truncatingIfNeeded: i)
+  }
+
+  private func grow() {
+    slots.deallocate()
+    slotCount *= 2
+    slots = .allocate(capacity: slotCount)
+    slots.initialize(repeating: 0, count: slotCount)
+    let mask = slotCount - 1
+    for i in 0..<count {
+      var slot = Int(truncatingIfNeeded: hashes[i]) & mask
       while slots[slot] != 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(i + 1)
     }
@@ -102,10 +200,9 @@ struct ByteDictionary {
   func encodePlain(into out: inout [UInt8]) {
     out.reserveCapacity(out.count + plainSize)
     for i in 0..<count {
-      let start = Int(offsets[i])
-      let end = Int(offsets[i + 1])
-      appendLittleEndian(UInt32(end - start), to: &out)
-      out.append(contentsOf: data[start..<end])
+      let e = entry(i)
+      appendLittleEndian(UInt32(e.count), to: &out)
+      out.append(contentsOf: e)
     }
   }
 }
