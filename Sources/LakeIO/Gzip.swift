@@ -68,3 +68,65 @@ public enum Gzip {
     output.append(contentsOf: buffer[0..<produced])
   }
 }
+
+/// Streaming gzip decoding for compressed NDJSON input (concatenated members are read as one
+/// stream, as `gzip -d` does).
+public final class GzipStreamDecoder {
+  var stream = z_stream()
+  var output = [UInt8](repeating: 0, count: 1 << 17)
+  var finished = false
+
+  /// Creates a decoder.
+  ///
+  /// The corresponding C function is `inflateInit2`.
+  public init() throws {
+    guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+    else { throw GzipError(reason: "cannot initialise inflate") }
+  }
+
+  deinit { inflateEnd(&stream) }
+
+  /// True when the last member ended exactly at the end of the input so far.
+  public var atMemberBoundary: Bool { finished }
+
+  /// Decodes `chunk`, calling `sink` with each piece of output.
+  ///
+  /// The corresponding C function is `inflate`.
+  public func decode(
+    _ chunk: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+    var offset = 0
+    while offset < chunk.count {
+      if finished {
+        // Another member follows.
+        guard inflateReset(&stream) == Z_OK else { throw GzipError(reason: "cannot reset inflate") }
+        finished = false
+      }
+      stream.next_in = UnsafeMutablePointer(
+        mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+      stream.avail_in = uInt(chunk.count - offset)
+      let capacity = output.count
+      var produced = 0
+      var code: Int32 = 0
+      output.withUnsafeMutableBytes { out in
+        stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(capacity)
+        code = inflate(&stream, Z_NO_FLUSH)
+        produced = capacity - Int(stream.avail_out)
+      }
+      offset = chunk.count - Int(stream.avail_in)
+      if code == Z_STREAM_END {
+        finished = true
+      } else if code != Z_OK && code != Z_BUF_ERROR {
+        let message = stream.msg.map { String(cString: $0) } ?? "code \(code)"
+        throw GzipError(reason: message)
+      }
+      if produced > 0 {
+        try output.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+      } else if code == Z_BUF_ERROR && stream.avail_in == 0 {
+        break
+      }
+    }
+  }
+}

@@ -51,8 +51,8 @@ public final class ParquetFileReader {
   /// Rows in the file.
   public var rowCount: Int { Int(metadata.numRows) }
 
-  /// Opens the file at `path`.
-  public convenience init(path: String) throws {
+  /// Opens the file at `path` (named `name` in messages, the path by default).
+  public convenience init(path: String, name: String? = nil) throws {
     let fd = try FileDescriptor.open(readingFrom: path)
     var st = stat()
     guard fstat(fd.rawValue, &st) == 0 else {
@@ -61,7 +61,7 @@ public final class ParquetFileReader {
       throw SystemError("stat", path: path, errno: e, category: .noInput)
     }
     do {
-      try self.init(name: path, source: .file(fd, size: Int(st.st_size)))
+      try self.init(name: name ?? path, source: .file(fd, size: Int(st.st_size)))
     } catch {
       try? fd.close()
       throw error

@@ -1,0 +1,112 @@
+// LakeFormats/Input/RowReader.swift
+//
+// Typed rows from any input a tool is handed, batch by batch, whatever its format:
+//
+//   ByteSource ─ sniff ─┬─ Parquet ─▶ ParquetFileReader: row groups, only the schema's columns
+//                       │             (stdin is first spooled to an unlinked temporary file:
+//                       │              Parquet needs its footer, memory must stay bounded)
+//                       └─ NDJSON (plain, zstd, gzip) ─▶ LineReader ─▶ NDJSONRowDecoder
+//
+// Columns are matched by name; a Parquet input must hold every column of the schema, with the
+// same type. A bad NDJSON line is an error naming the input, the line and the field.
+
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads batches of typed rows of a schema from an input.
+public final class RowReader {
+  public let schema: TableSchema
+  public let format: InputFormat
+  public let source: ByteSource
+  let batchRows: Int
+  var parquet: ParquetFileReader?
+  var projection: [Int] = []
+  var nextGroup = 0
+  var lines: LineReader?
+  var decoder: NDJSONRowDecoder
+
+  /// Opens `path` (or stdin when nil or "-") and sniffs its format.
+  public init(
+    path: String?, schema: TableSchema, batchRows: Int = 65_536, maxLineBytes: Int = 64 << 20
+  ) throws {
+    self.schema = schema
+    self.batchRows = batchRows
+    decoder = NDJSONRowDecoder(schema: schema)
+    source = try ByteSource(path: path)
+    format = InputFormat.sniff(try source.peek(4))
+    switch format {
+    case .parquet:
+      let reader: ParquetFileReader
+      if let path = source.path, source.isRegularFile {
+        reader = try ParquetFileReader(path: path)
+      } else {
+        reader = try Self.spool(source)
+      }
+      projection = try schema.columns.map { want in
+        guard let i = reader.leaves.firstIndex(where: { $0.spec.name == want.name }) else {
+          throw LakeFailure(.data, "\(source.name): Parquet input has no column '\(want.name)'")
+        }
+        guard reader.leaves[i].spec.type == want.type else {
+          throw LakeFailure(
+            .data,
+            "\(source.name): column '\(want.name)' is \(reader.leaves[i].spec.type), expected \(want.type)"
+          )
+        }
+        return i
+      }
+      parquet = reader
+    case .ndjson(let compression):
+      lines = try LineReader(source: source, compression: compression, maxLineBytes: maxLineBytes)
+    }
+  }
+
+  /// Copies a non-seekable Parquet input to an unlinked temporary file and opens that.
+  static func spool(_ source: ByteSource) throws -> ParquetFileReader {
+    let dir =
+      (getenv("TMPDIR").map { String(cString: $0) }).flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array("\(dir)/lh-spool-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else {
+      throw SystemError("create", path: dir, errno: errno, category: .cannotCreate)
+    }
+    let path = String(cString: template)
+    unlink(path)
+    let spool = FileDescriptor(rawValue: fd, name: "\(source.name) (spooled)")
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+      if n == 0 { break }
+      try buffer.withUnsafeBytes { try spool.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    // Reopen through /proc so the reader owns its own descriptor on the unlinked file.
+    let reader = try ParquetFileReader(path: "/proc/self/fd/\(fd)", name: source.name)
+    try spool.close()
+    return reader
+  }
+
+  /// The next batch (one Parquet row group, or up to `batchRows` NDJSON lines); nil at the end.
+  public func nextBatch() throws -> [ColumnBuffer]? {
+    if let parquet {
+      guard nextGroup < parquet.rowGroupCount else { return nil }
+      defer { nextGroup += 1 }
+      return try parquet.readRowGroup(nextGroup, columns: projection)
+    }
+    guard let lines else { return nil }
+    var columns = decoder.makeColumns(capacity: batchRows)
+    var count = 0
+    let name = source.name
+    try lines.forEachLine { line, number in
+      do {
+        try decoder.decode(line, into: &columns)
+      } catch let e as LakeError {
+        throw LakeFailure(.data, "\(name):\(number): \(e)")
+      }
+      count += 1
+      return count < batchRows
+    }
+    return count == 0 ? nil : columns
+  }
+}

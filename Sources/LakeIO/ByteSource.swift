@@ -1,0 +1,75 @@
+// LakeIO/ByteSource.swift
+//
+// Where a tool's input bytes come from: a file named on the command line, or stdin ("-" or no
+// name). Supports peeking at the first bytes without consuming them, which is how inputs are
+// sniffed (Parquet magic, zstd and gzip magic, else NDJSON).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A readable stream of bytes with a name for messages.
+public final class ByteSource {
+  /// "stdin" or the path.
+  public let name: String
+  let fd: FileDescriptor
+  let owned: Bool
+  var pushback: [UInt8] = []
+
+  /// Opens `path`, or stdin when `path` is nil or "-".
+  ///
+  /// - Throws: `SystemError` with category `.noInput` when the file cannot be opened.
+  public init(path: String?) throws {
+    if let path, path != "-" {
+      fd = try FileDescriptor.open(readingFrom: path)
+      name = path
+      owned = true
+    } else {
+      fd = .standardInput
+      name = "stdin"
+      owned = false
+    }
+  }
+
+  deinit { if owned { try? fd.close() } }
+
+  /// True when the source is a regular file (not a pipe or terminal).
+  public var isRegularFile: Bool {
+    var st = stat()
+    return fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+  }
+
+  /// The path to reopen the source by (nil for stdin).
+  public var path: String? { owned ? name : nil }
+
+  /// Reads up to `buffer.count` bytes; 0 at the end.
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    if !pushback.isEmpty {
+      let n = min(buffer.count, pushback.count)
+      pushback.withUnsafeBytes {
+        buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n)
+      }
+      pushback.removeFirst(n)
+      return n
+    }
+    return try fd.read(into: buffer)
+  }
+
+  /// Returns up to `count` first bytes without consuming them (fewer at the end of input).
+  public func peek(_ count: Int) throws -> [UInt8] {
+    var tmp = [UInt8](repeating: 0, count: count)
+    var have = pushback.count
+    if have < count {
+      tmp.replaceSubrange(0..<have, with: pushback)
+      while have < count {
+        let n = try tmp.withUnsafeMutableBytes { buf in
+          try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buf[have...]))
+        }
+        if n == 0 { break }
+        have += n
+      }
+      pushback = Array(tmp[0..<have])
+    }
+    return Array(pushback.prefix(count))
+  }
+}
