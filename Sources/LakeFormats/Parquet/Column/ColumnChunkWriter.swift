@@ -68,7 +68,8 @@ struct ColumnChunkWriter {
   var decided = false
   /// Owned by this writer alone (a reference type for speed; never shared between writers).
   let byteDictionary = ByteDictionary()
-  var fixedDictionary = FixedDictionary()
+  /// Owned by this writer alone, like `byteDictionary`.
+  let fixedDictionary = FixedDictionary()
 
   // The page being staged.
   var pageRows = 0

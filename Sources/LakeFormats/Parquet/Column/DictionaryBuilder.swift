@@ -208,39 +208,72 @@ final class ByteDictionary {
 }
 
 /// A dictionary of distinct fixed-width values, keyed by their bit pattern.
-struct FixedDictionary {
-  var values: [UInt64] = []
-  var slots: [Int32] = [Int32](repeating: 0, count: 1024)
+///
+/// Hand-managed storage, like `ByteDictionary`; one `ColumnChunkWriter` holds the only reference.
+final class FixedDictionary {
+  private var slots: UnsafeMutablePointer<Int32>
+  private var slotCount: Int
+  private var storage: UnsafeMutablePointer<UInt64>
+  private var capacity: Int
+  private(set) var count = 0
 
-  var count: Int { values.count }
+  init() {
+    slotCount = 1024
+    slots = .allocate(capacity: slotCount)
+    slots.initialize(repeating: 0, count: slotCount)
+    capacity = 512
+    storage = .allocate(capacity: capacity)
+  }
 
-  mutating func removeAll() {
-    values.removeAll(keepingCapacity: true)
-    for i in slots.indices { slots[i] = 0 }
+  deinit {
+    slots.deallocate()
+    storage.deallocate()
+  }
+
+  /// The entries in insertion order.
+  var values: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: storage, count: count) }
+
+  func removeAll() {
+    count = 0
+    slots.update(repeating: 0, count: slotCount)
   }
 
   @inline(__always)
-  mutating func index(of bits: UInt64) -> UInt32 {
-    let mask = slots.count - 1
+  func index(of bits: UInt64) -> UInt32 {
+    let mask = slotCount &- 1
     var slot = Int(truncatingIfNeeded: hash64(bits)) & mask
     while true {
       let e = Int(slots[slot])
       if e == 0 { break }
-      if values[e - 1] == bits { return UInt32(e - 1) }
-      slot = (slot + 1) & mask
+      if storage[e &- 1] == bits { return UInt32(truncatingIfNeeded: e &- 1) }
+      slot = (slot &+ 1) & mask
     }
-    let i = values.count
-    values.append(bits)
-    slots[slot] = Int32(i + 1)
-    if values.count * 2 > slots.count { grow() }
-    return UInt32(i)
+    return insert(bits, slot: slot)
   }
 
-  mutating func grow() {
-    slots = [Int32](repeating: 0, count: slots.count * 2)
-    let mask = slots.count - 1
-    for (i, v) in values.enumerated() {
-      var slot = Int(truncatingIfNeeded: hash64(v)) & mask
+  private func insert(_ bits: UInt64, slot: Int) -> UInt32 {
+    if count == capacity {
+      let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+      bigger.update(from: storage, count: count)
+      storage.deallocate()
+      storage = bigger
+      capacity *= 2
+    }
+    storage[count] = bits
+    count += 1
+    slots[slot] = Int32(truncatingIfNeeded: count)
+    if count * 2 > slotCount { grow() }
+    return UInt32(truncatingIfNeeded: count - 1)
+  }
+
+  private func grow() {
+    slots.deallocate()
+    slotCount *= 2
+    slots = .allocate(capacity: slotCount)
+    slots.initialize(repeating: 0, count: slotCount)
+    let mask = slotCount - 1
+    for i in 0..<count {
+      var slot = Int(truncatingIfNeeded: hash64(storage[i])) & mask
       while slots[slot] != 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(i + 1)
     }
