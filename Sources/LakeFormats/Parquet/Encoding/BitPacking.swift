@@ -145,16 +145,28 @@ enum BitPacking {
     assert(width >= 0 && width <= 32)
     if width == 0 { return }
     let mask = mask64(width)
-    var acc: UInt64 = 0
-    var bits = 0
-    for i in 0..<8 {
-      acc |= (UInt64(values[i]) & mask) &<< UInt64(bits)
-      bits += width
-      while bits >= 8 {
-        output.append(UInt8(truncatingIfNeeded: acc))
-        acc &>>= 8
-        bits -= 8
+    // 8 values × width bits = width bytes ≤ 32: pack into four 64-bit words on the stack, then
+    // append once (an append per byte costs a uniqueness and capacity check each).
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &words) { raw in
+      let word = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+      var acc: UInt64 = 0
+      var bits = 0
+      var k = 0
+      for i in 0..<8 {
+        let v = UInt64(values[i]) & mask
+        acc |= v &<< UInt64(bits)
+        bits += width
+        if bits >= 64 {
+          word[k] = acc.littleEndian
+          k += 1
+          bits -= 64
+          // The high bits of v that did not fit start the next word.
+          acc = bits > 0 ? v &>> UInt64(width - bits) : 0
+        }
       }
+      if bits > 0 { word[k] = acc.littleEndian }
+      output.append(contentsOf: UnsafeRawBufferPointer(start: raw.baseAddress!, count: width))
     }
   }
 
