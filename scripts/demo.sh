@@ -1,7 +1,7 @@
 #!/bin/sh
 # The main job on its embedded default, end to end, in ./lake. Each tool joins the pipeline as it
 # lands: today lh-gen generates a day of clickstream events (with a few late, duplicate and
-# malformed lines) into lake/incoming/, and the demo shows what it wrote.
+# malformed lines) into lake/incoming/, as NDJSON and as Parquet, and the demo shows what it wrote.
 set -eu
 bin=$1
 lake=${LH_LAKE:-./lake}
@@ -11,6 +11,9 @@ echo "== lh-gen: one day of clickstream events, with faults, into $lake/incoming
   --late 0.01 --duplicates 0.005 --malformed 0.002 > "$lake/incoming/clickstream.ndjson"
 "$bin/lh-gen" --contract iot --count 50000 --duration 6h --seed 42 > "$lake/incoming/iot.ndjson"
 "$bin/lh-gen" --contract sales --count 20000 --duration 7d --seed 42 > "$lake/incoming/sales.ndjson"
+echo "== the same clickstream day as zstd Parquet with typed columns (readable by DuckDB, Polars, pyarrow)"
+"$bin/lh-gen" --contract clickstream --count 200000 --duration 24h --seed 42 \
+  --late 0.01 --duplicates 0.005 --format parquet -o "$lake/incoming/clickstream.parquet"
 echo
 echo "== the first three clickstream events"
 head -3 "$lake/incoming/clickstream.ndjson"
