@@ -1,0 +1,228 @@
+// LakeTable/Delta/DeltaLog.swift
+//
+// Reading a table's log: list `_delta_log/%020d.json`, check the versions are contiguous from 0
+// (lh reads JSON commits only; a table whose version 0 was cleaned up after a checkpoint is
+// refused loudly), and replay commits 0…N into a snapshot: the latest protocol and metaData, the
+// live files (add inserts, remove deletes, keyed by path), the latest txn version per appId.
+// Time travel picks N by version or by commit timestamp.
+
+import LakeFormats
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which version of a table to read.
+public enum TimeTravel: Sendable, Equatable {
+  case latest
+  case version(Int64)
+  /// The latest version committed at or before this time (ms since the epoch).
+  case timestamp(Int64)
+}
+
+/// A table as of one version.
+public struct Snapshot: Sendable {
+  public let table: String
+  public let version: Int64
+  public let `protocol`: DeltaProtocol
+  public let metadata: DeltaMetadata
+  public let schema: TableSchema
+  /// Live data files in the order they were added.
+  public let files: [DeltaAdd]
+  /// Latest version per appId.
+  public let transactions: [String: Int64]
+  /// Commit time of `version` (ms).
+  public let timestamp: Int64
+}
+
+/// Reading the log of a Delta table.
+public enum DeltaLog {
+  /// Versions lh can read (reader 1, or 3 without features) and write (writer 2).
+  public static let maxReaderVersion = 1
+  public static let maxWriterVersion = 2
+
+  /// `00000000000000000042.json`
+  public static func fileName(_ version: Int64) -> String {
+    let digits = String(version)
+    return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".json"
+  }
+
+  /// The commit versions present, sorted; empty when the table does not exist yet.
+  public static func versions(table: String) throws -> [Int64] {
+    let dir = table + "/_delta_log"
+    guard let d = opendir(dir) else {
+      if errno == ENOENT { return [] }
+      throw SystemError("open", path: dir, errno: errno, category: .noInput)
+    }
+    defer { closedir(d) }
+    var out: [Int64] = []
+    while let entry = readdir(d) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      let bytes = Array(name.utf8)
+      guard bytes.count == 25, name.hasSuffix(".json"),
+        bytes[0..<20].allSatisfy({ (0x30...0x39).contains($0) }),
+        let v = Int64(String(decoding: bytes[0..<20], as: UTF8.self))
+      else { continue }
+      out.append(v)
+    }
+    return out.sorted()
+  }
+
+  /// Reads the actions of commit `version`.
+  public static func readCommit(table: String, version: Int64) throws -> [DeltaAction] {
+    let path = table + "/_delta_log/" + fileName(version)
+    let bytes = try readFile(path)
+    return try DeltaLogCodec.decode(bytes, table: table, version: version)
+  }
+
+  static func readFile(_ path: String) throws -> [UInt8] {
+    let fd = try FileDescriptor.open(readingFrom: path)
+    defer { try? fd.close() }
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+      if n == 0 { break }
+      out += buffer[0..<n]
+      guard out.count <= 1 << 30 else {
+        throw LakeFailure(.data, "\(path): log file larger than 1 GiB")
+      }
+    }
+    return out
+  }
+
+  /// The table as of `asOf`.
+  ///
+  /// - Throws: `DeltaLogError` with `.noInput` when the table does not exist, `.data` for a
+  ///   broken log, `.usage` for a version or time the table does not have.
+  public static func snapshot(table: String, asOf: TimeTravel = .latest) throws -> Snapshot {
+    let versions = try versions(table: table)
+    guard let last = versions.last else {
+      throw DeltaLogError(
+        table: table, reason: "not a Delta table (no _delta_log commits)", category: .noInput)
+    }
+    guard versions.first == 0 else {
+      throw DeltaLogError(
+        table: table,
+        reason: "version 0 of the log is missing (only checkpoints left; lh reads JSON commits)")
+    }
+    for (i, v) in versions.enumerated() where v != Int64(i) {
+      throw DeltaLogError(
+        table: table, reason: "log versions are not contiguous: version \(i) is missing")
+    }
+    var target = last
+    switch asOf {
+    case .latest: break
+    case .version(let v):
+      guard v >= 0 && v <= last else {
+        throw DeltaLogError(
+          table: table, reason: "no version \(v) (latest is \(last))", category: .usage)
+      }
+      target = v
+    case .timestamp: break
+    }
+
+    var proto: DeltaProtocol?
+    var meta: DeltaMetadata?
+    var files: [String: DeltaAdd] = [:]
+    var order: [String] = []
+    var txns: [String: Int64] = [:]
+    var timestamps: [Int64] = []
+    var lastGood:
+      (
+        proto: DeltaProtocol?, meta: DeltaMetadata?, files: [String: DeltaAdd], order: [String],
+        txns: [String: Int64]
+      )?
+    for v in 0...target {
+      let actions = try readCommit(table: table, version: v)
+      var stamp: Int64?
+      for a in actions {
+        switch a {
+        case .commitInfo(let c): stamp = stamp ?? c.timestamp
+        case .protocol(let p): proto = p
+        case .metaData(let m): meta = m
+        case .add(let add):
+          if files.updateValue(add, forKey: add.path) == nil { order.append(add.path) }
+        case .remove(let r):
+          if files.removeValue(forKey: r.path) != nil { order.removeAll { $0 == r.path } }
+        case .txn(let t): txns[t.appId] = t.version
+        case .other: break
+        }
+      }
+      let time = stamp ?? fileTime(table: table, version: v)
+      timestamps.append(time)
+      if case .timestamp(let t) = asOf {
+        if time > t {
+          guard let good = lastGood else {
+            throw DeltaLogError(
+              table: table,
+              reason:
+                "no version at or before \(RFC3339.string(micros: t * 1000, fractionDigits: 3))",
+              category: .usage)
+          }
+          return try make(
+            table, v - 1, good.proto, good.meta, good.files, good.order, good.txns,
+            timestamps[Int(v) - 1])
+        }
+        lastGood = (proto, meta, files, order, txns)
+      }
+    }
+    return try make(table, target, proto, meta, files, order, txns, timestamps.last ?? 0)
+  }
+
+  static func make(
+    _ table: String, _ version: Int64, _ proto: DeltaProtocol?, _ meta: DeltaMetadata?,
+    _ files: [String: DeltaAdd],
+    _ order: [String], _ txns: [String: Int64], _ time: Int64
+  ) throws -> Snapshot {
+    guard let proto else {
+      throw DeltaLogError(table: table, reason: "no protocol action in the log")
+    }
+    guard let meta else {
+      throw DeltaLogError(table: table, reason: "no metaData action in the log")
+    }
+    try checkReadable(proto, table: table)
+    guard meta.provider == "parquet" else {
+      throw DeltaLogError(table: table, reason: "unsupported data format '\(meta.provider)'")
+    }
+    let schema = try DeltaSchema.tableSchema(from: meta.schemaString, table: table)
+    return Snapshot(
+      table: table, version: version, protocol: proto, metadata: meta, schema: schema,
+      files: order.compactMap { files[$0] }, transactions: txns, timestamp: time)
+  }
+
+  /// Refuses a table lh cannot read correctly.
+  static func checkReadable(_ p: DeltaProtocol, table: String) throws {
+    let features = p.readerFeatures ?? []
+    let ok = p.minReaderVersion <= maxReaderVersion || (p.minReaderVersion == 3 && features.isEmpty)
+    guard ok else {
+      let what = features.isEmpty ? "" : " (features: \(features.joined(separator: ", ")))"
+      throw DeltaLogError(
+        table: table,
+        reason:
+          "unsupported table protocol: reader version \(p.minReaderVersion)\(what); lh reads version \(maxReaderVersion)"
+      )
+    }
+  }
+
+  /// Refuses to write a table whose protocol asks more of writers than lh does.
+  public static func checkWritable(_ p: DeltaProtocol, table: String) throws {
+    guard p.minWriterVersion <= maxWriterVersion else {
+      let features = (p.writerFeatures ?? []).joined(separator: ", ")
+      throw DeltaLogError(
+        table: table,
+        reason:
+          "unsupported table protocol: writer version \(p.minWriterVersion)\(features.isEmpty ? "" : " (features: \(features))"); lh writes version \(maxWriterVersion)",
+        category: .usage)
+    }
+  }
+
+  static func fileTime(table: String, version: Int64) -> Int64 {
+    var st = stat()
+    guard stat(table + "/_delta_log/" + fileName(version), &st) == 0 else { return 0 }
+    return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+  }
+}

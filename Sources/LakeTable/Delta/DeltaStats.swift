@@ -1,0 +1,84 @@
+// LakeTable/Delta/DeltaStats.swift
+//
+// The `stats` of an `add` action (formats.md §9; PROTOCOL.md "Per-file Statistics"): a JSON
+// string {"numRecords":N,"minValues":{…},"maxValues":{…},"nullCount":{…}}. Peers skip files by
+// these, so they must be exact or absent: numbers as JSON numbers (decimals with their scale),
+// dates "YYYY-MM-DD", timestamps ISO UTC truncated to milliseconds as delta-rs writes them.
+// Left out of min/max: partition columns (not in the files), booleans and binary, columns
+// without a non-null value, float columns holding NaN, strings longer than 32 characters.
+
+import LakeFormats
+
+/// Builds `add.stats`.
+public enum DeltaStats {
+  /// The stats JSON for a file of `rows` rows whose columns are `schema` with `statistics`.
+  public static func json(rows: Int, schema: TableSchema, statistics: [ColumnStatistics]) -> String
+  {
+    var j = JSONBuilder()
+    j.beginObject()
+    j.key("numRecords")
+    j.int(Int64(rows))
+    for (name, pickMax) in [("minValues", false), ("maxValues", true)] {
+      j.key(name)
+      j.beginObject()
+      for (c, spec) in schema.columns.enumerated() {
+        let s = statistics[c]
+        guard s.nanCount == 0, let v = pickMax ? s.max : s.min else { continue }
+        switch (spec.type, v) {
+        case (.int32, .int(let x)), (.int64, .int(let x)):
+          j.key(spec.name)
+          j.int(x)
+        case (.decimal(_, let scale), .int(let x)):
+          j.key(spec.name)
+          j.raw(Array(JSONDecimal.text(x, scale: scale).utf8))
+        case (.date, .int(let days)):
+          j.key(spec.name)
+          j.string(dateText(days))
+        case (.timestamp, .int(let micros)):
+          j.key(spec.name)
+          let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+          j.string(RFC3339.string(micros: ms * 1000, fractionDigits: 3))
+        case (.double, .double(let x)), (.float, .double(let x)):
+          guard x.isFinite else { continue }
+          j.key(spec.name)
+          j.raw(Array("\(x)".utf8))
+        case (.string, .bytes(let b)):
+          guard let text = String(validating: b, as: UTF8.self), text.count <= 32 else { continue }
+          j.key(spec.name)
+          j.string(bytes: b)
+        default:
+          continue
+        }
+      }
+      j.endObject()
+    }
+    j.key("nullCount")
+    j.beginObject()
+    for (c, spec) in schema.columns.enumerated() {
+      j.key(spec.name)
+      j.int(Int64(statistics[c].nullCount))
+    }
+    j.endObject()
+    j.endObject()
+    return j.text
+  }
+
+  static func dateText(_ days: Int64) -> String {
+    let d = CivilDate(daysSinceEpoch: days)
+    func pad(_ v: Int, _ n: Int) -> String {
+      String(repeating: "0", count: max(0, n - String(v).count)) + String(v)
+    }
+    return "\(pad(Int(d.year), 4))-\(pad(d.month, 2))-\(pad(d.day, 2))"
+  }
+}
+
+/// Decimal text for statistics and partition values.
+enum JSONDecimal {
+  static func text(_ unscaled: Int64, scale: Int) -> String {
+    guard scale > 0 else { return String(unscaled) }
+    var digits = String(unscaled.magnitude)
+    while digits.count <= scale { digits = "0" + digits }
+    digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+    return (unscaled < 0 ? "-" : "") + digits
+  }
+}

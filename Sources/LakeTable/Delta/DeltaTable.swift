@@ -1,0 +1,237 @@
+// LakeTable/Delta/DeltaTable.swift
+//
+// Writing a Delta table (formats.md §9 "Atomic commit on a local file system"; style.md §7):
+//
+//   write data files (temp name, fsync, rename)  ─▶  commit: actions → _delta_log/_commit_<id>.json.tmp,
+//   fsync, link(2) to %020d.json (fails with EEXIST if that version exists: never rename, which
+//   would overwrite), unlink the temp, fsync _delta_log
+//
+// Losing the race for a version: read the commits that won, refuse on a conflict (the winner
+// changed metaData or protocol, removed a file this commit removes, or advanced this commit's
+// txn appId), else retry as the next version with the same data files; after `maxAttempts`,
+// give up with status 75 (EX_TEMPFAIL). Every commit starts with a commitInfo (deltalake's
+// history() counts them).
+
+import LakeFormats
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A commit that conflicts with one that won the race, or that lost too many races.
+public struct DeltaCommitError: LakeError, Equatable {
+  public var table: String
+  public var reason: String
+  public var category: ErrorCategory { .tempFail }
+  public var description: String { "\(table): \(reason)" }
+}
+
+/// Creating, writing and committing to Delta tables.
+public enum DeltaTable {
+  /// How many versions a commit tries before giving up.
+  public static let maxAttempts = 20
+
+  /// A random UUID v4 as text (metaData ids, file names).
+  public static func uuid() -> String {
+    var g = SystemRandomNumberGenerator()
+    let hi = (g.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000
+    let lo = (g.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+    func hex(_ v: UInt64, _ n: Int) -> String {
+      let s = String(v, radix: 16)
+      return String(repeating: "0", count: n - s.count) + s
+    }
+    return
+      "\(hex(hi >> 32, 8))-\(hex((hi >> 16) & 0xFFFF, 4))-\(hex(hi & 0xFFFF, 4))-\(hex(lo >> 48, 4))-\(hex(lo & 0xFFFF_FFFF_FFFF, 12))"
+  }
+
+  /// Milliseconds since the epoch now.
+  public static func nowMillis() -> Int64 { SystemClock.wallMicroseconds() / 1000 }
+
+  /// Returns the table's snapshot, creating the table (version 0) first if it does not exist.
+  public static func openOrCreate(
+    at table: String, schema: TableSchema, partitionColumns: [String], engine: String
+  ) throws -> Snapshot {
+    if try !DeltaLog.versions(table: table).isEmpty {
+      return try DeltaLog.snapshot(table: table)
+    }
+    for c in partitionColumns where schema.index(of: c) == nil {
+      throw LakeFailure(.usage, "partition column '\(c)' is not in the schema")
+    }
+    try makeDirectories(table + "/_delta_log")
+    let now = nowMillis()
+    var info = DeltaCommitInfo(
+      timestamp: now, operation: "CREATE TABLE",
+      operationParameters: [
+        "mode": "ErrorIfExists",
+        "partitionBy": "[" + partitionColumns.map { "\"\($0)\"" }.joined(separator: ",") + "]",
+      ],
+      engineInfo: engine)
+    info.extra = []
+    let actions: [DeltaAction] = [
+      .commitInfo(info), .protocol(DeltaProtocol()),
+      .metaData(
+        DeltaMetadata(
+          id: uuid(), schemaString: DeltaSchema.schemaString(for: schema),
+          partitionColumns: partitionColumns, createdTime: now)),
+    ]
+    do {
+      _ = try commit(table: table, readVersion: -1, actions: actions)
+    } catch is DeltaCommitError {
+      // Someone else created it first: use theirs.
+    }
+    return try DeltaLog.snapshot(table: table)
+  }
+
+  /// Writes `columns` (all columns of the snapshot's schema, in order) as new data files, one or
+  /// more per partition; returns their `add` actions (not yet committed).
+  public static func writeFiles(
+    _ snapshot: Snapshot, columns: [ColumnBuffer], options: ParquetWriteOptions = .init()
+  ) throws -> [DeltaAdd] {
+    let schema = snapshot.schema
+    let partitionIndices = try snapshot.metadata.partitionColumns.map { name in
+      guard let i = schema.index(of: name) else {
+        throw LakeFailure(.data, "partition column '\(name)' is not in the schema")
+      }
+      return i
+    }
+    let dataIndices = schema.columns.indices.filter { !partitionIndices.contains($0) }
+    let dataSchema = TableSchema(dataIndices.map { schema.columns[$0] })
+    let rows = columns.first?.count ?? 0
+    // Group rows by their partition values.
+    var groups: [[String?]: [Int]] = [:]
+    var order: [[String?]] = []
+    for r in 0..<rows {
+      let key = try partitionIndices.map { try partitionValue(columns[$0], row: r) }
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append(r)
+    }
+    var adds: [DeltaAdd] = []
+    for key in order {
+      let rowsOfGroup = groups[key]!
+      var dir = ""
+      for (i, p) in partitionIndices.enumerated() {
+        dir += PartitionPath.segment(column: schema.columns[p].name, value: key[i]) + "/"
+      }
+      try makeDirectories(snapshot.table + "/" + dir)
+      let relative = dir + "part-00000-\(uuid())-c000.zstd.parquet"
+      let writer = try ParquetFileWriter(
+        path: snapshot.table + "/" + relative, schema: dataSchema, options: options)
+      var part = dataIndices.map {
+        ColumnBuffer(type: schema.columns[$0].type, capacity: rowsOfGroup.count)
+      }
+      for (k, c) in dataIndices.enumerated() {
+        if rowsOfGroup.count == rows {
+          part[k] = columns[c]
+        } else {
+          for r in rowsOfGroup { part[k].append(from: columns[c], row: r) }
+        }
+      }
+      try writer.write(part)
+      let summary = try writer.close()
+      var values: [String: String?] = [:]
+      for (i, p) in partitionIndices.enumerated() { values[schema.columns[p].name] = key[i] }
+      adds.append(
+        DeltaAdd(
+          path: PartitionPath.uriEncode(relative), partitionValues: values,
+          size: Int64(summary.bytes),
+          modificationTime: nowMillis(), dataChange: true,
+          stats: DeltaStats.json(
+            rows: summary.rows, schema: dataSchema, statistics: summary.statistics)))
+    }
+    return adds
+  }
+
+  /// The partition value text of row `r` (nil for null).
+  static func partitionValue(_ column: ColumnBuffer, row r: Int) throws -> String? {
+    guard column.isValid(r) else { return nil }
+    switch column.type {
+    case .string: return String(decoding: column.bytes(at: r), as: UTF8.self)
+    case .date: return DeltaStats.dateText(Int64(column.int32s[r]))
+    case .int32: return String(column.int32s[r])
+    case .int64: return String(column.int64s[r])
+    case .boolean: return column.booleans[r] ? "true" : "false"
+    case .decimal(_, let s): return JSONDecimal.text(column.int64s[r], scale: s)
+    default: throw LakeFailure(.usage, "cannot partition by a \(column.type) column")
+    }
+  }
+
+  /// Commits `actions` as the version after `readVersion` (put-if-absent), retrying past
+  /// commits that do not conflict; returns the version committed.
+  public static func commit(table: String, readVersion: Int64, actions: [DeltaAction]) throws
+    -> Int64
+  {
+    let log = table + "/_delta_log"
+    let bytes = DeltaLogCodec.encode(actions)
+    let temporary = "\(log)/_commit_\(uuid()).json.tmp"
+    let fd = try FileDescriptor.create(writingTo: temporary, exclusive: true)
+    do {
+      try bytes.withUnsafeBytes { try fd.writeAll($0) }
+      try fd.sync()
+      try fd.close()
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+    defer { unlink(temporary) }
+    var version = readVersion + 1
+    var attempts = 0
+    while true {
+      let final = "\(log)/\(DeltaLog.fileName(version))"
+      if link(temporary, final) == 0 {
+        try syncDirectory(of: final)
+        return version
+      }
+      guard errno == EEXIST else {
+        throw SystemError("link", path: final, errno: errno, category: .io)
+      }
+      attempts += 1
+      guard attempts < maxAttempts else {
+        throw DeltaCommitError(
+          table: table,
+          reason: "lost the race for a new version \(maxAttempts) times; try again later")
+      }
+      // Someone else committed `version`: check it against ours, then try the next one.
+      let theirs = try DeltaLog.readCommit(table: table, version: version)
+      try checkConflicts(ours: actions, theirs: theirs, table: table, version: version)
+      version += 1
+    }
+  }
+
+  static func checkConflicts(
+    ours: [DeltaAction], theirs: [DeltaAction], table: String, version: Int64
+  ) throws {
+    var removed = Set<String>()
+    var apps = Set<String>()
+    for a in ours {
+      if case .remove(let r) = a { removed.insert(r.path) }
+      if case .txn(let t) = a { apps.insert(t.appId) }
+    }
+    for a in theirs {
+      switch a {
+      case .metaData, .protocol:
+        throw DeltaCommitError(
+          table: table,
+          reason: "version \(version) changed the table's metadata or protocol concurrently")
+      case .remove(let r) where removed.contains(r.path):
+        throw DeltaCommitError(
+          table: table, reason: "version \(version) removed \(r.path) concurrently")
+      case .txn(let t) where apps.contains(t.appId):
+        throw DeltaCommitError(
+          table: table, reason: "version \(version) advanced transaction '\(t.appId)' concurrently")
+      default: continue
+      }
+    }
+  }
+
+  /// `mkdir -p`.
+  static func makeDirectories(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") where !part.isEmpty {
+      current += "/" + part
+      if mkdir(current, 0o777) != 0 && errno != EEXIST {
+        throw SystemError("mkdir", path: current, errno: errno, category: .cannotCreate)
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import LakeFormats
+import LakeIO
+import LakeTable
+import LakeTestSupport
+import Testing
+
+let eventsSchema = TableSchema([
+  ColumnSpec("id", .int64, nullable: false), ColumnSpec("name", .string),
+  ColumnSpec("amount", .decimal(precision: 12, scale: 2)),
+  ColumnSpec("ts", .timestamp), ColumnSpec("event_date", .date, nullable: false),
+  ColumnSpec("region", .string),
+])
+
+/// Rows `ids` with two dates and regions (one with characters that need escaping, one null).
+func eventRows(_ ids: Range<Int>) -> [ColumnBuffer] {
+  var cols = eventsSchema.columns.map { ColumnBuffer(type: $0.type) }
+  let regions: [String?] = ["EU West", "a/b%c=Zürich", nil]
+  for i in ids {
+    cols[0].append(Int64(i))
+    if i % 4 == 0 { cols[1].appendNull() } else { cols[1].append(string: "n\(i)") }
+    cols[2].append(Int64(i * 101 - 5000))
+    cols[3].append(Int64(1_767_225_600_000_000 + i * 1_000_123))
+    cols[4].append(Int32(20_454 + i % 2))
+    if let r = regions[i % 3] { cols[5].append(string: r) } else { cols[5].appendNull() }
+  }
+  return cols
+}
+
+@Suite("Delta log and commits")
+struct DeltaTests {
+  @Test("create, append with txn, snapshot and time travel")
+  func createAppendSnapshot() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("events").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date", "region"],
+      engine: "lh-test/0")
+    #expect(s0.version == 0 && s0.files.isEmpty && s0.schema == eventsSchema)
+    #expect(s0.metadata.partitionColumns == ["event_date", "region"])
+
+    let adds1 = try DeltaTable.writeFiles(s0, columns: eventRows(0..<60))
+    #expect(adds1.count == 6)  // 2 dates × 3 regions
+    let v1 = try DeltaTable.commit(
+      table: table, readVersion: 0,
+      actions: [
+        .commitInfo(
+          DeltaCommitInfo(
+            timestamp: s0.timestamp + 1_000, operation: "WRITE",
+            operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+      ]
+        + adds1.map { .add($0) } + [
+          .txn(DeltaTxn(appId: "lh-test:events", version: 1, lastUpdated: 1_000))
+        ])
+    #expect(v1 == 1)
+    let s1 = try DeltaLog.snapshot(table: table)
+    let adds2 = try DeltaTable.writeFiles(s1, columns: eventRows(60..<90))
+    let v2 = try DeltaTable.commit(
+      table: table, readVersion: 1,
+      actions: [
+        .commitInfo(
+          DeltaCommitInfo(
+            timestamp: s0.timestamp + 5_000, operation: "WRITE",
+            operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+      ]
+        + adds2.map { .add($0) } + [
+          .txn(DeltaTxn(appId: "lh-test:events", version: 2, lastUpdated: 2_000))
+        ])
+    #expect(v2 == 2)
+
+    let latest = try DeltaLog.snapshot(table: table)
+    #expect(latest.version == 2)
+    #expect(latest.files.count == 12)
+    #expect(latest.transactions["lh-test:events"] == 2)
+    let older = try DeltaLog.snapshot(table: table, asOf: .version(1))
+    #expect(older.files.count == 6 && older.transactions["lh-test:events"] == 1)
+    #expect(
+      try DeltaLog.snapshot(table: table, asOf: .timestamp(s0.timestamp + 2_000)).version == 1)
+    #expect(
+      try DeltaLog.snapshot(table: table, asOf: .timestamp(s0.timestamp + 5_000)).version == 2)
+    #expect(throws: DeltaLogError.self) {
+      try DeltaLog.snapshot(table: table, asOf: .timestamp(s0.timestamp - 1))
+    }
+    #expect(throws: DeltaLogError.self) { try DeltaLog.snapshot(table: table, asOf: .version(3)) }
+
+    // Paths are URI-encoded partition directories; every file exists with its recorded size;
+    // stats hold numRecords.
+    var rows = 0
+    for add in latest.files {
+      let relative = try PartitionPath.uriDecode(add.path)
+      let attributes = try FileManager.default.attributesOfItem(atPath: table + "/" + relative)
+      #expect((attributes[.size] as? Int).map(Int64.init) == add.size)
+      let stats = try #require(add.stats)
+      let parsed = try #require(
+        try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
+      rows += parsed["numRecords"] as? Int ?? 0
+      let reader = try ParquetFileReader(path: table + "/" + relative)
+      #expect(reader.schema.columns.map(\.name) == ["id", "name", "amount", "ts"])
+    }
+    #expect(rows == 90)
+    #expect(latest.files.contains { $0.path.contains("region=a%252Fb%2525c%253DZ%C3%BCrich/") })
+    #expect(
+      latest.files.contains {
+        $0.partitionValues["region"] == .some(nil)
+          && $0.path.contains("region=__HIVE_DEFAULT_PARTITION__/")
+      })
+
+    // Every commit starts with a commitInfo.
+    for v in 0...2 {
+      let actions = try DeltaLog.readCommit(table: table, version: Int64(v))
+      if case .commitInfo = actions.first {
+      } else {
+        Issue.record("version \(v) does not start with commitInfo")
+      }
+    }
+  }
+
+  @Test("a lost race retries blind appends and refuses conflicts")
+  func race() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("t").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: [], engine: "lh-test")
+    let info = DeltaAction.commitInfo(
+      DeltaCommitInfo(timestamp: 1, operation: "WRITE", operationParameters: [:], engineInfo: nil))
+    let a = try DeltaTable.writeFiles(s0, columns: eventRows(0..<5)).map { DeltaAction.add($0) }
+    let b = try DeltaTable.writeFiles(s0, columns: eventRows(5..<9)).map { DeltaAction.add($0) }
+    // Both read version 0; the second lands at 2.
+    #expect(
+      try DeltaTable.commit(
+        table: table, readVersion: 0,
+        actions: [info] + a + [.txn(DeltaTxn(appId: "job", version: 1, lastUpdated: nil))]) == 1)
+    #expect(try DeltaTable.commit(table: table, readVersion: 0, actions: [info] + b) == 2)
+    #expect(try DeltaLog.snapshot(table: table).files.count == 2)
+    // A commit of the same appId that read version 0 conflicts with version 1.
+    #expect(throws: DeltaCommitError.self) {
+      try DeltaTable.commit(
+        table: table, readVersion: 0,
+        actions: [info, .txn(DeltaTxn(appId: "job", version: 1, lastUpdated: nil))])
+    }
+    // No temporary commit file is left behind.
+    let log = try FileManager.default.contentsOfDirectory(atPath: table + "/_delta_log")
+    #expect(
+      log.sorted() == [
+        "00000000000000000000.json", "00000000000000000001.json", "00000000000000000002.json",
+      ])
+  }
+
+  @Test("the log codec round-trips every action")
+  func codec() throws {
+    var info = DeltaCommitInfo(
+      timestamp: 7, operation: "WRITE", operationParameters: ["mode": "Append"],
+      engineInfo: "lh \"x\"")
+    info.extra = [("lhReconciliation", "{\"bronze\":10,\"silver\":8}")]
+    var meta = DeltaMetadata(
+      id: "id-1", schemaString: DeltaSchema.schemaString(for: eventsSchema),
+      partitionColumns: ["event_date"], createdTime: 5)
+    meta.configuration = ["delta.appendOnly": "false"]
+    let actions: [DeltaAction] = [
+      .commitInfo(info), .protocol(DeltaProtocol()), .metaData(meta),
+      .add(
+        DeltaAdd(
+          path: "event_date=2026-01-01/p%20q.parquet",
+          partitionValues: ["event_date": "2026-01-01", "r": nil], size: 10, modificationTime: 3,
+          dataChange: true, stats: "{\"numRecords\":1}")),
+      .remove(
+        DeltaRemove(
+          path: "x.parquet", deletionTimestamp: 9, dataChange: true, partitionValues: [:], size: 4)),
+      .txn(DeltaTxn(appId: "a", version: 3, lastUpdated: 8)),
+    ]
+    let bytes = DeltaLogCodec.encode(actions)
+    #expect(try DeltaLogCodec.decode(bytes, table: "t", version: 0) == actions)
+    #expect(try DeltaSchema.tableSchema(from: meta.schemaString, table: "t") == eventsSchema)
+    // Each line parses as JSON with exactly one key; stats is a string.
+    for line in bytes.split(separator: 0x0A) {
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+      #expect(object.count == 1)
+    }
+  }
+
+  @Test("broken or unsupported logs are refused with the version and line")
+  func brokenLogs() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("b").path
+    _ = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: [], engine: "lh-test")
+    let log = table + "/_delta_log/"
+    try Data("{\"commitInfo\":{}}\n{\"add\":{\"path\":\"x\"}}\n".utf8).write(
+      to: URL(fileURLWithPath: log + "00000000000000000001.json"))
+    #expect {
+      try DeltaLog.snapshot(table: table)
+    } throws: { "\($0)" == "\(table)/_delta_log/00000000000000000001.json:2: add without 'size'" }
+    try Data("{\"commitInfo\":{}}\n{\"add\":{\"path\":\n".utf8).write(
+      to: URL(fileURLWithPath: log + "00000000000000000001.json"))
+    #expect {
+      try DeltaLog.snapshot(table: table)
+    } throws: { "\($0)".hasPrefix("\(table)/_delta_log/00000000000000000001.json:2: byte ") }
+    try FileManager.default.removeItem(atPath: log + "00000000000000000001.json")
+    try Data("{\"commitInfo\":{}}\n".utf8).write(
+      to: URL(fileURLWithPath: log + "00000000000000000003.json"))
+    #expect {
+      try DeltaLog.snapshot(table: table)
+    } throws: { "\($0)".contains("not contiguous: version 1 is missing") }
+    try FileManager.default.removeItem(atPath: log + "00000000000000000003.json")
+    try Data(
+      "{\"commitInfo\":{}}\n{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}\n"
+        .utf8
+    )
+    .write(to: URL(fileURLWithPath: log + "00000000000000000001.json"))
+    #expect {
+      try DeltaLog.snapshot(table: table)
+    } throws: {
+      "\($0)".contains("unsupported table protocol: reader version 3 (features: deletionVectors)")
+    }
+    #expect {
+      try DeltaLog.snapshot(table: dir.appendingPathComponent("missing").path)
+    } throws: { ($0 as? DeltaLogError)?.category == .noInput }
+  }
+}
