@@ -42,7 +42,7 @@ public enum DeltaLog {
   public static let maxReaderVersion = 1
   public static let maxWriterVersion = 2
 
-  /// `00000000000000000042.json`
+  /// The commit file name of `version`, such as `00000000000000000042.json`.
   public static func fileName(_ version: Int64) -> String {
     let digits = String(version)
     return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".json"

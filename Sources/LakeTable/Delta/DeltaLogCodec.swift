@@ -29,10 +29,10 @@ public struct DeltaLogError: LakeError, Equatable {
   }
 
   public var description: String {
-    var where_ = table
-    if let version { where_ += "/_delta_log/" + DeltaLog.fileName(version) }
-    if let line { where_ += ":\(line)" }
-    return "\(where_): \(reason)"
+    var location = table
+    if let version { location += "/_delta_log/" + DeltaLog.fileName(version) }
+    if let line { location += ":\(line)" }
+    return "\(location): \(reason)"
   }
 }
 

@@ -89,7 +89,7 @@ struct JSONObjectView {
     return f.kind == .string ? [0x22] + value(f) + [0x22] : value(f)
   }
 
-  /// A map of strings (string or null values), e.g. partitionValues.
+  /// A map of strings (string or null values), such as partitionValues.
   func stringMap(_ key: String) throws -> [String: String?]? {
     guard let o = try object(key) else { return nil }
     var out: [String: String?] = [:]
