@@ -23,6 +23,11 @@ struct GoldenTests {
     return out.sorted()
   }
 
+  @Test("the golden cases are there")
+  func casesPresent() {
+    #expect(Self.cases.count >= 8)
+  }
+
   @Test("golden case", arguments: cases)
   func golden(name: String) throws {
     let dir = Self.root.appendingPathComponent(name)

@@ -16,6 +16,11 @@ struct PeerFixtureTests {
       .filter { $0.hasSuffix(".parquet") }.sorted()
   }
 
+  @Test("the fixtures are there (a parameterized test over nothing would pass)")
+  func fixturesPresent() {
+    #expect(Self.peerFiles.count >= 33)
+  }
+
   @Test("reads every peer file to the writer's values", arguments: peerFiles)
   func readsPeerFile(file: String) throws {
     let dir = Self.root.appendingPathComponent("peers")
