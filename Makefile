@@ -41,10 +41,12 @@ check-generated: build
 	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
 
 # pyarrow, DuckDB, Polars and deltalake in .venv (created once, reused), and the harness's
-# self-test: the peers that prove lh's files must first prove they catch faults.
+# self-tests (Parquet and Delta): the checkers that prove lh's files must first prove they
+# catch faults.
 peers:
 	@scripts/peers.sh
 	tests/peers/selftest.sh
+	tests/peers/selftest_delta.sh
 
 # Lint, staleness and peer checks run first so that the test runner's summary is the last thing
 # printed. LH_REQUIRE_PEERS makes the peer tests fail, not skip, if the peers are missing.
