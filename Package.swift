@@ -10,7 +10,8 @@ import PackageDescription
 let package = Package(
   name: "lh",
   products: [
-    .executable(name: "lh-gen", targets: ["lh-gen"])
+    .executable(name: "lh-gen", targets: ["lh-gen"]),
+    .executable(name: "lh-bronze", targets: ["lh-bronze"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -44,6 +45,13 @@ let package = Package(
       name: "lh-gen",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeFormats",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
+      name: "lh-bronze",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The main job on its embedded default, end to end, in ./lake. Each tool joins the pipeline as it
 # lands: today lh-gen generates a day of clickstream events (with a few late, duplicate and
-# malformed lines) into lake/incoming/, as NDJSON and as Parquet, and the demo shows what it wrote.
+# malformed lines) into lake/incoming/, as NDJSON and as Parquet, lh-bronze lands it in the bronze
+# Delta table (twice: the second time it is skipped), and the demo shows what it made.
 set -eu
 bin=$1
 lake=${LH_LAKE:-./lake}
@@ -14,6 +15,9 @@ echo "== lh-gen: one day of clickstream events, with faults, into $lake/incoming
 echo "== the same clickstream day as zstd Parquet with typed columns (readable by DuckDB, Polars, pyarrow)"
 "$bin/lh-gen" --contract clickstream --count 200000 --duration 24h --seed 42 \
   --late 0.01 --duplicates 0.005 --format parquet -o "$lake/incoming/clickstream.parquet"
+echo "== lh-bronze: land the day in $lake/bronze/events (a Delta table), then land it again (skipped)"
+"$bin/lh-bronze" --lake "$lake" "$lake/incoming/clickstream.ndjson"
+"$bin/lh-bronze" --lake "$lake" "$lake/incoming/clickstream.ndjson"
 echo
 echo "== the first three clickstream events"
 head -3 "$lake/incoming/clickstream.ndjson"
@@ -23,3 +27,6 @@ grep -ao '"event_type":"[a-z_]*"' "$lake/incoming/clickstream.ndjson" | sort | u
 echo
 echo "== files"
 ls -l "$lake/incoming"
+echo
+echo "== the bronze table's log"
+ls "$lake/bronze/events/_delta_log"

@@ -47,3 +47,31 @@ public struct ParquetOutputOptions: ParsableArguments {
     }
   }
 }
+
+/// `--lake`: the lake directory (else `$LH_LAKE`, else `./lake`).
+public struct LakeOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp("The lake directory (default: $LH_LAKE, else ./lake).", valueName: "path"),
+    completion: .directory)
+  public var lake: String?
+
+  public init() {}
+}
+
+/// A commit trigger: a number of rows, or a duration (`100000`, `30s`, `2m`).
+public struct CommitTrigger: ExpressibleByArgument, Sendable {
+  public var rows: Int?
+  public var seconds: Double?
+
+  public init?(argument: String) {
+    if let n = Int(argument), n > 0 {
+      rows = n
+    } else if argument.contains(where: \.isLetter), let micros = DurationArgument.parse(argument),
+      micros > 0
+    {
+      seconds = Double(micros) / 1e6
+    } else {
+      return nil
+    }
+  }
+}

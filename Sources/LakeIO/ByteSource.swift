@@ -55,6 +55,21 @@ public final class ByteSource {
     return try fd.read(into: buffer)
   }
 
+  /// What waiting for input found.
+  public enum Readiness { case ready, timedOut, interrupted }
+
+  /// Waits until input can be read, at most `milliseconds` (negative: forever).
+  ///
+  /// The corresponding C function is `poll`.
+  public func waitReadable(milliseconds: Int32) -> Readiness {
+    if !pushback.isEmpty { return .ready }
+    var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
+    let r = poll(&p, 1, milliseconds)
+    if r > 0 { return .ready }
+    if r == 0 { return .timedOut }
+    return errno == EINTR ? .interrupted : .ready
+  }
+
   /// Returns up to `count` first bytes without consuming them (fewer at the end of input).
   public func peek(_ count: Int) throws -> [UInt8] {
     var tmp = [UInt8](repeating: 0, count: count)

@@ -32,6 +32,13 @@ public final class LineReader {
   var atEnd = false
   let zstd: ZstdStreamDecoder?
   let gzip: GzipStreamDecoder?
+  /// Keep a "\r" before "\n" in the line (byte-exact landing); by default it is dropped.
+  public var keepCarriageReturn = false
+  /// Called whenever no input arrived for `idleMilliseconds` (a quiet stream); it may commit.
+  public var onIdle: (() throws -> Void)?
+  public var idleMilliseconds: Int32 = 1000
+  /// True when a stop was requested (SIGINT/SIGTERM) while waiting for input.
+  public private(set) var interrupted = false
 
   /// Reads lines of `source`, which holds NDJSON compressed as `compression`.
   public init(source: ByteSource, compression: InputCompression, maxLineBytes: Int = 64 << 20)
@@ -74,7 +81,8 @@ public final class LineReader {
           reason: "line longer than \(maxLineBytes) bytes")
       }
       if atEnd {
-        if !buffer.isEmpty {
+        // A stop request leaves an unfinished last line unread: it was not whole yet.
+        if !buffer.isEmpty && !interrupted {
           let last = buffer
           buffer.removeAll()
           _ = try last.withUnsafeBytes { try deliver($0, body) }
@@ -87,6 +95,22 @@ public final class LineReader {
 
   /// Reads and decodes the next piece of input into `buffer`.
   func fill() throws {
+    // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
+    // the wait (read(2) itself is restarted after signals).
+    while true {
+      if Interrupt.requested != 0 {
+        interrupted = true
+        atEnd = true
+        return
+      }
+      switch source.waitReadable(milliseconds: onIdle == nil ? 200 : min(idleMilliseconds, 200)) {
+      case .ready: break
+      case .timedOut, .interrupted:
+        try onIdle?()
+        continue
+      }
+      break
+    }
     let n = try raw.withUnsafeMutableBytes { try source.read(into: $0) }
     if n == 0 {
       atEnd = true
@@ -125,7 +149,9 @@ public final class LineReader {
         source: source.name, line: lineNumber, reason: "line longer than \(maxLineBytes) bytes")
     }
     var line = raw
-    if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+    if line.last == 0x0D && !keepCarriageReturn {
+      line = UnsafeRawBufferPointer(rebasing: line.dropLast())
+    }
     return try body(line, lineNumber)
   }
 }
