@@ -22,6 +22,11 @@ public final class ByteSource {
   public init(path: String?) throws {
     if let path, path != "-" {
       fd = try FileDescriptor.open(readingFrom: path)
+      var st = stat()
+      if fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+        try? fd.close()
+        throw SystemError("open", path: path, errno: EISDIR, category: .noInput)
+      }
       name = path
       owned = true
     } else {

@@ -72,6 +72,11 @@ public enum TestTools {
     process.standardError = errPipe
     process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
     let started = Date()
+    // Children inherit the spawning thread's signal mask, and the test runner's threads block
+    // nearly everything (SIGCHLD included, which makes `wait` in sh hang): start them unblocked.
+    var all = sigset_t()
+    sigfillset(&all)
+    pthread_sigmask(SIG_UNBLOCK, &all, nil)
     try process.run()
     // Read both streams concurrently so neither pipe can fill up and stall the child.
     let errBox = DataBox()

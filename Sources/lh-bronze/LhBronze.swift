@@ -84,12 +84,14 @@ struct LhBronze: LakeCommand {
       diagnostics.note($0)
     }
     if !dryRun {
+      let s = summary
+      func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
       var report =
-        "landed \(summary.linesLanded) lines in \(summary.commits) commit\(summary.commits == 1 ? "" : "s")"
-      if let v = summary.lastVersion { report += " (\(config.lake.bronzeEvents) version \(v))" }
-      if summary.filesSkipped > 0 {
-        report +=
-          "; \(summary.filesSkipped) file\(summary.filesSkipped == 1 ? "" : "s") already landed"
+        "landed \(plural(s.linesLanded, "line")) (\(s.bytesLanded) bytes) from \(plural(s.sources, "source"))"
+        + " in \(plural(s.dataFiles, "file")), \(plural(s.commits, "commit"))"
+      if let v = s.lastVersion { report += " (\(config.lake.bronzeEvents) version \(v))" }
+      if s.filesSkipped > 0 {
+        report += "; skipped \(plural(s.filesSkipped, "source")) already landed"
       }
       diagnostics.note(report)
     }

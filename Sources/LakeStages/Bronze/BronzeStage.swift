@@ -48,6 +48,12 @@ public struct BronzeConfig: Sendable {
 /// What one run did.
 public struct BronzeSummary: Sendable, Equatable {
   public var linesLanded = 0
+  /// Bytes of the lines landed (without their newlines).
+  public var bytesLanded = 0
+  /// Sources read (files and stdin).
+  public var sources = 0
+  /// Data files written.
+  public var dataFiles = 0
   public var commits = 0
   public var lastVersion: Int64?
   /// Files skipped because every line was landed before.
@@ -90,7 +96,23 @@ public enum BronzeStage {
       }
       try DeltaLog.checkWritable(existing.protocol, table: table)
     }
-    let landed = existing?.transactions ?? [:]
+    // The txn view (landed lines per file) and the version it reflects; refreshed before each
+    // file from the commits since, so a file another run landed meanwhile is seen.
+    var landed = existing?.transactions ?? [:]
+    var viewVersion = existing?.version ?? -1
+    var base: [String: Int64] = [:]
+    var ownVersions = Set<Int64>()
+    func refreshView() throws {
+      guard let latest = try DeltaLog.versions(table: table).last, latest > viewVersion else {
+        return
+      }
+      for v in (viewVersion + 1)...latest {
+        for case .txn(let t) in try DeltaLog.readCommit(table: table, version: v) {
+          landed[t.appId] = t.version
+        }
+      }
+      viewVersion = latest
+    }
     var snapshot: Snapshot? = existing
     var readVersion = existing?.version ?? -1
     var batch = schema.columns.map { ColumnBuffer(type: $0.type, capacity: 4096) }
@@ -115,11 +137,15 @@ public enum BronzeStage {
         DeltaAction.txn(
           DeltaTxn(appId: appId($0), version: progress[$0]!, lastUpdated: info.timestamp))
       }
+      let since = progress.keys.compactMap { base[$0] }.min()
       readVersion = try DeltaTable.commit(
         table: table, readVersion: readVersion,
-        actions: [.commitInfo(info)] + adds.map { .add($0) } + txns)
+        actions: [.commitInfo(info)] + adds.map { .add($0) } + txns,
+        conflictsSince: since, ownVersions: ownVersions)
+      ownVersions.insert(readVersion)
       summary.commits += 1
       summary.linesLanded += rows
+      summary.dataFiles += adds.count
       summary.lastVersion = readVersion
       for c in batch.indices { batch[c].removeAll() }
       progress.removeAll()
@@ -138,7 +164,10 @@ public enum BronzeStage {
       if let path = input {
         sha = try hashFile(path)
       }
+      if sha != nil { try refreshView() }
       let skip = sha.map { landed[appId($0)] ?? 0 } ?? 0
+      if let sha { base[sha] = viewVersion }
+      summary.sources += 1
       let source = try ByteSource(path: input)
       let format = InputFormat.sniff(try source.peek(4))
       guard case .ndjson(let compression) = format else {
@@ -162,6 +191,7 @@ public enum BronzeStage {
         if Int64(number) <= skip { return true }
         newLines += 1
         if config.dryRun { return true }
+        summary.bytesLanded += line.count
         if let tee {
           try tee.write(line)
           try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
@@ -207,6 +237,7 @@ public enum BronzeStage {
 
   /// The SHA-256 of a file's bytes.
   static func hashFile(_ path: String) throws -> String {
+    _ = try ByteSource(path: path)  // refuses directories with a clear error
     let fd = try FileDescriptor.open(readingFrom: path)
     defer { try? fd.close() }
     var h = SHA256()

@@ -158,10 +158,23 @@ public enum DeltaTable {
 
   /// Commits `actions` as the version after `readVersion` (put-if-absent), retrying past
   /// commits that do not conflict; returns the version committed.
-  public static func commit(table: String, readVersion: Int64, actions: [DeltaAction]) throws
-    -> Int64
-  {
+  ///
+  /// - Parameters:
+  ///   - conflictsSince: when the commit's decisions rest on an older read (a job's txn
+  ///     progress read at that version), commits after it up to `readVersion` are checked for
+  ///     conflicts too, except `ownVersions` (this job's own earlier commits) and version 0.
+  public static func commit(
+    table: String, readVersion: Int64, actions: [DeltaAction], conflictsSince: Int64? = nil,
+    ownVersions: Set<Int64> = []
+  ) throws -> Int64 {
     let log = table + "/_delta_log"
+    if let since = conflictsSince, max(since + 1, 1) <= readVersion {
+      for v in max(since + 1, 1)...readVersion where !ownVersions.contains(v) {
+        try checkConflicts(
+          ours: actions, theirs: try DeltaLog.readCommit(table: table, version: v), table: table,
+          version: v)
+      }
+    }
     let bytes = DeltaLogCodec.encode(actions)
     let temporary = "\(log)/_commit_\(uuid()).json.tmp"
     let fd = try FileDescriptor.create(writingTo: temporary, exclusive: true)
