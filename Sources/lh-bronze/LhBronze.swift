@@ -20,14 +20,14 @@ struct LhBronze: LakeCommand {
     discussion: """
       Appends every input line to LAKE/bronze/events, a Delta table partitioned by ingest_date, \
       byte-exact, even a malformed line or one that is not UTF-8: the text in `line` (or the \
-      exact bytes in `line_bytes` when not UTF-8), with `source`, `source_sha256`, \
+      exact bytes in `line_bytes` when not UTF-8), with `source`, `source_digest`, \
       `line_number` and `ingested_at` to trace each row to its origin. Inputs are files or \
       stdin, plain or compressed with zstd or gzip (detected by content).
 
       A file already landed (same bytes, whatever its name) is skipped, and one landed in part \
       resumes after its last landed line: progress is recorded in the table's log, so cron may \
       hand lh-bronze the same spool folder every minute. A stream commits every \
-      --commit-every rows or seconds (default 500000 rows or 30s, whichever comes first); \
+      --commit-every rows or seconds (default 250000 rows or 30s, whichever comes first); \
       SIGINT or SIGTERM commits what was read, then exits; a kill -9 loses at most the batch \
       not yet committed and never leaves a table a reader cannot open.
 
@@ -47,7 +47,7 @@ struct LhBronze: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Commit every N rows or every DURATION (repeatable; default 500000 and 30s).",
+      "Commit every N rows or every DURATION (repeatable; default 250000 and 30s).",
       valueName: "rows-or-duration"))
   var commitEvery: [CommitTrigger] = []
 

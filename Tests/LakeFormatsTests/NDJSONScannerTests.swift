@@ -729,3 +729,29 @@ struct NDJSONScannerTests {
     )
   }
 }
+
+@Suite("UTF-8 validation")
+struct UTF8ValidationTests {
+  @Test("agrees with Swift's validating initialiser on valid and invalid sequences")
+  func agrees() {
+    let cases: [[UInt8]] = [
+      [], Array("plain ascii text, long enough for words".utf8), Array("müsli 東京 🚀".utf8),
+      [0x80], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+      [0xF0, 0x8F, 0xBF, 0xBF], [0xE2, 0x82], Array("abcdefgh".utf8) + [0xFF], [0xC3, 0xA9, 0x41],
+    ]
+    var state: UInt64 = 99
+    var all = cases
+    for _ in 0..<2000 {
+      var bytes: [UInt8] = []
+      for _ in 0..<(Int(state % 13)) {
+        state = state &* 6_364_136_223_846_793_005 &+ 1
+        bytes.append(UInt8(truncatingIfNeeded: state >> 56))
+      }
+      all.append(bytes)
+    }
+    for bytes in all {
+      let mine = bytes.withUnsafeBytes { UTF8Validation.isValid($0) }
+      #expect(mine == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+    }
+  }
+}

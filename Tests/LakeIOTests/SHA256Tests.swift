@@ -40,3 +40,37 @@ struct SHA256Tests {
     #expect(r.output.trimmingCharacters(in: .whitespacesAndNewlines) == streamed)
   }
 }
+
+@Suite("Content digest")
+struct ContentDigestTests {
+  @Test("streaming equals one shot; every byte and the length matter")
+  func digest() {
+    let data = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+    func oneShot(_ d: [UInt8]) -> String {
+      var h = ContentDigest()
+      d.withUnsafeBytes { h.update($0) }
+      return h.finalize()
+    }
+    var h = ContentDigest()
+    var at = 0
+    var step = 1
+    while at < data.count {
+      let end = min(data.count, at + step)
+      data[at..<end].withUnsafeBytes { h.update($0) }
+      at = end
+      step = step * 5 % 61 + 1
+    }
+    let whole = oneShot(data)
+    #expect(h.finalize() == whole)
+    #expect(whole.count == 32)
+    var seen = Set([whole])
+    for i in stride(from: 0, to: data.count, by: 997) {
+      var flipped = data
+      flipped[i] ^= 1
+      #expect(seen.insert(oneShot(flipped)).inserted, "flip at \(i) collides")
+    }
+    #expect(seen.insert(oneShot(Array(data.dropLast()))).inserted)
+    #expect(seen.insert(oneShot(data + [0])).inserted)
+    #expect(oneShot([]) != oneShot([0]))
+  }
+}

@@ -79,7 +79,7 @@ end
 complete -c 'lh-bronze' -f
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_positional "lh-bronze" -ge 1' -F
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-bronze_complete_directories)'
-complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze"' -l 'commit-every' -d 'Commit every N rows or every DURATION (repeatable; default 500000 and 30s).' -rfka ''
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze"' -l 'commit-every' -d 'Commit every N rows or every DURATION (repeatable; default 250000 and 30s).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" tee' -l 'tee' -d 'Copy every landed line to stdout, unchanged.'
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" dry-run' -l 'dry-run' -d 'Say what would be landed; write nothing.'
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" max-line-bytes' -l 'max-line-bytes' -d 'Longest line accepted, in bytes.' -rfka ''

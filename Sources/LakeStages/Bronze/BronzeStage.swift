@@ -6,7 +6,7 @@
 //   line           string    the line, when it is valid UTF-8 (the ordinary case, readable as text)
 //   line_bytes     binary    the exact bytes, only when the line is not valid UTF-8
 //   source         string    the file as named, or "stdin"
-//   source_sha256  string    SHA-256 of the file's bytes (null for stdin)
+//   source_digest  string    128-bit content digest of the file's bytes (null for stdin)
 //   line_number    int64     1-based line number within the source
 //   ingested_at    timestamp when lh-bronze read the line (UTC)
 //   ingest_date    date      its UTC date: the partition column
@@ -14,7 +14,7 @@
 // Lines are "\n"-terminated; a "\r" before it is kept (byte-exact); a last line without "\n" is a
 // line. Compressed files (zstd, gzip) are detected by content and land decompressed.
 //
-// Exactly once for files: each commit carries, per file, a txn `lh-bronze:sha256:<hash>` whose
+// Exactly once for files: each commit carries, per file, a txn `lh-bronze:content:<digest>` whose
 // version is how many of its lines are landed. A file seen again (same bytes, any name) skips the
 // lines already landed: a fully landed file is skipped, an interrupted one resumes. Two runs
 // landing the same file at once conflict on that txn; the loser exits 75 and lands nothing.
@@ -31,12 +31,14 @@ public struct BronzeConfig: Sendable {
   public var lake: LakeLayout
   /// Files to land; nil means stdin.
   public var inputs: [String?]
-  public var commitEveryRows = 500_000
+  public var commitEveryRows = 250_000
   public var commitEverySeconds = 30.0
   public var dryRun = false
   public var maxLineBytes = 64 << 20
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
+  /// Data file options (zstd level).
+  public var parquet = ParquetWriteOptions()
 
   public init(lake: LakeLayout, inputs: [String?], engine: String) {
     self.lake = lake
@@ -71,12 +73,12 @@ public enum BronzeStage {
   public static let schema = TableSchema([
     ColumnSpec("line", .string), ColumnSpec("line_bytes", .binary),
     ColumnSpec("source", .string, nullable: false),
-    ColumnSpec("source_sha256", .string), ColumnSpec("line_number", .int64, nullable: false),
+    ColumnSpec("source_digest", .string), ColumnSpec("line_number", .int64, nullable: false),
     ColumnSpec("ingested_at", .timestamp, nullable: false),
     ColumnSpec("ingest_date", .date, nullable: false),
   ])
 
-  static func appId(_ sha: String) -> String { "lh-bronze:sha256:" + sha }
+  static func appId(_ sha: String) -> String { "lh-bronze:content:" + sha }
 
   /// Lands the inputs.
   ///
@@ -127,7 +129,7 @@ public enum BronzeStage {
           at: table, schema: schema, partitionColumns: ["ingest_date"], engine: config.engine)
         readVersion = snapshot!.version
       }
-      let adds = try DeltaTable.writeFiles(snapshot!, columns: batch)
+      let adds = try DeltaTable.writeFiles(snapshot!, columns: batch, options: config.parquet)
       var info = DeltaCommitInfo(
         timestamp: DeltaTable.nowMillis(), operation: "WRITE",
         operationParameters: ["mode": "Append"],
@@ -196,7 +198,7 @@ public enum BronzeStage {
           try tee.write(line)
           try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
         }
-        if String(validating: line.bindMemory(to: UInt8.self), as: UTF8.self) != nil {
+        if UTF8Validation.isValid(line) {
           batch[0].append(bytes: line)
           batch[1].appendNull()
         } else {
@@ -235,12 +237,12 @@ public enum BronzeStage {
     return summary
   }
 
-  /// The SHA-256 of a file's bytes.
+  /// The content digest of a file's bytes.
   static func hashFile(_ path: String) throws -> String {
     _ = try ByteSource(path: path)  // refuses directories with a clear error
     let fd = try FileDescriptor.open(readingFrom: path)
     defer { try? fd.close() }
-    var h = SHA256()
+    var h = ContentDigest()
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while true {
       let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
