@@ -246,3 +246,74 @@ struct DeltaScanTests {
     #expect(canonicalRows(read) == canonicalRows(rows))
   }
 }
+
+@Suite("Delta partition replacement")
+struct DeltaReplaceTests {
+  @Test(
+    "replacing a partition in one commit; a concurrent write into it conflicts, elsewhere it does not"
+  )
+  func replace() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("t").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date"], engine: "lh-test")
+    func info() -> DeltaAction {
+      .commitInfo(
+        DeltaCommitInfo(
+          timestamp: DeltaTable.nowMillis(), operation: "WRITE", operationParameters: [:],
+          engineInfo: nil))
+    }
+    func ids(_ s: Snapshot) throws -> [String: [Int64]] {
+      var out: [String: [Int64]] = [:]
+      try DeltaScan.forEachBatch(s) { b in
+        for r in 0..<b[0].count {
+          out[Canonical.value(b[4], r) as? String ?? "?", default: []].append(b[0].int64s[r])
+        }
+      }
+      return out.mapValues { $0.sorted() }
+    }
+    _ = try DeltaTable.commit(
+      table: table, readVersion: 0,
+      actions: [info()]
+        + (try DeltaTable.writeFiles(s0, columns: eventRows(0..<100))).map { .add($0) })
+    let s1 = try DeltaLog.snapshot(table: table)
+    let dayA: [String: String?] = ["event_date": "2026-01-01"]
+    // New rows for day A only (even ids fall on 2026-01-01).
+    let replacement = eventRows(1000..<1020)
+    var keep = eventsSchema.columns.map { ColumnBuffer(type: $0.type) }
+    for r in 0..<replacement[0].count where replacement[4].int32s[r] == 20_454 {
+      for c in keep.indices { keep[c].append(from: replacement[c], row: r) }
+    }
+    let adds = try DeltaTable.writeFiles(s1, columns: keep)
+    let actions = DeltaTable.replacePartitions(s1, partitions: [dayA], with: adds)
+    #expect(actions.filter { if case .remove = $0 { true } else { false } }.count == 1)
+    let v2 = try DeltaTable.commit(
+      table: table, readVersion: s1.version, actions: [info()] + actions, readPartitions: [dayA])
+    let after = try ids(try DeltaLog.snapshot(table: table))
+    #expect(after["2026-01-01"] == Array(stride(from: Int64(1000), to: 1020, by: 2)))
+    #expect(after["2026-01-02"] == Array(stride(from: Int64(1), to: 100, by: 2)))
+    #expect(
+      try ids(try DeltaLog.snapshot(table: table, asOf: .version(v2 - 1)))["2026-01-01"]?.count
+        == 50)
+
+    // Prepare another replacement of day A from v2, but let a writer append to day A first.
+    let s2 = try DeltaLog.snapshot(table: table)
+    let again = DeltaTable.replacePartitions(
+      s2, partitions: [dayA], with: try DeltaTable.writeFiles(s2, columns: keep))
+    _ = try DeltaTable.commit(
+      table: table, readVersion: s2.version,
+      actions: [info()] + (try DeltaTable.writeFiles(s2, columns: keep)).map { .add($0) })
+    #expect(throws: DeltaCommitError.self) {
+      try DeltaTable.commit(
+        table: table, readVersion: s2.version, actions: [info()] + again, readPartitions: [dayA])
+    }
+    // A replacement of day B from the same old snapshot does not conflict with that append.
+    let dayB: [String: String?] = ["event_date": "2026-01-02"]
+    let other = DeltaTable.replacePartitions(s2, partitions: [dayB], with: [])
+    #expect(
+      try DeltaTable.commit(
+        table: table, readVersion: s2.version, actions: [info()] + other, readPartitions: [dayB])
+        > s2.version)
+    #expect(try ids(try DeltaLog.snapshot(table: table))["2026-01-02"] == nil)
+  }
+}

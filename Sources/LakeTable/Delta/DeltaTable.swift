@@ -163,16 +163,18 @@ public enum DeltaTable {
   ///   - conflictsSince: when the commit's decisions rest on an older read (a job's txn
   ///     progress read at that version), commits after it up to `readVersion` are checked for
   ///     conflicts too, except `ownVersions` (this job's own earlier commits) and version 0.
+  ///   - readPartitions: for a commit that replaces partitions, the partitions it read: a
+  ///     concurrent commit adding a file to one of them conflicts.
   public static func commit(
     table: String, readVersion: Int64, actions: [DeltaAction], conflictsSince: Int64? = nil,
-    ownVersions: Set<Int64> = []
+    ownVersions: Set<Int64> = [], readPartitions: Set<[String: String?]> = []
   ) throws -> Int64 {
     let log = table + "/_delta_log"
     if let since = conflictsSince, max(since + 1, 1) <= readVersion {
       for v in max(since + 1, 1)...readVersion where !ownVersions.contains(v) {
         try checkConflicts(
           ours: actions, theirs: try DeltaLog.readCommit(table: table, version: v), table: table,
-          version: v)
+          version: v, readPartitions: readPartitions)
       }
     }
     let bytes = DeltaLogCodec.encode(actions)
@@ -206,13 +208,16 @@ public enum DeltaTable {
       }
       // Someone else committed `version`: check it against ours, then try the next one.
       let theirs = try DeltaLog.readCommit(table: table, version: version)
-      try checkConflicts(ours: actions, theirs: theirs, table: table, version: version)
+      try checkConflicts(
+        ours: actions, theirs: theirs, table: table, version: version,
+        readPartitions: readPartitions)
       version += 1
     }
   }
 
   static func checkConflicts(
-    ours: [DeltaAction], theirs: [DeltaAction], table: String, version: Int64
+    ours: [DeltaAction], theirs: [DeltaAction], table: String, version: Int64,
+    readPartitions: Set<[String: String?]> = []
   ) throws {
     var removed = Set<String>()
     var apps = Set<String>()
@@ -229,12 +234,40 @@ public enum DeltaTable {
       case .remove(let r) where removed.contains(r.path):
         throw DeltaCommitError(
           table: table, reason: "version \(version) removed \(r.path) concurrently")
+      case .add(let a) where readPartitions.contains(a.partitionValues):
+        throw DeltaCommitError(
+          table: table,
+          reason: "version \(version) added \(a.path) to a partition this commit replaces")
+      case .remove(let r) where r.partitionValues.map({ readPartitions.contains($0) }) ?? false:
+        throw DeltaCommitError(
+          table: table,
+          reason: "version \(version) removed \(r.path) from a partition this commit replaces")
       case .txn(let t) where apps.contains(t.appId):
         throw DeltaCommitError(
           table: table, reason: "version \(version) advanced transaction '\(t.appId)' concurrently")
       default: continue
       }
     }
+  }
+
+  /// The actions that replace every live file of `partitions` (each a full set of partition
+  /// values) with `adds`: a `remove` per replaced file (kept on disk for time travel until
+  /// vacuum), then the adds.
+  ///
+  /// Commit them with `readPartitions: partitions`, so that a concurrent write into those
+  /// partitions conflicts instead of being lost.
+  public static func replacePartitions(
+    _ snapshot: Snapshot, partitions: Set<[String: String?]>, with adds: [DeltaAdd]
+  ) -> [DeltaAction] {
+    let now = nowMillis()
+    let removes = snapshot.files.filter { partitions.contains($0.partitionValues) }.map {
+      DeltaAction.remove(
+        DeltaRemove(
+          path: $0.path, deletionTimestamp: now, dataChange: true,
+          partitionValues: $0.partitionValues,
+          size: $0.size))
+    }
+    return removes + adds.map { .add($0) }
   }
 
   /// `mkdir -p`.
