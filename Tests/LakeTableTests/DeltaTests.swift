@@ -317,3 +317,26 @@ struct DeltaReplaceTests {
     #expect(try ids(try DeltaLog.snapshot(table: table))["2026-01-02"] == nil)
   }
 }
+
+@Suite("Delta partition values")
+struct DeltaPartitionValueTests {
+  @Test("an empty string partition value is stored as null, in the directory and in the log")
+  func emptyStringIsNull() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let schema = TableSchema([
+      ColumnSpec("id", .int64, nullable: false), ColumnSpec("region", .string),
+    ])
+    let s0 = try DeltaTable.openOrCreate(
+      at: dir.appendingPathComponent("t").path, schema: schema, partitionColumns: ["region"],
+      engine: "lh-test")
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    cols[0].append(Int64(1))
+    cols[1].append(string: "")
+    cols[0].append(Int64(2))
+    cols[1].appendNull()
+    let adds = try DeltaTable.writeFiles(s0, columns: cols)
+    #expect(adds.count == 1)
+    #expect(adds.first.map { $0.partitionValues["region"] == .some(nil) } == true)
+    #expect(adds.first?.path.hasPrefix("region=__HIVE_DEFAULT_PARTITION__/") == true)
+  }
+}

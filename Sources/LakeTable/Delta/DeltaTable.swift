@@ -146,7 +146,11 @@ public enum DeltaTable {
   static func partitionValue(_ column: ColumnBuffer, row r: Int) throws -> String? {
     guard column.isValid(r) else { return nil }
     switch column.type {
-    case .string: return String(decoding: column.bytes(at: r), as: UTF8.self)
+    case .string:
+      // An empty string is stored as null (directory and log agree): delta-rs reads "" as null
+      // but Polars as "", so lh never writes "".
+      let text = String(decoding: column.bytes(at: r), as: UTF8.self)
+      return text.isEmpty ? nil : text
     case .date: return DeltaStats.dateText(Int64(column.int32s[r]))
     case .int32: return String(column.int32s[r])
     case .int64: return String(column.int64s[r])
