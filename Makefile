@@ -76,8 +76,9 @@ install: release
 bench: release
 	@scripts/deps.sh bench
 	@scripts/peers.sh
-	$(SWIFT) build $(RELEASE_FLAGS) --product lh-bench
-	bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+	$(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks
+	LH_BENCH="$$($(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks --show-bin-path)/lh-bench" \
+	  bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
 format:
 	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests

@@ -12,6 +12,8 @@ let package = Package(
   products: [
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
+    // The library, for the benchmark package in Benchmarks/.
+    .library(name: "LakeKit", targets: ["LakeIO", "LakeFormats", "LakeTable", "LakeStages"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -54,11 +56,6 @@ let package = Package(
         "LakeCLI", "LakeStages", "LakeTable", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-
-    // The lh side of `make bench` (not installed).
-    .executableTarget(
-      name: "lh-bench", dependencies: ["LakeFormats", "LakeStages", "LakeIO"],
-      path: "Benchmarks/lh-bench"),
 
     // Unit tests per module, end-to-end tests over the built tools.
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),

@@ -12,7 +12,8 @@
 # process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
 set -eu
 bin=$(cd "$1" && pwd)
-[ -x "$bin/lh-gen" ] && [ -x "$bin/lh-bench" ] || { echo "bench: lh-gen and lh-bench must be built in $bin" >&2; exit 66; }
+lhbench=${LH_BENCH:-$bin/lh-bench}
+[ -x "$bin/lh-gen" ] && [ -x "$lhbench" ] || { echo "bench: need lh-gen in $bin and lh-bench at $lhbench (make bench builds both)" >&2; exit 66; }
 n=${BENCH_EVENTS:-5000000}
 runs=${BENCH_RUNS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +54,7 @@ done
 "$bin/lh-gen" --quiet --count "$n" --seed 1 > "$work/events.ndjson"
 ndjson_bytes=$(wc -c < "$work/events.ndjson")
 lh_write() {
-  /usr/bin/time -f "%M" -o "$work/rss" "$bin/lh-bench" write clickstream "$work/events.ndjson" "$work/lh.parquet" 3 > "$work/out.json"
+  /usr/bin/time -f "%M" -o "$work/rss" "$lhbench" write clickstream "$work/events.ndjson" "$work/lh.parquet" 3 > "$work/out.json"
   "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['write'], open(sys.argv[2]).read().strip(), d['bytes'])" "$work/out.json" "$work/rss"
 }
 peer_write() {
@@ -71,7 +72,7 @@ done
 # 3. Parquet → columns (everyone reads lh's file).
 parquet_bytes=$(wc -c < "$work/lh.parquet")
 lh_read() {
-  /usr/bin/time -f "%M" -o "$work/rss" "$bin/lh-bench" read "$work/lh.parquet" > "$work/out.json"
+  /usr/bin/time -f "%M" -o "$work/rss" "$lhbench" read "$work/lh.parquet" > "$work/out.json"
   "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['read'], open(sys.argv[2]).read().strip(), 0)" "$work/out.json" "$work/rss"
 }
 peer_read() {

@@ -239,13 +239,11 @@ public enum BronzeStage {
 
   /// The content digest of a file's bytes.
   static func hashFile(_ path: String) throws -> String {
-    _ = try ByteSource(path: path)  // refuses directories with a clear error
-    let fd = try FileDescriptor.open(readingFrom: path)
-    defer { try? fd.close() }
+    let source = try ByteSource(path: path)  // refuses a directory with a clear error
     var h = ContentDigest()
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while true {
-      let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+      let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
       if n == 0 { break }
       buffer.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }

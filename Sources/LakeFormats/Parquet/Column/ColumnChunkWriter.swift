@@ -404,31 +404,26 @@ struct ColumnChunkWriter {
   mutating func appendPage(header h: PageHeader, body: [UInt8]) throws {
     var h = h
     h.uncompressedPageSize = Int32(body.count)
-    let payload: [UInt8]
+    var compressedSize = body.count
     if let compressor {
       let bound = ZstdCompressor.bound(body.count)
       if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-      let n = try body.withUnsafeBytes { src in
+      compressedSize = try body.withUnsafeBytes { src in
         try compressed.withUnsafeMutableBytes { dst in
           try compressor.compress(
             src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
         }
       }
-      h.compressedPageSize = Int32(n)
-      header.removeAll(keepingCapacity: true)
-      h.encode(into: &header)
-      pages.append(contentsOf: header)
-      pages.append(contentsOf: compressed[0..<n])
-      payload = []
-    } else {
-      h.compressedPageSize = Int32(body.count)
-      header.removeAll(keepingCapacity: true)
-      h.encode(into: &header)
-      pages.append(contentsOf: header)
-      pages.append(contentsOf: body)
-      payload = []
     }
-    _ = payload
+    h.compressedPageSize = Int32(compressedSize)
+    header.removeAll(keepingCapacity: true)
+    h.encode(into: &header)
+    pages.append(contentsOf: header)
+    if compressor != nil {
+      pages.append(contentsOf: compressed[0..<compressedSize])
+    } else {
+      pages.append(contentsOf: body)
+    }
     dataUncompressed += header.count + body.count
   }
 
