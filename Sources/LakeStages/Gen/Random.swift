@@ -72,16 +72,6 @@ public struct Random: Sendable {
   }
 }
 
-/// A stable 64-bit mix of `x` (SplitMix64's finaliser): per-entity attributes that must not
-/// depend on draw order (a user's country, a product's price).
-@inlinable
-public func mix64(_ x: UInt64) -> UInt64 {
-  var z = x &+ 0x9E37_79B9_7F4A_7C15
-  z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-  z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-  return z ^ (z >> 31)
-}
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

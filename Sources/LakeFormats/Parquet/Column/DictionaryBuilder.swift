@@ -37,8 +37,10 @@ func hashBytes(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
   return h ^ (h >> 31)
 }
 
-@inline(__always)
-func hash64(_ v: UInt64) -> UInt64 {
+/// A stable 64-bit mix of `v` (SplitMix64's finaliser): dictionary hashing here, per-entity
+/// attributes in lh-gen (a user's country, a product's price) that must not depend on draw order.
+@inlinable
+public func mix64(_ v: UInt64) -> UInt64 {
   var z = v &+ 0x9E37_79B9_7F4A_7C15
   z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
   z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -241,7 +243,7 @@ final class FixedDictionary {
   @inline(__always)
   func index(of bits: UInt64) -> UInt32 {
     let mask = slotCount &- 1
-    var slot = Int(truncatingIfNeeded: hash64(bits)) & mask
+    var slot = Int(truncatingIfNeeded: mix64(bits)) & mask
     while true {
       let e = Int(slots[slot])
       if e == 0 { break }
@@ -273,7 +275,7 @@ final class FixedDictionary {
     slots.initialize(repeating: 0, count: slotCount)
     let mask = slotCount - 1
     for i in 0..<count {
-      var slot = Int(truncatingIfNeeded: hash64(storage[i])) & mask
+      var slot = Int(truncatingIfNeeded: mix64(storage[i])) & mask
       while slots[slot] != 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(i + 1)
     }
