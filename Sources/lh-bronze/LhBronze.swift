@@ -27,7 +27,7 @@ struct LhBronze: LakeCommand {
       A file already landed (same bytes, whatever its name) is skipped, and one landed in part \
       resumes after its last landed line: progress is recorded in the table's log, so cron may \
       hand lh-bronze the same spool folder every minute. A stream commits every \
-      --commit-every rows or seconds (default 250000 rows or 30s, whichever comes first); \
+      --commit-every rows or seconds (default 1000000 rows or 30s, whichever comes first); \
       SIGINT or SIGTERM commits what was read, then exits; a kill -9 loses at most the batch \
       not yet committed and never leaves a table a reader cannot open.
 
@@ -47,7 +47,7 @@ struct LhBronze: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Commit every N rows or every DURATION (repeatable; default 250000 and 30s).",
+      "Commit every N rows or every DURATION (repeatable; default 1000000 and 30s).",
       valueName: "rows-or-duration"))
   var commitEvery: [CommitTrigger] = []
 
@@ -60,10 +60,19 @@ struct LhBronze: LakeCommand {
   @Option(help: ArgumentHelp("Longest line accepted, in bytes.", valueName: "bytes"))
   var maxLineBytes: Int = 64 << 20
 
+  @Option(
+    help: ArgumentHelp(
+      "Threads that encode and compress data files (default: one per processor).",
+      valueName: "n"))
+  var threads: Int?
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
     if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be 1 or more") }
+    if let threads, threads < 1 || threads > 256 {
+      throw ValidationError("--threads must be between 1 and 256")
+    }
     if tee && dryRun { throw ValidationError("--tee and --dry-run do not go together") }
   }
 
@@ -79,6 +88,7 @@ struct LhBronze: LakeCommand {
     }
     config.dryRun = dryRun
     config.maxLineBytes = maxLineBytes
+    if let threads { config.threads = threads }
     let diagnostics = context.diagnostics
     let summary = try BronzeStage.run(config, tee: tee ? context.stdout : nil) {
       diagnostics.note($0)

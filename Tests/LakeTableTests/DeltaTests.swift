@@ -340,3 +340,100 @@ struct DeltaPartitionValueTests {
     #expect(adds.first?.path.hasPrefix("region=__HIVE_DEFAULT_PARTITION__/") == true)
   }
 }
+
+@Suite("Delta data writer")
+struct DeltaDataWriterTests {
+  /// (id, event_date, region) of every row of the table's latest snapshot, sorted by id.
+  func rowsOf(_ table: String) throws -> [String] {
+    var out: [String] = []
+    try DeltaScan.forEachBatch(try DeltaLog.snapshot(table: table)) { b in
+      for r in 0..<b[0].count {
+        let region = b[5].isValid(r) ? String(decoding: b[5].bytes(at: r), as: UTF8.self) : "-"
+        let name = b[1].isValid(r) ? String(decoding: b[1].bytes(at: r), as: UTF8.self) : "-"
+        out.append("\(b[0].int64s[r]) \(name) \(b[2].int64s[r]) \(b[4].int32s[r]) \(region)")
+      }
+    }
+    return out.sorted { Int($0.split(separator: " ")[0])! < Int($1.split(separator: " ")[0])! }
+  }
+
+  @Test(
+    "chunks spread over worker threads land every row once, partitioned, in files closed per commit",
+    arguments: [1, 2, 3])
+  func threaded(threads: Int) throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("events").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date", "region"],
+      engine: "lh-test/0")
+    let writer = try DeltaDataWriter(snapshot: s0, threads: threads)
+    var version = s0.version
+    var expected: [String] = []
+    for commit in 0..<3 {
+      // Chunks of one partition (the fast path) and of several (rows grouped per partition).
+      for c in 0..<7 {
+        let start = commit * 10_000 + c * 1_000
+        var chunk = c % 2 == 0 ? eventRows(start..<(start + 1_000)) : writer.emptyChunk()
+        if c % 2 == 1 {
+          let single = eventRows(start..<(start + 1_000))
+          for r in 0..<single[0].count where single[4].int32s[r] == 20_454 && single[5].isValid(r) {
+            for k in chunk.indices { chunk[k].append(from: single[k], row: r) }
+          }
+        }
+        for r in 0..<chunk[0].count {
+          let region =
+            chunk[5].isValid(r) ? String(decoding: chunk[5].bytes(at: r), as: UTF8.self) : "-"
+          let name =
+            chunk[1].isValid(r) ? String(decoding: chunk[1].bytes(at: r), as: UTF8.self) : "-"
+          expected.append(
+            "\(chunk[0].int64s[r]) \(name) \(chunk[2].int64s[r]) \(chunk[4].int32s[r]) \(region)")
+        }
+        try writer.append(&chunk)
+        #expect(chunk.count == eventsSchema.columns.count && chunk.allSatisfy { $0.count == 0 })
+      }
+      let adds = try writer.finish()
+      #expect(adds.count >= 6 && adds.count <= 6 * threads)
+      #expect(
+        try adds.allSatisfy {
+          FileManager.default.fileExists(
+            atPath: table + "/" + (try PartitionPath.uriDecode($0.path)))
+        })
+      version = try DeltaTable.commit(
+        table: table, readVersion: version,
+        actions: [
+          .commitInfo(
+            DeltaCommitInfo(
+              timestamp: DeltaTable.nowMillis(), operation: "WRITE",
+              operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+        ] + adds.map { .add($0) })
+    }
+    #expect(
+      try rowsOf(table)
+        == expected.sorted {
+          Int($0.split(separator: " ")[0])! < Int($1.split(separator: " ")[0])!
+        })
+    // No temporary or unreferenced files are left.
+    let live = Set(try DeltaLog.snapshot(table: table).files.map { $0.path })
+    let onDisk = try TestTools.shell("cd \(table) && find . -name '*.parquet*' -o -name '.*tmp'")
+    let found = String(decoding: onDisk.stdout, as: UTF8.self).split(separator: "\n")
+    #expect(found.count == live.count, "\(found)")
+  }
+
+  @Test("abort and an unfinished writer leave no files behind", arguments: [1, 2])
+  func abandon(threads: Int) throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("events").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date"], engine: "lh-test/0")
+    do {
+      let writer = try DeltaDataWriter(snapshot: s0, threads: threads)
+      var chunk = eventRows(0..<5_000)
+      try writer.append(&chunk)
+      writer.abort()
+      var more = eventRows(5_000..<6_000)
+      try writer.append(&more)
+      // Dropped without finish: its files are removed too.
+    }
+    let onDisk = try TestTools.shell("find \(table) -type f ! -path '*_delta_log*'")
+    #expect(onDisk.stdout.isEmpty, "\(onDisk.stdout)")
+  }
+}

@@ -39,6 +39,9 @@ public final class LineReader {
   public var idleMilliseconds: Int32 = 1000
   /// True when a stop was requested (SIGINT/SIGTERM) while waiting for input.
   public private(set) var interrupted = false
+  /// How many reads returned input so far: a caller that stamps lines with their arrival time
+  /// reads the clock only when this changes.
+  public private(set) var reads = 0
 
   /// Reads lines of `source`, which holds NDJSON compressed as `compression`.
   public init(source: ByteSource, compression: InputCompression, maxLineBytes: Int = 64 << 20)
@@ -124,6 +127,7 @@ public final class LineReader {
       }
       return
     }
+    reads += 1
     try raw.withUnsafeBytes { r in
       let chunk = UnsafeRawBufferPointer(rebasing: r[0..<n])
       do {

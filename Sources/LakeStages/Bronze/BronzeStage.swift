@@ -31,14 +31,24 @@ public struct BronzeConfig: Sendable {
   public var lake: LakeLayout
   /// Files to land; nil means stdin.
   public var inputs: [String?]
-  public var commitEveryRows = 250_000
+  public var commitEveryRows = 1_000_000
   public var commitEverySeconds = 30.0
+  /// Worker threads that encode and compress (default: one per processor).
+  public var threads = availableProcessors
+  /// Rows go to the writer in chunks of at most this many line bytes or rows.
+  public var chunkBytes = 8 << 20
+  public var chunkRows = 65_536
   public var dryRun = false
   public var maxLineBytes = 64 << 20
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
-  /// Data file options (zstd level).
-  public var parquet = ParquetWriteOptions()
+  /// Data file options (zstd level); row groups are bounded at 24 MiB so that a lane's open
+  /// file holds little in memory.
+  public var parquet: ParquetWriteOptions = {
+    var o = ParquetWriteOptions()
+    o.maxRowGroupBytes = 24 << 20
+    return o
+  }()
 
   public init(lake: LakeLayout, inputs: [String?], engine: String) {
     self.lake = lake
@@ -117,45 +127,66 @@ public enum BronzeStage {
     }
     var snapshot: Snapshot? = existing
     var readVersion = existing?.version ?? -1
-    var batch = schema.columns.map { ColumnBuffer(type: $0.type, capacity: 4096) }
+    // Rows go in chunks to a writer that encodes and compresses them on `threads` lanes while
+    // this thread reads on; a commit closes the files written since the last one.
+    var writer: DeltaDataWriter?
+    var batchRows = 0
     var progress: [String: Int64] = [:]
     var lastCommit = SystemClock.monotonicNanoseconds()
 
+    func openWriter() throws -> DeltaDataWriter {
+      if let writer { return writer }
+      // Files are written before the table exists; it is created by the first commit, so a run
+      // that fails before committing leaves no table behind.
+      let w = try DeltaDataWriter(
+        table: table, schema: schema, partitionColumns: ["ingest_date"],
+        options: config.parquet, threads: config.threads)
+      writer = w
+      return w
+    }
+
     func commit() throws {
-      let rows = batch[0].count
-      guard rows > 0 || !progress.isEmpty else { return }
-      if snapshot == nil {
-        snapshot = try DeltaTable.openOrCreate(
-          at: table, schema: schema, partitionColumns: ["ingest_date"], engine: config.engine)
-        readVersion = snapshot!.version
+      guard batchRows > 0 || !progress.isEmpty else { return }
+      let adds: [DeltaAdd]
+      if let writer {
+        do { adds = try writer.finish() } catch {
+          writer.abort()
+          throw error
+        }
+      } else {
+        adds = []
       }
-      let adds = try DeltaTable.writeFiles(snapshot!, columns: batch, options: config.parquet)
       var info = DeltaCommitInfo(
         timestamp: DeltaTable.nowMillis(), operation: "WRITE",
         operationParameters: ["mode": "Append"],
         engineInfo: config.engine)
-      info.extra = [("lhBronze", "{\"lines\":\(rows)}")]
+      info.extra = [("lhBronze", "{\"lines\":\(batchRows)}")]
       let txns = progress.keys.sorted().map {
         DeltaAction.txn(
           DeltaTxn(appId: appId($0), version: progress[$0]!, lastUpdated: info.timestamp))
       }
       let since = progress.keys.compactMap { base[$0] }.min()
+      if snapshot == nil {
+        snapshot = try DeltaTable.openOrCreate(
+          at: table, schema: schema, partitionColumns: ["ingest_date"], engine: config.engine)
+        readVersion = snapshot!.version
+      }
       readVersion = try DeltaTable.commit(
         table: table, readVersion: readVersion,
         actions: [.commitInfo(info)] + adds.map { .add($0) } + txns,
         conflictsSince: since, ownVersions: ownVersions)
       ownVersions.insert(readVersion)
       summary.commits += 1
-      summary.linesLanded += rows
+      summary.linesLanded += batchRows
       summary.dataFiles += adds.count
       summary.lastVersion = readVersion
-      for c in batch.indices { batch[c].removeAll() }
+      batchRows = 0
       progress.removeAll()
       lastCommit = SystemClock.monotonicNanoseconds()
     }
 
-    func due() -> Bool {
-      batch[0].count >= config.commitEveryRows
+    func due(rows: Int) -> Bool {
+      rows >= config.commitEveryRows
         || Double(SystemClock.monotonicNanoseconds() - lastCommit) / 1e9
           >= config.commitEverySeconds
     }
@@ -179,15 +210,31 @@ public enum BronzeStage {
       let reader = try LineReader(
         source: source, compression: compression, maxLineBytes: config.maxLineBytes)
       reader.keepCarriageReturn = true
-      if !config.dryRun {
-        reader.onIdle = {
-          if batch[0].count > 0 && due() { try commit() }
-        }
-      }
+      var chunk = Chunk(source: name, digest: sha)
       var lines = 0
       var newLines = 0
-      let sourceBytes = Array(name.utf8)
-      let shaBytes = sha.map { Array($0.utf8) }
+      var landedUpTo = Int64(0)
+
+      // Hands the chunk's rows to the writer; its lines count as landed once committed.
+      func flush() throws {
+        guard chunk.rows > 0 else { return }
+        let w = try openWriter()
+        chunk.seal()
+        try w.append(&chunk.columns)
+        batchRows += chunk.rows
+        chunk.reset()
+        if let sha { progress[sha] = landedUpTo }
+      }
+      if !config.dryRun {
+        reader.onIdle = {
+          if batchRows + chunk.rows > 0 && due(rows: batchRows + chunk.rows) {
+            try flush()
+            try commit()
+          }
+        }
+      }
+      var readsSeen = -1
+      var now = Int64(0)
       try reader.forEachLine { line, number in
         lines = number
         if Int64(number) <= skip { return true }
@@ -198,27 +245,33 @@ public enum BronzeStage {
           try tee.write(line)
           try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
         }
-        if UTF8Validation.isValid(line) {
-          batch[0].append(bytes: line)
-          batch[1].appendNull()
-        } else {
-          batch[0].appendNull()
-          batch[1].append(bytes: line)
+        if reader.reads != readsSeen {
+          // New input arrived: stamp its lines with the time it was read; a new UTC day starts
+          // a new chunk (one partition per chunk); a commit may be due.
+          readsSeen = reader.reads
+          now = SystemClock.wallMicroseconds()
+          let day = Int32(truncatingIfNeeded: now / 86_400_000_000)
+          if day != chunk.day {
+            try flush()
+            chunk.day = day
+          }
+          if due(rows: batchRows + chunk.rows) && batchRows + chunk.rows > 0 {
+            try flush()
+            try commit()
+          }
         }
-        sourceBytes.withUnsafeBytes { batch[2].append(bytes: $0) }
-        if let shaBytes {
-          shaBytes.withUnsafeBytes { batch[3].append(bytes: $0) }
-        } else {
-          batch[3].appendNull()
+        if chunk.columns.isEmpty { chunk.columns = try openWriter().emptyChunk() }
+        chunk.append(line, number: number, at: now)
+        landedUpTo = Int64(number)
+        if chunk.lineBytes >= config.chunkBytes || chunk.rows >= config.chunkRows {
+          try flush()
+          if due(rows: batchRows) {
+            try commit()
+          }
         }
-        batch[4].append(Int64(number))
-        let now = SystemClock.wallMicroseconds()
-        batch[5].append(now)
-        batch[6].append(Int32(truncatingIfNeeded: now / 86_400_000_000))
-        if let sha { progress[sha] = Int64(number) }
-        if due() { try commit() }
         return Interrupt.requested == 0
       }
+      if !config.dryRun { try flush() }
       if let tee { try tee.flush() }
       summary.linesAlreadyLanded += min(lines, Int(skip))
       if sha != nil && newLines == 0 && lines > 0 {
@@ -235,6 +288,67 @@ public enum BronzeStage {
     }
     if !config.dryRun { try commit() }
     return summary
+  }
+
+  /// Rows of one source and one ingest day on their way to the writer.
+  ///
+  /// The per-row columns
+  /// (line, line number, time) are appended as lines arrive; the columns that hold one value
+  /// for the whole chunk (source, digest, date) and the rare `line_bytes` are filled at `seal`.
+  struct Chunk {
+    var columns: [ColumnBuffer] = []
+    let source: [UInt8]
+    let digest: [UInt8]?
+    var day: Int32 = .min
+    var rows = 0
+    var lineBytes = 0
+    /// Lines that are not UTF-8: (row, bytes) kept in `invalid`.
+    var invalidRows: [Int] = []
+    var invalid = ColumnBuffer(type: .binary)
+
+    init(source: String, digest: String?) {
+      self.source = Array(source.utf8)
+      self.digest = digest.map { Array($0.utf8) }
+    }
+
+    mutating func append(_ line: UnsafeRawBufferPointer, number: Int, at time: Int64) {
+      if UTF8Validation.isValid(line) {
+        columns[0].append(bytes: line)
+      } else {
+        columns[0].appendNull()
+        invalidRows.append(rows)
+        invalid.append(bytes: line)
+      }
+      columns[4].append(Int64(number))
+      columns[5].append(time)
+      rows += 1
+      lineBytes += line.count
+    }
+
+    /// Fills the columns that are the same on every row, and `line_bytes`.
+    mutating func seal() {
+      var next = 0
+      for (k, row) in invalidRows.enumerated() {
+        columns[1].appendNulls(row - next)
+        columns[1].append(from: invalid, row: k)
+        next = row + 1
+      }
+      columns[1].appendNulls(rows - next)
+      source.withUnsafeBytes { columns[2].append(bytes: $0, repeating: rows) }
+      if let digest {
+        digest.withUnsafeBytes { columns[3].append(bytes: $0, repeating: rows) }
+      } else {
+        columns[3].appendNulls(rows)
+      }
+      columns[6].append(day, repeating: rows)
+    }
+
+    mutating func reset() {
+      rows = 0
+      lineBytes = 0
+      invalidRows.removeAll()
+      invalid.removeAll()
+    }
   }
 
   /// The content digest of a file's bytes.

@@ -88,58 +88,15 @@ public enum DeltaTable {
   public static func writeFiles(
     _ snapshot: Snapshot, columns: [ColumnBuffer], options: ParquetWriteOptions = .init()
   ) throws -> [DeltaAdd] {
-    let schema = snapshot.schema
-    let partitionIndices = try snapshot.metadata.partitionColumns.map { name in
-      guard let i = schema.index(of: name) else {
-        throw LakeFailure(.data, "partition column '\(name)' is not in the schema")
-      }
-      return i
+    let writer = try DeltaDataWriter(snapshot: snapshot, options: options)
+    do {
+      var chunk = columns
+      try writer.append(&chunk)
+      return try writer.finish()
+    } catch {
+      writer.abort()
+      throw error
     }
-    let dataIndices = schema.columns.indices.filter { !partitionIndices.contains($0) }
-    let dataSchema = TableSchema(dataIndices.map { schema.columns[$0] })
-    let rows = columns.first?.count ?? 0
-    // Group rows by their partition values.
-    var groups: [[String?]: [Int]] = [:]
-    var order: [[String?]] = []
-    for r in 0..<rows {
-      let key = try partitionIndices.map { try partitionValue(columns[$0], row: r) }
-      if groups[key] == nil { order.append(key) }
-      groups[key, default: []].append(r)
-    }
-    var adds: [DeltaAdd] = []
-    for key in order {
-      let rowsOfGroup = groups[key]!
-      var dir = ""
-      for (i, p) in partitionIndices.enumerated() {
-        dir += PartitionPath.segment(column: schema.columns[p].name, value: key[i]) + "/"
-      }
-      try makeDirectories(snapshot.table + "/" + dir)
-      let relative = dir + "part-00000-\(uuid())-c000.zstd.parquet"
-      let writer = try ParquetFileWriter(
-        path: snapshot.table + "/" + relative, schema: dataSchema, options: options)
-      var part = dataIndices.map {
-        ColumnBuffer(type: schema.columns[$0].type, capacity: rowsOfGroup.count)
-      }
-      for (k, c) in dataIndices.enumerated() {
-        if rowsOfGroup.count == rows {
-          part[k] = columns[c]
-        } else {
-          for r in rowsOfGroup { part[k].append(from: columns[c], row: r) }
-        }
-      }
-      try writer.write(part)
-      let summary = try writer.close()
-      var values: [String: String?] = [:]
-      for (i, p) in partitionIndices.enumerated() { values[schema.columns[p].name] = key[i] }
-      adds.append(
-        DeltaAdd(
-          path: PartitionPath.uriEncode(relative), partitionValues: values,
-          size: Int64(summary.bytes),
-          modificationTime: nowMillis(), dataChange: true,
-          stats: DeltaStats.json(
-            rows: summary.rows, schema: dataSchema, statistics: summary.statistics)))
-    }
-    return adds
   }
 
   /// The partition value text of row `r` (nil for null).

@@ -129,6 +129,45 @@ struct ParquetRoundTripTests {
     #expect(projected.count == 2 && projected[0].type == .string && projected[1].type == .int64)
   }
 
+  @Test("long strings: data pages stay near the byte bound, not the row bound")
+  func pageByteBound() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("long.parquet").path
+    var options = ParquetWriteOptions()
+    options.maxPageBytes = 64 << 10
+    options.dictionary = false
+    let schema = TableSchema([ColumnSpec("s", .string)])
+    var column = ColumnBuffer(type: .string)
+    for i in 0..<3000 {
+      // 1 to ~10 KB per value, and a null now and then.
+      if i % 97 == 0 {
+        column.appendNull()
+      } else {
+        column.append(string: String(repeating: "v\(i % 10)", count: 1 + (i * 7919) % 5000))
+      }
+    }
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    try writer.write([column])
+    try writer.close()
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let reader = try ParquetFileReader(path: path)
+    let chunk = reader.metadata.rowGroups[0].columns[0].metaData!
+    var sizes: [Int] = []
+    try bytes.withUnsafeBytes { all in
+      var r = ThriftReader(all, position: Int(chunk.dataPageOffset))
+      while r.position < Int(chunk.dataPageOffset + chunk.totalCompressedSize) {
+        let h = try PageHeader(from: &r)
+        sizes.append(Int(h.uncompressedPageSize))
+        r = ThriftReader(all, position: r.position + Int(h.compressedPageSize))
+      }
+    }
+    #expect(sizes.count > 10)
+    // One value may overshoot the bound: at most the bound plus the longest value.
+    #expect(sizes.allSatisfy { $0 <= (64 << 10) + 10_100 }, "\(sizes)")
+    let read = try reader.readRowGroup(0)
+    expectEqual(read[0], column, "s")
+  }
+
   @Test("statistics are exact and let row groups be skipped")
   func statistics() throws {
     let dir = try TestTools.temporaryDirectory()

@@ -90,6 +90,45 @@ public struct ColumnBuffer: Sendable {
     }
   }
 
+  /// Appends `n` nulls.
+  public mutating func appendNulls(_ n: Int) {
+    guard n > 0 else { return }
+    if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
+    validity.append(contentsOf: repeatElement(false, count: n))
+    nullCount += n
+    count += n
+    switch type.storage {
+    case .boolean: booleans.append(contentsOf: repeatElement(false, count: n))
+    case .int32: int32s.append(contentsOf: repeatElement(0, count: n))
+    case .int64: int64s.append(contentsOf: repeatElement(0, count: n))
+    case .int128: int128s.append(contentsOf: repeatElement(0, count: n))
+    case .float: floats.append(contentsOf: repeatElement(0, count: n))
+    case .double: doubles.append(contentsOf: repeatElement(0, count: n))
+    case .bytes: offsets.append(contentsOf: repeatElement(Int32(data.count), count: n))
+    }
+  }
+
+  /// Appends the same int32 `n` times.
+  public mutating func append(_ value: Int32, repeating n: Int) {
+    guard n > 0 else { return }
+    int32s.append(contentsOf: repeatElement(value, count: n))
+    if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    count += n
+  }
+
+  /// Appends the same byte string `n` times.
+  public mutating func append(bytes value: UnsafeRawBufferPointer, repeating n: Int) {
+    guard n > 0 else { return }
+    data.reserveCapacity(data.count + value.count * n)
+    offsets.reserveCapacity(offsets.count + n)
+    for _ in 0..<n {
+      data.append(contentsOf: value)
+      offsets.append(Int32(truncatingIfNeeded: data.count))
+    }
+    if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    count += n
+  }
+
   /// Appends a boolean.
   @inlinable
   public mutating func append(_ value: Bool) {

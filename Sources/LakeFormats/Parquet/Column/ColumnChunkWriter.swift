@@ -128,7 +128,24 @@ struct ColumnChunkWriter {
     var row = range.lowerBound
     while row < range.upperBound {
       let room = options.maxPageRows - pageRows
-      let end = min(range.upperBound, row + room)
+      var end = min(range.upperBound, row + room)
+      if !dictionaryMode && spec.type.storage == .bytes && end - row > 1 {
+        // Long values: take only the rows that fit the page's byte bound (at least one), so
+        // pages stay near `maxPageBytes` however long the values are.
+        end = column.offsets.withUnsafeBufferPointer { offsets in
+          let budget = options.maxPageBytes - stagedBytes
+          let base = Int(offsets[row])
+          func size(_ e: Int) -> Int { Int(offsets[e]) - base + 4 * (e - row) }
+          guard size(end) > budget else { return end }
+          var lo = row + 1  // always taken
+          var hi = end  // too many
+          while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if size(mid) <= budget { lo = mid } else { hi = mid }
+          }
+          return lo
+        }
+      }
       try appendRun(column, row..<end)
       row = end
       if pageRows >= options.maxPageRows || stagedBytes >= options.maxPageBytes {

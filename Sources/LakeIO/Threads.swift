@@ -1,0 +1,91 @@
+// LakeIO/Threads.swift
+//
+// The little a stage needs to use more than one core: a monitor (a mutex with a condition
+// variable) and worker threads that keep out of signal handling (SIGINT/SIGTERM stay with the
+// main thread, which polls `Interrupt` and commits what it holds). No Foundation.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A mutex with one condition variable.
+public final class Monitor: @unchecked Sendable {
+  let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  let condition: UnsafeMutablePointer<pthread_cond_t>
+
+  /// A new, unlocked monitor.
+  public init() {
+    mutex = .allocate(capacity: 1)
+    condition = .allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+  }
+
+  deinit {
+    pthread_cond_destroy(condition)
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+    condition.deallocate()
+  }
+
+  /// Runs `body` holding the lock.
+  public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+
+  /// Releases the lock until `broadcast`, then takes it again; call only holding the lock, in a
+  /// loop over the awaited condition (wake-ups may be spurious).
+  public func wait() {
+    pthread_cond_wait(condition, mutex)
+  }
+
+  /// Wakes every waiter; call holding the lock.
+  public func broadcast() {
+    pthread_cond_broadcast(condition)
+  }
+}
+
+/// A started thread, to be joined.
+public struct WorkerThread: @unchecked Sendable {
+  let thread: pthread_t
+
+  final class Body {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+  }
+
+  /// Starts `body` on a new thread with every signal blocked.
+  public static func start(_ body: @escaping @Sendable () -> Void) throws -> WorkerThread {
+    let box = Unmanaged.passRetained(Body(body)).toOpaque()
+    var thread = pthread_t()
+    // The new thread inherits the signal mask: block everything around its creation.
+    var all = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&all)
+    pthread_sigmask(SIG_BLOCK, &all, &previous)
+    let status = pthread_create(
+      &thread, nil,
+      { argument in
+        Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
+        return nil
+      }, box)
+    pthread_sigmask(SIG_SETMASK, &previous, nil)
+    guard status == 0 else {
+      Unmanaged<Body>.fromOpaque(box).release()
+      throw SystemError("pthread_create", errno: status, category: .software)
+    }
+    return WorkerThread(thread: thread)
+  }
+
+  /// Waits for the thread to end.
+  public func join() {
+    pthread_join(thread, nil)
+  }
+}
+
+/// The number of processors online (at least 1).
+public var availableProcessors: Int {
+  max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+}
