@@ -36,17 +36,17 @@ public struct BronzeConfig: Sendable {
   /// Worker threads that encode and compress (default: one per processor).
   public var threads = availableProcessors
   /// Rows go to the writer in chunks of at most this many line bytes or rows.
-  public var chunkBytes = 8 << 20
+  public var chunkBytes = 4 << 20
   public var chunkRows = 65_536
   public var dryRun = false
   public var maxLineBytes = 64 << 20
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
-  /// Data file options (zstd level); row groups are bounded at 24 MiB so that a lane's open
+  /// Data file options (zstd level); row groups are bounded at 16 MiB so that a lane's open
   /// file holds little in memory.
   public var parquet: ParquetWriteOptions = {
     var o = ParquetWriteOptions()
-    o.maxRowGroupBytes = 24 << 20
+    o.maxRowGroupBytes = 16 << 20
     return o
   }()
 

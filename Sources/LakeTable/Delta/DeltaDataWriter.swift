@@ -212,7 +212,7 @@ public final class DeltaDataWriter {
             monitor.wait()
           }
         }
-        if var chunk = job {
+        if var chunk = job.take() {
           var error: (any Error)?
           if monitor.withLock({ failure == nil }) {
             do { try lane.write(chunk) } catch let e { error = e }
@@ -221,7 +221,7 @@ public final class DeltaDataWriter {
           monitor.withLock {
             if let error, failure == nil { failure = error }
             busy -= 1
-            if free.count < lanes.count + 1 { free.append(chunk) }
+            if free.count < 2 { free.append(chunk) }
             monitor.broadcast()
           }
         } else if seal {

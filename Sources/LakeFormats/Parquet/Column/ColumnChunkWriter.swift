@@ -129,9 +129,10 @@ struct ColumnChunkWriter {
     while row < range.upperBound {
       let room = options.maxPageRows - pageRows
       var end = min(range.upperBound, row + room)
-      if !dictionaryMode && spec.type.storage == .bytes && end - row > 1 {
+      if spec.type.storage == .bytes && end - row > 1 {
         // Long values: take only the rows that fit the page's byte bound (at least one), so
-        // pages stay near `maxPageBytes` however long the values are.
+        // pages stay near `maxPageBytes` however long the values are, and a dictionary that
+        // does not pay is given up before it holds much more than `dictionaryPageLimit`.
         end = column.offsets.withUnsafeBufferPointer { offsets in
           let budget = options.maxPageBytes - stagedBytes
           let base = Int(offsets[row])

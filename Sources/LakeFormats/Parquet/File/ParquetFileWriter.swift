@@ -126,14 +126,17 @@ public final class ParquetFileWriter {
     var group = RowGroup()
     group.fileOffset = position
     let start = position
-    for i in columns.indices {
-      var writer = columns[i]
-      defer { columns[i] = writer }
-      let (chunk, stats) = try writer.finishChunk(at: position) { try emit($0) }
+    // The writers move into a local array while they emit (the closure reaches `self`), so
+    // each is uniquely referenced and its buffers are neither copied nor reallocated.
+    var writers = columns
+    columns = []
+    defer { columns = writers }
+    for i in writers.indices {
+      let (chunk, stats) = try writers[i].finishChunk(at: position) { try emit($0) }
       group.columns.append(chunk)
       group.totalByteSize += chunk.metaData?.totalUncompressedSize ?? 0
       statistics[i].merge(stats)
-      writer.reset()
+      writers[i].reset()
     }
     group.numRows = Int64(groupRows)
     group.totalCompressedSize = position - start
