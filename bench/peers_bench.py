@@ -5,6 +5,9 @@
         loads IN into the engine's memory (not timed), then writes zstd Parquet (timed)
     peers_bench.py ENGINE read IN.parquet
         reads every column into the engine's memory (timed)
+    peers_bench.py duckdb land IN.ndjson OUT.parquet THREADS
+        the bronze stage's peer: read_json of IN (schema detected) → zstd Parquet, all timed,
+        on THREADS threads
 
 ENGINE: pyarrow, duckdb or polars. Prints one JSON object: seconds, rows, bytes, peak RSS (KiB).
 """
@@ -51,6 +54,14 @@ def run(engine, op, args):
     if engine == "duckdb":
         import duckdb
         con = duckdb.connect()
+        if op == "land":
+            src, out, threads = args
+            con.execute(f"SET threads={int(threads)}")
+            t0 = time.perf_counter()
+            con.execute(f"COPY (SELECT * FROM read_json('{src}', format='newline_delimited')) "
+                        f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+            seconds = time.perf_counter() - t0
+            return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
         con.execute("SET threads=1")
         if op == "write":
             contract, src, out, level = args
@@ -90,7 +101,7 @@ def main():
         raise SystemExit(__doc__)
     engine, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     seconds, rows = run(engine, op, args)
-    out = args[2] if op == "write" else args[0]
+    out = args[2] if op == "write" else args[1] if op == "land" else args[0]
     print(json.dumps({"seconds": seconds, "rows": rows, "bytes": os.path.getsize(out),
                       "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 

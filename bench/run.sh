@@ -7,6 +7,8 @@
 #   write: columns → Parquet    clickstream NDJSON loaded into memory (not timed), then written as
 #                               zstd level 3 Parquet: lh vs pyarrow, DuckDB, Polars
 #   read: Parquet → columns     lh's file read into memory: lh vs pyarrow, DuckDB, Polars
+#   bronze: NDJSON → table      the clickstream file landed by lh-bronze (all cores, and one) vs
+#                               DuckDB read_json → COPY zstd Parquet (all cores) vs zstd -T (floor)
 # Each timing is the best of BENCH_RUNS runs (the machine is shared; the best run is the least
 # disturbed). Ratio = peer time / lh time: above 1 means lh is faster. Peak RSS is the whole
 # process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
@@ -88,3 +90,34 @@ for engine in pyarrow duckdb polars; do
 done
 echo
 echo "output size, lh / pyarrow at zstd level 3: $(awk -v a="$(wc -c < "$work/lh.parquet")" -v b="$(wc -c < "$work/pyarrow.parquet")" 'BEGIN{printf "%.3f", a/b}')"
+
+# 4. Bronze: the NDJSON file landed in a Delta table, every line verbatim (lh-bronze, all cores)
+#    vs DuckDB parsing the same file and writing zstd Parquet (all cores), beside the floor: the
+#    zstd CLI compressing every byte of the file on all cores (at lh-bronze's level, 3).
+cores=$(nproc)
+echo
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' "bronze: NDJSON → table" engine seconds events/s MB/s "peak RSS" "output B" "vs lh"
+lh_land() {  # extra lh-bronze flags...
+  rm -rf "$work/lake"
+  /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-bronze" --quiet --lake "$work/lake" "$@" "$work/events.ndjson"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(find "$work/lake" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')"
+}
+duck_land() {
+  rm -f "$work/duck-land.parquet"
+  "$python" "$here/peers_bench.py" duckdb land "$work/events.ndjson" "$work/duck-land.parquet" "$cores" |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], d['bytes'])"
+}
+zstd_floor() {  # level
+  /usr/bin/time -f "%e %M" -o "$work/time" zstd -q -f -T"$cores" -"$1" "$work/events.ndjson" -o "$work/floor.zst"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(wc -c < "$work/floor.zst")"
+}
+set -- $(best lh_land)
+lh_b=$1
+row "lh-bronze ($cores threads)" lh "$1" "$2" "$3" "$ndjson_bytes" "1.00"
+set -- $(best lh_land --threads 1)
+row "lh-bronze (1 thread)" lh "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_b" 'BEGIN{printf "%.2f", a/b}')"
+set -- $(best duck_land)
+row "read_json → COPY zstd" duckdb "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_b" 'BEGIN{printf "%.2f", a/b}')"
+set -- $(best zstd_floor 3)
+row "zstd -T$cores -3 (floor)" zstd "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_b" 'BEGIN{printf "%.2f", a/b}')"
+rm -rf "$work/lake" "$work/floor.zst" "$work/duck-land.parquet"
