@@ -135,7 +135,7 @@ extension ContractValidator {
   // MARK: - Unknown keys
 
   /// A reject when two unknown keys of the line are equal (after unescaping), else nil.
-  func duplicateUnknownKey(_ fields: [JSONField], _ line: UnsafeRawBufferPointer)
+  func duplicateUnknownKey(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer)
     -> ContractReject?
   {
     guard unknown.count > 1 else { return nil }
@@ -168,7 +168,7 @@ extension ContractValidator {
   }
 
   /// Writes the unknown members of the line into `extra` as one compact JSON object.
-  func writeExtra(_ fields: [JSONField], _ line: UnsafeRawBufferPointer) {
+  func writeExtra(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer) {
     extra.removeAll(keepingCapacity: true)
     extra.append(0x7B)
     for (n, i) in unknown.enumerated() {
@@ -193,7 +193,7 @@ extension ContractValidator {
   }
 
   /// Counts the unknown keys of an accepted line by name.
-  func tallyUnknown(_ fields: [JSONField], _ line: UnsafeRawBufferPointer) {
+  func tallyUnknown(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer) {
     for i in unknown {
       let f = fields[i]
       if f.keyHasEscapes {
