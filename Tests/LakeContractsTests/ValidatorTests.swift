@@ -286,3 +286,28 @@ struct ValidatorTests {
     }
   }
 }
+
+@Suite("contract validator, hostile lines")
+struct HostileLineTests {
+  @Test("many unknown keys: counted up to the limit, kept in _extra, a repeat is found")
+  func manyUnknownKeys() throws {
+    let path = ValidatorTests.fixtures.appendingPathComponent("rejects.contract").path
+    let validator = ContractValidator(contract: try Contract.load(path: path))
+    var columns = validator.makeColumns()
+    let keys = (0..<5_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+    let head = #"{"id":"r1","ts":"2026-01-01T00:00:00Z","#
+    #expect(check(validator, head + keys + "}", &columns) == nil)
+    #expect(check(validator, head + keys + "}", &columns) == nil)
+    #expect(validator.unknownKeyCounts.count == ContractValidator.maxTrackedUnknownKeys)
+    #expect(validator.unknownKeyCounts.allSatisfy { $0.count == 2 })
+    #expect(validator.untrackedUnknownKeys == 2 * (5_000 - ContractValidator.maxTrackedUnknownKeys))
+    #expect(
+      String(decoding: columns[validator.extraColumn].bytes(at: 0), as: UTF8.self) == "{\(keys)}")
+    let repeated = check(validator, head + keys + #","k4711":0}"#, &columns)
+    #expect(repeated?.reason == .duplicateKeyInLine)
+    #expect(repeated?.field == "k4711")
+    let escaped = check(validator, head + #""k\u0031":1,"k1":2}"#, &columns)
+    #expect(escaped?.reason == .duplicateKeyInLine)
+    #expect(escaped?.field == "k1")
+  }
+}

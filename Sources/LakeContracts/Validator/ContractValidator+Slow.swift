@@ -135,32 +135,38 @@ extension ContractValidator {
   // MARK: - Unknown keys
 
   /// A reject when two unknown keys of the line are equal (after unescaping), else nil.
-  func duplicateUnknownKey(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer)
-    -> ContractReject?
-  {
+  ///
+  /// A few keys are compared pairwise; many (a hostile line) are sorted first, so that a line
+  /// of n unknown keys costs O(n log n), not O(n²).
+  func duplicateUnknownKey(
+    _ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer
+  ) -> ContractReject? {
     guard unknown.count > 1 else { return nil }
+    func duplicate(_ key: [UInt8]) -> ContractReject {
+      ContractReject(
+        reason: .duplicateKeyInLine, field: String(decoding: key, as: UTF8.self),
+        message: "the key appears twice")
+    }
+    func unescaped(_ i: Int) -> [UInt8] {
+      var key: [UInt8] = []
+      try? JSONValue.unescape(fields[i].keyBytes(in: line), into: &key)
+      return key
+    }
+    if unknown.count > 16 {
+      let keys = unknown.map(unescaped).sorted { $0.lexicographicallyPrecedes($1) }
+      for k in 1..<keys.count where keys[k] == keys[k - 1] { return duplicate(keys[k]) }
+      return nil
+    }
     for a in 0..<unknown.count {
       for b in (a + 1)..<unknown.count {
         let x = fields[unknown[a]]
         let y = fields[unknown[b]]
-        let kx = x.keyBytes(in: line)
-        let ky = y.keyBytes(in: line)
-        let same: Bool
         if !x.keyHasEscapes && !y.keyHasEscapes {
-          same = kx.count == ky.count && kx.elementsEqual(ky)
-        } else {
-          var ux: [UInt8] = []
-          var uy: [UInt8] = []
-          try? JSONValue.unescape(kx, into: &ux)
-          try? JSONValue.unescape(ky, into: &uy)
-          same = ux == uy
-        }
-        if same {
-          var key: [UInt8] = []
-          try? JSONValue.unescape(kx, into: &key)
-          return ContractReject(
-            reason: .duplicateKeyInLine, field: String(decoding: key, as: UTF8.self),
-            message: "the key appears twice")
+          let kx = x.keyBytes(in: line)
+          let ky = y.keyBytes(in: line)
+          if kx.count == ky.count && kx.elementsEqual(ky) { return duplicate(Array(kx)) }
+        } else if unescaped(unknown[a]) == unescaped(unknown[b]) {
+          return duplicate(unescaped(unknown[a]))
         }
       }
     }
@@ -206,7 +212,18 @@ extension ContractValidator {
     }
   }
 
+  /// Counts one unknown key: found through a hash of its bytes (no allocation for a name seen
+  /// before), so that many distinct names cost O(1) each, not a scan of every name.
   func tally(_ key: UnsafeRawBufferPointer) {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+    for b in key { hash = (hash ^ UInt64(b)) &* 0x100_0000_01B3 }
+    if let k = unknownByHash[hash], unknownNames[k].count == key.count,
+      unknownNames[k].elementsEqual(key)
+    {
+      unknownCounts[k] += 1
+      return
+    }
+    // A hash collision (rare): look at every name.
     for k in unknownNames.indices
     where unknownNames[k].count == key.count && unknownNames[k].elementsEqual(key) {
       unknownCounts[k] += 1
@@ -216,6 +233,7 @@ extension ContractValidator {
       untrackedUnknownKeys += 1
       return
     }
+    if unknownByHash[hash] == nil { unknownByHash[hash] = unknownNames.count }
     unknownNames.append(Array(key))
     unknownCounts.append(1)
   }

@@ -77,6 +77,8 @@ public final class ContractValidator {
   var extra: [UInt8] = []
   var unknownNames: [[UInt8]] = []
   var unknownCounts: [Int] = []
+  /// FNV-1a hash of an unknown key name → its index in `unknownNames`.
+  var unknownByHash: [UInt64: Int] = [:]
 
   /// A validator for `contract`.
   public init(contract: Contract) {
