@@ -13,7 +13,9 @@ let package = Package(
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
     // The library, for the benchmark package in Benchmarks/.
-    .library(name: "LakeKit", targets: ["LakeIO", "LakeFormats", "LakeTable", "LakeStages"]),
+    .library(
+      name: "LakeKit",
+      targets: ["LakeIO", "LakeFormats", "LakeTable", "LakeContracts", "LakeStages"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -33,6 +35,7 @@ let package = Package(
     .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
+    .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable"]),
     .target(
       name: "LakeCLI",
@@ -61,6 +64,9 @@ let package = Package(
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
     .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),
     .testTarget(name: "LakeTableTests", dependencies: ["LakeTable", "LakeTestSupport"]),
+    .testTarget(
+      name: "LakeContractsTests",
+      dependencies: ["LakeContracts", "LakeStages", "LakeFormats", "LakeTestSupport"]),
     .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(

@@ -4,10 +4,15 @@
 //       loads IN into typed columns (timed as "load"), then writes them as Parquet ("write")
 //   lh-bench read IN.parquet
 //       reads every row group and column into memory ("read")
+//   lh-bench validate CONTRACT IN.ndjson [REPEAT]
+//       reads IN into memory (untimed), then checks every line against the contract (a built-in
+//       name or a file) into typed columns, in batches of 65,536 rows, REPEAT times (default 3);
+//       prints the best pass as "validate" seconds and "mb_per_s" of JSON per core
 //
 // Prints one JSON object with the timings in seconds, rows and output bytes; bench/run.sh
 // runs the same workloads through DuckDB, pyarrow and Polars and prints the ratios.
 
+import LakeContracts
 import LakeFormats
 import LakeIO
 import LakeStages
@@ -30,9 +35,13 @@ struct LhBench {
           level: args.count > 5 ? Int32(args[5]) ?? 3 : 3)
       case "read" where args.count == 3:
         try read(args[2])
+      case "validate" where args.count == 4 || args.count == 5:
+        try validate(
+          contract: args[2], input: args[3], repeat: args.count == 5 ? Int(args[4]) ?? 3 : 3)
       default:
         Diagnostic.print(
-          "usage: lh-bench write CONTRACT IN.ndjson OUT.parquet [LEVEL] | lh-bench read IN.parquet")
+          "usage: lh-bench write CONTRACT IN.ndjson OUT.parquet [LEVEL] | lh-bench read IN.parquet"
+            + " | lh-bench validate CONTRACT IN.ndjson [REPEAT]")
         exit(64)
       }
     } catch {
@@ -101,6 +110,54 @@ struct LhBench {
     }
     let t1 = now()
     print("{\"read\":\(t1 - t0),\"rows\":\(rows),\"checksum\":\(checksum)}")
+  }
+}
+
+extension LhBench {
+  static func validate(contract name: String, input: String, repeat passes: Int) throws {
+    let contract = try Contract.resolve(name)
+    var bytes: [UInt8] = []
+    let fd = try FileDescriptor.open(readingFrom: input)
+    var chunk = [UInt8](repeating: 0, count: 1 << 22)
+    while true {
+      let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+      if n == 0 { break }
+      bytes.append(contentsOf: chunk[0..<n])
+    }
+    try fd.close()
+    var best = Double.infinity
+    var rows = 0
+    var rejects = 0
+    for _ in 0..<max(passes, 1) {
+      let validator = ContractValidator(contract: contract)
+      let batch = 65_536
+      var columns = validator.makeColumns(capacity: batch)
+      var inBatch = 0
+      let t0 = now()
+      bytes.withUnsafeBytes { raw in
+        let base = raw.baseAddress!
+        var start = 0
+        while start < raw.count {
+          let rest = raw.count - start
+          let end = memchr(base + start, 0x0A, rest).map { base.distance(to: UnsafeRawPointer($0)) }
+          let stop = end ?? raw.count
+          let line = UnsafeRawBufferPointer(rebasing: raw[start..<stop])
+          if validator.validate(line, into: &columns) == nil { inBatch += 1 }
+          if inBatch == batch {
+            for i in columns.indices { columns[i].removeAll() }
+            inBatch = 0
+          }
+          start = stop + 1
+        }
+      }
+      best = min(best, now() - t0)
+      rows = validator.accepted
+      rejects = validator.rejected
+    }
+    let mb = Double(bytes.count) / 1e6
+    print(
+      "{\"validate\":\(best),\"bytes\":\(bytes.count),\"rows\":\(rows),\"rejects\":\(rejects),"
+        + "\"mb_per_s\":\((mb / best).rounded())}")
   }
 }
 
