@@ -35,7 +35,7 @@ demo: release
 	@scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
 lint:
-	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks
 
 check-generated: build
 	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
