@@ -30,9 +30,10 @@ let package = Package(
     .systemLibrary(
       name: "CSnappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CMalloc"),
 
     // The library, split by concern.
-    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib"]),
+    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib", "CMalloc"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),

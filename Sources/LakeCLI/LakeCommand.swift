@@ -46,6 +46,7 @@ extension LakeCommand {
   /// Runs the tool: see the file overview.
   public static func main() {
     Signals.install()
+    returnLargeAllocationsToSystem()
     let command: ParsableCommand
     do {
       command = try parseAsRoot()

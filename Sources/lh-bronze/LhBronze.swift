@@ -66,10 +66,16 @@ struct LhBronze: LakeCommand {
       valueName: "n"))
   var threads: Int?
 
+  @Option(help: "zstd compression level of the data files (1–22; negative levels are faster).")
+  var zstdLevel: Int32 = 3
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
     if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be 1 or more") }
+    guard (-7...22).contains(zstdLevel) else {
+      throw ValidationError("--zstd-level must be between -7 and 22")
+    }
     if let threads, threads < 1 || threads > 256 {
       throw ValidationError("--threads must be between 1 and 256")
     }
@@ -89,6 +95,7 @@ struct LhBronze: LakeCommand {
     config.dryRun = dryRun
     config.maxLineBytes = maxLineBytes
     if let threads { config.threads = threads }
+    config.parquet.compressionLevel = zstdLevel
     let diagnostics = context.diagnostics
     let summary = try BronzeStage.run(config, tee: tee ? context.stdout : nil) {
       diagnostics.note($0)

@@ -34,8 +34,7 @@ public final class LineReader {
   let gzip: GzipStreamDecoder?
   /// Keep a "\r" before "\n" in the line (byte-exact landing); by default it is dropped.
   public var keepCarriageReturn = false
-  /// Called whenever no input arrived for `idleMilliseconds` (a quiet stream); it may commit.
-  public var onIdle: (() throws -> Void)?
+  /// How long input may be quiet before `forEachLine` calls its `idle` handler.
   public var idleMilliseconds: Int32 = 1000
   /// True when a stop was requested (SIGINT/SIGTERM) while waiting for input.
   public private(set) var interrupted = false
@@ -54,29 +53,55 @@ public final class LineReader {
     gzip = compression == .gzip ? try GzipStreamDecoder() : nil
   }
 
-  /// Calls `body` with each next line; returns when `body` returns false (the reader resumes
-  /// after that line next time) or at the end of the input.
-  public func forEachLine(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) throws {
+  /// Calls `body` with each next line until it returns false or the input ends.
+  ///
+  /// After a false, the reader resumes after that line next time. `idle` is called whenever no
+  /// input arrived for `idleMilliseconds` (a quiet stream; it may commit).
+  ///
+  /// Both closures are non-escaping, so the variables a caller's closures share stay statically
+  /// checked (an escaping closure would make every access to them a runtime exclusivity check).
+  public func forEachLine(
+    idle: () throws -> Void = {}, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
+  ) throws {
     while true {
       // Hand out the complete lines already decoded.
       let count = buffer.count
       var stop = false
+      var at = start
+      var number = lineNumber
+      defer {
+        start = at
+        lineNumber = number
+      }
       try buffer.withUnsafeBytes { all in
-        while start < count {
-          guard let nl = memchr(all.baseAddress! + start, 0x0A, count - start) else { break }
-          let end = all.baseAddress!.distance(to: UnsafeRawPointer(nl))
-          let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-          start = end + 1
-          if try !deliver(line, body) {
+        let base = all.baseAddress!
+        while at < count {
+          guard let nl = memchr(base + at, 0x0A, count - at) else { break }
+          let end = base.distance(to: UnsafeRawPointer(nl))
+          var line = UnsafeRawBufferPointer(rebasing: all[at..<end])
+          at = end + 1
+          number += 1
+          guard line.count <= maxLineBytes else {
+            throw LineReadError(
+              source: source.name, line: number,
+              reason: "line longer than \(maxLineBytes) bytes")
+          }
+          if line.last == 0x0D && !keepCarriageReturn {
+            line = UnsafeRawBufferPointer(rebasing: line.dropLast())
+          }
+          if try !body(line, number) {
             stop = true
             return
           }
         }
       }
+      start = at
+      lineNumber = number
       if stop { return }
       if start > 0 {
         buffer.removeSubrange(0..<start)
         start = 0
+        at = 0
       }
       guard buffer.count <= maxLineBytes else {
         throw LineReadError(
@@ -89,15 +114,16 @@ public final class LineReader {
           let last = buffer
           buffer.removeAll()
           _ = try last.withUnsafeBytes { try deliver($0, body) }
+          number = lineNumber
         }
         return
       }
-      try fill()
+      try fill(idle: idle)
     }
   }
 
   /// Reads and decodes the next piece of input into `buffer`.
-  func fill() throws {
+  func fill(idle: () throws -> Void) throws {
     // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
     // the wait (read(2) itself is restarted after signals).
     while true {
@@ -106,10 +132,10 @@ public final class LineReader {
         atEnd = true
         return
       }
-      switch source.waitReadable(milliseconds: onIdle == nil ? 200 : min(idleMilliseconds, 200)) {
+      switch source.waitReadable(milliseconds: min(idleMilliseconds, 200)) {
       case .ready: break
       case .timedOut, .interrupted:
-        try onIdle?()
+        try idle()
         continue
       }
       break

@@ -42,11 +42,16 @@ public struct BronzeConfig: Sendable {
   public var maxLineBytes = 64 << 20
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
-  /// Data file options (zstd level); row groups are bounded at 16 MiB so that a lane's open
-  /// file holds little in memory.
+  /// Data file options (zstd level).
+  ///
+  /// Row groups are bounded at 16 MiB so that a lane's open file holds little in memory; pages
+  /// hold up to 4 MiB, since raw lines compress faster and smaller in larger frames (zstd level
+  /// 3 on NDJSON: 365 MB/s and ×5.6 in 1 MiB frames, 427 MB/s and ×6.1 in 4 MiB ones).
   public var parquet: ParquetWriteOptions = {
     var o = ParquetWriteOptions()
     o.maxRowGroupBytes = 16 << 20
+    o.maxPageBytes = 4 << 20
+    o.maxPageRows = 200_000
     return o
   }()
 
@@ -225,17 +230,16 @@ public enum BronzeStage {
         chunk.reset()
         if let sha { progress[sha] = landedUpTo }
       }
-      if !config.dryRun {
-        reader.onIdle = {
-          if batchRows + chunk.rows > 0 && due(rows: batchRows + chunk.rows) {
-            try flush()
-            try commit()
-          }
+      // A quiet stream still commits on time.
+      func idle() throws {
+        if !config.dryRun && batchRows + chunk.rows > 0 && due(rows: batchRows + chunk.rows) {
+          try flush()
+          try commit()
         }
       }
       var readsSeen = -1
       var now = Int64(0)
-      try reader.forEachLine { line, number in
+      try reader.forEachLine(idle: idle) { line, number in
         lines = number
         if Int64(number) <= skip { return true }
         newLines += 1
