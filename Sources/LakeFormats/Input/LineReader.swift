@@ -56,12 +56,14 @@ public final class LineReader {
   /// Calls `body` with each next line until it returns false or the input ends.
   ///
   /// After a false, the reader resumes after that line next time. `idle` is called whenever no
-  /// input arrived for `idleMilliseconds` (a quiet stream; it may commit).
+  /// input arrived for `idleMilliseconds` (a quiet stream; it may commit); `didRead` after each
+  /// read that brought input, before its lines (a caller may stamp them with the time).
   ///
-  /// Both closures are non-escaping, so the variables a caller's closures share stay statically
+  /// The closures are non-escaping, so the variables a caller's closures share stay statically
   /// checked (an escaping closure would make every access to them a runtime exclusivity check).
   public func forEachLine(
-    idle: () throws -> Void = {}, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
+    idle: () throws -> Void = {}, didRead: () throws -> Void = {},
+    _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
   ) throws {
     while true {
       // Hand out the complete lines already decoded.
@@ -118,19 +120,19 @@ public final class LineReader {
         }
         return
       }
-      try fill(idle: idle)
+      if try fill(idle: idle) { try didRead() }
     }
   }
 
-  /// Reads and decodes the next piece of input into `buffer`.
-  func fill(idle: () throws -> Void) throws {
+  /// Reads and decodes the next piece of input into `buffer`; false at the end of the input.
+  func fill(idle: () throws -> Void) throws -> Bool {
     // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
     // the wait (read(2) itself is restarted after signals).
     while true {
       if Interrupt.requested != 0 {
         interrupted = true
         atEnd = true
-        return
+        return false
       }
       switch source.waitReadable(milliseconds: min(idleMilliseconds, 200)) {
       case .ready: break
@@ -151,7 +153,7 @@ public final class LineReader {
         throw LineReadError(
           source: source.name, line: lineNumber + 1, reason: "gzip input is truncated")
       }
-      return
+      return false
     }
     reads += 1
     try raw.withUnsafeBytes { r in
@@ -168,6 +170,7 @@ public final class LineReader {
         throw LineReadError(source: source.name, line: lineNumber + 1, reason: "\(e)")
       }
     }
+    return true
   }
 
   func deliver(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool)

@@ -215,10 +215,10 @@ public enum BronzeStage {
       let reader = try LineReader(
         source: source, compression: compression, maxLineBytes: config.maxLineBytes)
       reader.keepCarriageReturn = true
+      // The per-line state lives in one struct: the line loop touches a single captured
+      // variable (captured variables are checked for exclusivity at run time).
       var chunk = Chunk(source: name, digest: sha)
-      var lines = 0
-      var newLines = 0
-      var landedUpTo = Int64(0)
+      if !config.dryRun { chunk.columns = try openWriter().emptyChunk() }
 
       // Hands the chunk's rows to the writer; its lines count as landed once committed.
       func flush() throws {
@@ -228,7 +228,7 @@ public enum BronzeStage {
         try w.append(&chunk.columns)
         batchRows += chunk.rows
         chunk.reset()
-        if let sha { progress[sha] = landedUpTo }
+        if let sha { progress[sha] = chunk.landedUpTo }
       }
       // A quiet stream still commits on time.
       func idle() throws {
@@ -237,37 +237,34 @@ public enum BronzeStage {
           try commit()
         }
       }
-      var readsSeen = -1
-      var now = Int64(0)
-      try reader.forEachLine(idle: idle) { line, number in
-        lines = number
-        if Int64(number) <= skip { return true }
-        newLines += 1
-        if config.dryRun { return true }
-        summary.bytesLanded += line.count
+      // New input arrived: its lines are stamped with the time it was read; a new UTC day
+      // starts a new chunk (one partition per chunk); a commit may be due.
+      func didRead() throws {
+        guard !config.dryRun else { return }
+        chunk.now = SystemClock.wallMicroseconds()
+        let day = Int32(truncatingIfNeeded: chunk.now / 86_400_000_000)
+        if day != chunk.day {
+          try flush()
+          chunk.day = day
+        }
+        if due(rows: batchRows + chunk.rows) && batchRows + chunk.rows > 0 {
+          try flush()
+          try commit()
+        }
+      }
+      let chunkBytes = config.chunkBytes
+      let chunkRows = config.chunkRows
+      let dryRun = config.dryRun
+      try reader.forEachLine(idle: idle, didRead: didRead) { line, number in
+        if Int64(number) <= skip {
+          chunk.lines = number
+          return true
+        }
         if let tee {
           try tee.write(line)
           try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
         }
-        if reader.reads != readsSeen {
-          // New input arrived: stamp its lines with the time it was read; a new UTC day starts
-          // a new chunk (one partition per chunk); a commit may be due.
-          readsSeen = reader.reads
-          now = SystemClock.wallMicroseconds()
-          let day = Int32(truncatingIfNeeded: now / 86_400_000_000)
-          if day != chunk.day {
-            try flush()
-            chunk.day = day
-          }
-          if due(rows: batchRows + chunk.rows) && batchRows + chunk.rows > 0 {
-            try flush()
-            try commit()
-          }
-        }
-        if chunk.columns.isEmpty { chunk.columns = try openWriter().emptyChunk() }
-        chunk.append(line, number: number, at: now)
-        landedUpTo = Int64(number)
-        if chunk.lineBytes >= config.chunkBytes || chunk.rows >= config.chunkRows {
+        if chunk.take(line, number: number, dryRun: dryRun, bytes: chunkBytes, rows: chunkRows) {
           try flush()
           if due(rows: batchRows) {
             try commit()
@@ -275,6 +272,9 @@ public enum BronzeStage {
         }
         return Interrupt.requested == 0
       }
+      let lines = chunk.lines
+      let newLines = chunk.newLines
+      summary.bytesLanded += chunk.sourceBytes
       if !config.dryRun { try flush() }
       if let tee { try tee.flush() }
       summary.linesAlreadyLanded += min(lines, Int(skip))
@@ -304,8 +304,16 @@ public enum BronzeStage {
     let source: [UInt8]
     let digest: [UInt8]?
     var day: Int32 = .min
+    /// When the current input was read (µs since the epoch).
+    var now = SystemClock.wallMicroseconds()
     var rows = 0
     var lineBytes = 0
+    /// Over the whole source: the last line number seen, lines taken (not skipped), their bytes,
+    /// and the number of the last line taken.
+    var lines = 0
+    var newLines = 0
+    var sourceBytes = 0
+    var landedUpTo: Int64 = 0
     /// Lines that are not UTF-8: (row, bytes) kept in `invalid`.
     var invalidRows: [Int] = []
     var invalid = ColumnBuffer(type: .binary)
@@ -313,6 +321,19 @@ public enum BronzeStage {
     init(source: String, digest: String?) {
       self.source = Array(source.utf8)
       self.digest = digest.map { Array($0.utf8) }
+    }
+
+    /// Takes line `number`; true when the chunk is full (`bytes` of lines or `rows` rows).
+    mutating func take(
+      _ line: UnsafeRawBufferPointer, number: Int, dryRun: Bool, bytes: Int, rows limit: Int
+    ) -> Bool {
+      lines = number
+      newLines += 1
+      if dryRun { return false }
+      sourceBytes += line.count
+      landedUpTo = Int64(number)
+      append(line, number: number, at: now)
+      return lineBytes >= bytes || rows >= limit
     }
 
     mutating func append(_ line: UnsafeRawBufferPointer, number: Int, at time: Int64) {
