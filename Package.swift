@@ -37,7 +37,8 @@ let package = Package(
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
-    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable"]),
+    .target(
+      name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable", "LakeContracts"]),
     .target(
       name: "LakeCLI",
       dependencies: [
@@ -68,7 +69,8 @@ let package = Package(
     .testTarget(
       name: "LakeContractsTests",
       dependencies: ["LakeContracts", "LakeStages", "LakeFormats", "LakeTestSupport"]),
-    .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
+    .testTarget(
+      name: "LakeStagesTests", dependencies: ["LakeStages", "LakeContracts", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
       name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats", "LakeStages"],

@@ -52,7 +52,7 @@ public func mix64(_ v: UInt64) -> UInt64 {
 /// Storage is managed by hand (one owner, no copy-on-write, no bounds checks in the probe loop):
 /// the writer looks up every value of every dictionary-encoded string column here. A
 /// `ColumnChunkWriter` holds the only reference.
-final class ByteDictionary {
+public final class ByteDictionary {
   /// Entry index + 1 per slot; 0 is empty.
   private var slots: UnsafeMutablePointer<Int32>
   private var slotCount: Int
@@ -63,9 +63,10 @@ final class ByteDictionary {
   private(set) var dataStorage: UnsafeMutablePointer<UInt8>
   private var dataCapacity: Int
   private(set) var dataCount = 0
-  private(set) var count = 0
+  public private(set) var count = 0
 
-  init() {
+  /// An empty dictionary.
+  public init() {
     slotCount = 1024
     slots = .allocate(capacity: slotCount)
     slots.initialize(repeating: 0, count: slotCount)
@@ -88,12 +89,13 @@ final class ByteDictionary {
   var plainSize: Int { dataCount + 4 * count }
 
   /// The bytes of entry `i`.
-  func entry(_ i: Int) -> UnsafeRawBufferPointer {
+  public func entry(_ i: Int) -> UnsafeRawBufferPointer {
     let s = Int(offsetStorage[i])
     return UnsafeRawBufferPointer(start: dataStorage + s, count: Int(offsetStorage[i + 1]) - s)
   }
 
-  func removeAll() {
+  /// Empties the dictionary, keeping its storage.
+  public func removeAll() {
     count = 0
     dataCount = 0
     slots.update(repeating: 0, count: slotCount)
@@ -101,7 +103,7 @@ final class ByteDictionary {
 
   /// The index of `value`, inserting it if new.
   @inline(__always)
-  func index(of value: UnsafeRawBufferPointer) -> UInt32 {
+  public func index(of value: UnsafeRawBufferPointer) -> UInt32 {
     let n = value.count
     let src = value.baseAddress ?? UnsafeRawPointer(dataStorage)
     let h = hashBytes(src, n)
@@ -211,15 +213,17 @@ final class ByteDictionary {
 
 /// A dictionary of distinct fixed-width values, keyed by their bit pattern.
 ///
-/// Hand-managed storage, like `ByteDictionary`; one `ColumnChunkWriter` holds the only reference.
-final class FixedDictionary {
+/// Hand-managed storage, like `ByteDictionary`; one owner holds the only reference (a column
+/// writer, or an aggregation that interns values).
+public final class FixedDictionary {
   private var slots: UnsafeMutablePointer<Int32>
   private var slotCount: Int
   private var storage: UnsafeMutablePointer<UInt64>
   private var capacity: Int
-  private(set) var count = 0
+  public private(set) var count = 0
 
-  init() {
+  /// An empty dictionary.
+  public init() {
     slotCount = 1024
     slots = .allocate(capacity: slotCount)
     slots.initialize(repeating: 0, count: slotCount)
@@ -233,15 +237,19 @@ final class FixedDictionary {
   }
 
   /// The entries in insertion order.
-  var values: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: storage, count: count) }
+  public var values: UnsafeBufferPointer<UInt64> {
+    UnsafeBufferPointer(start: storage, count: count)
+  }
 
-  func removeAll() {
+  /// Empties the dictionary, keeping its storage.
+  public func removeAll() {
     count = 0
     slots.update(repeating: 0, count: slotCount)
   }
 
+  /// The index of `bits`, inserting it if new.
   @inline(__always)
-  func index(of bits: UInt64) -> UInt32 {
+  public func index(of bits: UInt64) -> UInt32 {
     let mask = slotCount &- 1
     var slot = Int(truncatingIfNeeded: mix64(bits)) & mask
     while true {
@@ -284,7 +292,8 @@ final class FixedDictionary {
 
 /// Appends `value` in little-endian byte order.
 @inline(__always)
-func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+@inlinable
+public func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
   withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
 }
 

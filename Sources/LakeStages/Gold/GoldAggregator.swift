@@ -1,0 +1,414 @@
+// LakeStages/Gold/GoldAggregator.swift
+//
+// One gold table computed from silver rows: rows are grouped by time bucket (a UTC minute, a
+// local hour, a local day) and the table's group-by columns; each group gets the table's metrics
+// and ratios. Batch and stream both feed batches of columns and read the result.
+//
+// Per batch: every row's group key (bucket, then each group-by value, tagged and length-prefixed)
+// is built in one reused buffer and interned to a group id; each distinct filter becomes one
+// mask; each metric then folds its operand into per-group arrays. count_distinct interns values
+// (strings by bytes, numbers by bits) and keeps the set of (group, value) pairs: exact, and
+// bounded by the distinct pairs, not the rows. Sums of integers and decimals are exact (Int64,
+// overflow is an error); products of decimals add scales, as SQL does.
+//
+// Output columns: the bucket (`event_date` date for days, `window_start` timestamp else), the
+// group-by columns, metrics (count and count_distinct int64 never null; sum, min, max, avg null
+// when no row counted, as in SQL), ratios (double, null when the denominator is 0 or null).
+// Rows come out sorted by bucket, then group values.
+
+import LakeContracts
+import LakeFormats
+import LakeIO
+
+/// Computes one gold table from batches of silver rows.
+public final class GoldAggregator {
+  public let table: GoldTable
+  /// The gold table's columns.
+  public let schema: TableSchema
+  let clock: ZoneClock
+  let timeColumn: Int
+  let groupColumns: [Int]
+  let groupTypes: [ColumnType]
+  let groups = ByteDictionary()
+  var groupCount = 0
+  var metrics: [MetricState]
+  let filters: [[Condition]]
+  /// Per metric: which entry of `filters` applies (nil: every row).
+  let metricFilter: [Int?]
+  let ratios: [(numerator: Int, denominator: Int)]
+  var key: [UInt8] = []
+  var groupOfRow: [UInt32] = []
+  var masks: [[Bool]] = []
+
+  /// An aggregator of `table` over rows of `input` (silver's columns, by name).
+  public init(table: GoldTable, contract: Contract, input: TableSchema, clock: ZoneClock) throws {
+    self.table = table
+    self.clock = clock
+    func column(_ name: String) throws -> Int {
+      guard let i = input.index(of: name) else {
+        throw LakeFailure(.data, "gold table '\(table.name)': the input has no column '\(name)'")
+      }
+      return i
+    }
+    timeColumn = try column(contract.eventTime)
+    groupColumns = try table.groupBy.map(column)
+    groupTypes = groupColumns.map { input.columns[$0].type }
+    var filterList: [[Condition]] = []
+    var filterOf: [Int?] = []
+    var states: [MetricState] = []
+    for m in table.metrics {
+      states.append(try MetricState(metric: m, input: input, column: column))
+      if m.filter.isEmpty {
+        filterOf.append(nil)
+      } else {
+        let conditions = try m.filter.map { try Condition($0, input: input, column: column) }
+        if let i = filterList.firstIndex(of: conditions) {
+          filterOf.append(i)
+        } else {
+          filterOf.append(filterList.count)
+          filterList.append(conditions)
+        }
+      }
+    }
+    metrics = states
+    filters = filterList
+    metricFilter = filterOf
+    masks = filterList.map { _ in [] }
+    ratios = try table.ratios.map { r in
+      guard let n = table.metrics.firstIndex(where: { $0.name == r.numerator }),
+        let d = table.metrics.firstIndex(where: { $0.name == r.denominator })
+      else {
+        throw LakeFailure(.data, "gold table '\(table.name)': ratio '\(r.name)' names no metric")
+      }
+      return (n, d)
+    }
+    var columns = [
+      ColumnSpec(
+        table.grain.bucketColumn, table.grain == .day ? .date : .timestamp, nullable: false)
+    ]
+    for (k, name) in table.groupBy.enumerated() {
+      columns.append(ColumnSpec(name, groupTypes[k]))
+    }
+    for (k, m) in table.metrics.enumerated() {
+      columns.append(ColumnSpec(m.name, states[k].outputType, nullable: !states[k].neverNull))
+    }
+    for r in table.ratios { columns.append(ColumnSpec(r.name, .double)) }
+    schema = TableSchema(columns)
+  }
+
+  /// The bucket of an instant: a local date for days, else the UTC start of the local hour or
+  /// the UTC minute.
+  @inline(__always)
+  func bucket(_ micros: Int64) -> Int64 {
+    switch table.grain {
+    case .day: clock.localDay(micros)
+    case .hour: clock.bucketStart(micros, length: GoldGrain.hour.micros)
+    case .minute: floorDivide(micros, GoldGrain.minute.micros) * GoldGrain.minute.micros
+    }
+  }
+
+  /// Folds a batch of rows (columns of the input schema) into the groups.
+  public func add(_ batch: [ColumnBuffer]) throws {
+    let rows = batch[timeColumn].count
+    guard rows > 0 else { return }
+    assignGroups(batch, rows: rows)
+    for (f, conditions) in filters.enumerated() {
+      masks[f].removeAll(keepingCapacity: true)
+      masks[f].append(contentsOf: repeatElement(true, count: rows))
+      masks[f].withUnsafeMutableBufferPointer { mask in
+        for c in conditions { c.apply(batch[c.column], to: mask) }
+      }
+    }
+    for k in metrics.indices {
+      metrics[k].grow(to: groupCount)
+      let mask: [Bool]? = metricFilter[k].map { masks[$0] }
+      try metrics[k].fold(batch, groups: groupOfRow, mask: mask, table: table.name)
+    }
+  }
+
+  func assignGroups(_ batch: [ColumnBuffer], rows: Int) {
+    groupOfRow.removeAll(keepingCapacity: true)
+    groupOfRow.reserveCapacity(rows)
+    let times = batch[timeColumn]
+    for r in 0..<rows {
+      key.removeAll(keepingCapacity: true)
+      appendLittleEndian(UInt64(bitPattern: bucket(times.int64s[r])), to: &key)
+      for c in groupColumns { appendKeyValue(batch[c], row: r, to: &key) }
+      let id = key.withUnsafeBytes { groups.index(of: $0) }
+      groupOfRow.append(id)
+    }
+    groupCount = groups.count
+  }
+
+  /// The result so far, one row per group, sorted by bucket then group values.
+  public func result() -> [ColumnBuffer] {
+    var out = schema.columns.map { ColumnBuffer(type: $0.type, capacity: groupCount) }
+    // Decode each group's key once: bucket and values, for sorting and output.
+    var decoded: [(bucket: Int64, values: [KeyValue])] = []
+    decoded.reserveCapacity(groupCount)
+    for g in 0..<groupCount {
+      let bytes = groups.entry(g)
+      var at = 8
+      let bucket = Int64(bitPattern: bytes.loadUnaligned(as: UInt64.self))
+      var values: [KeyValue] = []
+      for type in groupTypes { values.append(KeyValue.decode(bytes, at: &at, type: type)) }
+      decoded.append((bucket, values))
+    }
+    let order = (0..<groupCount).sorted { a, b in
+      if decoded[a].bucket != decoded[b].bucket { return decoded[a].bucket < decoded[b].bucket }
+      for k in groupTypes.indices where decoded[a].values[k] != decoded[b].values[k] {
+        return decoded[a].values[k] < decoded[b].values[k]
+      }
+      return false
+    }
+    for k in metrics.indices { metrics[k].tally(groups: groupCount) }
+    for g in order {
+      if table.grain == .day {
+        out[0].append(Int32(truncatingIfNeeded: decoded[g].bucket))
+      } else {
+        out[0].append(decoded[g].bucket)
+      }
+      for (k, v) in decoded[g].values.enumerated() { v.append(to: &out[1 + k]) }
+      let base = 1 + groupTypes.count
+      for k in metrics.indices { metrics[k].output(group: g, into: &out[base + k]) }
+      for (k, r) in ratios.enumerated() {
+        let n = metrics[r.numerator].asDouble(group: g)
+        let d = metrics[r.denominator].asDouble(group: g)
+        if let n, let d, d != 0 {
+          out[base + metrics.count + k].append(n / d)
+        } else {
+          out[base + metrics.count + k].appendNull()
+        }
+      }
+    }
+    return out
+  }
+
+  /// Forgets every group (the next partition or window starts empty).
+  public func reset() {
+    groups.removeAll()
+    groupCount = 0
+    for k in metrics.indices { metrics[k].reset() }
+  }
+}
+
+// MARK: Group keys
+
+/// Appends a tagged value of row `r` to a group key: 0 for null, else 1 and the value (byte
+/// strings length-prefixed), so different values never make equal keys.
+@inline(__always)
+func appendKeyValue(_ column: ColumnBuffer, row r: Int, to key: inout [UInt8]) {
+  guard column.isValid(r) else {
+    key.append(0)
+    return
+  }
+  key.append(1)
+  switch column.type.storage {
+  case .boolean: key.append(column.booleans[r] ? 1 : 0)
+  case .int32: appendLittleEndian(UInt32(bitPattern: column.int32s[r]), to: &key)
+  case .int64: appendLittleEndian(UInt64(bitPattern: column.int64s[r]), to: &key)
+  case .double: appendLittleEndian(column.doubles[r].bitPattern, to: &key)
+  case .float: appendLittleEndian(column.floats[r].bitPattern, to: &key)
+  case .int128:
+    appendLittleEndian(UInt64(truncatingIfNeeded: column.int128s[r]), to: &key)
+    appendLittleEndian(UInt64(truncatingIfNeeded: column.int128s[r] >> 64), to: &key)
+  case .bytes:
+    let start = Int(column.offsets[r])
+    let end = Int(column.offsets[r + 1])
+    appendLittleEndian(UInt32(end - start), to: &key)
+    column.data.withUnsafeBufferPointer { key.append(contentsOf: $0[start..<end]) }
+  }
+}
+
+/// A group-by value decoded from a key.
+enum KeyValue: Equatable, Comparable {
+  case null
+  case int(Int64)
+  case double(Double)
+  case bytes([UInt8])
+
+  static func decode(_ key: UnsafeRawBufferPointer, at i: inout Int, type: ColumnType) -> KeyValue {
+    let tag = key[i]
+    i += 1
+    guard tag == 1 else { return .null }
+    switch type.storage {
+    case .boolean:
+      defer { i += 1 }
+      return .int(Int64(key[i]))
+    case .int32:
+      defer { i += 4 }
+      return .int(Int64(Int32(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt32.self))))
+    case .int64:
+      defer { i += 8 }
+      return .int(Int64(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+    case .double:
+      defer { i += 8 }
+      return .double(Double(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+    case .float:
+      defer { i += 4 }
+      return .double(
+        Double(Float(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt32.self))))
+    case .int128:
+      defer { i += 16 }
+      return .int(Int64(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+    case .bytes:
+      let n = Int(key.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+      defer { i += 4 + n }
+      return .bytes(Array(key[(i + 4)..<(i + 4 + n)]))
+    }
+  }
+
+  /// Nulls sort first, as DuckDB's NULLS FIRST; bytes compare as unsigned bytes (UTF-8 order).
+  static func < (a: KeyValue, b: KeyValue) -> Bool {
+    switch (a, b) {
+    case (.null, .null): false
+    case (.null, _): true
+    case (_, .null): false
+    case (.int(let x), .int(let y)): x < y
+    case (.double(let x), .double(let y)): x < y
+    case (.bytes(let x), .bytes(let y)): x.lexicographicallyPrecedes(y)
+    default: false
+    }
+  }
+
+  func append(to column: inout ColumnBuffer) {
+    switch self {
+    case .null: column.appendNull()
+    case .int(let v):
+      switch column.type.storage {
+      case .boolean: column.append(v != 0)
+      case .int32: column.append(Int32(truncatingIfNeeded: v))
+      case .int128: column.append(Int128(v))
+      default: column.append(v)
+      }
+    case .double(let v):
+      if column.type.storage == .float { column.append(Float(v)) } else { column.append(v) }
+    case .bytes(let b): column.append(bytes: b)
+    }
+  }
+}
+
+// MARK: Filters
+
+/// One compiled filter condition: `column = value` or `column != value`; a null never matches.
+struct Condition: Equatable {
+  let column: Int
+  let negated: Bool
+  let bits: Int64
+  let double: Double
+  let bytes: [UInt8]
+
+  init(
+    _ c: GoldCondition, input: TableSchema, column: (String) throws -> Int
+  ) throws {
+    self.column = try column(c.column)
+    negated = c.negated
+    let type = input.columns[self.column].type
+    var bits: Int64 = 0
+    var double = 0.0
+    var bytes: [UInt8] = []
+    var text = c.value
+    let ok: Bool = text.withUTF8 { raw in
+      let token = UnsafeRawBufferPointer(raw)
+      switch type {
+      case .string, .binary:
+        bytes = Array(token)
+        return true
+      case .boolean:
+        bits = c.value == "true" ? 1 : 0
+        return c.value == "true" || c.value == "false"
+      case .int32, .int64:
+        guard let v = JSONValue.int64(token) else { return false }
+        bits = v
+        return true
+      case .decimal(let p, let s):
+        guard let v = JSONValue.decimal(token, precision: p, scale: s) else { return false }
+        bits = v
+        return true
+      case .double, .float:
+        guard let v = JSONValue.double(token) else { return false }
+        double = v
+        return true
+      case .date:
+        guard let v = DateText.parse(token) else { return false }
+        bits = Int64(v)
+        return true
+      case .timestamp:
+        guard let v = RFC3339.parse(token) else { return false }
+        bits = v
+        return true
+      }
+    }
+    guard ok else {
+      throw LakeFailure(
+        .data, "filter \(c.column) = \(c.value): not a value of a \(type) column")
+    }
+    self.bits = bits
+    self.double = double
+    self.bytes = bytes
+  }
+
+  /// Clears `mask[r]` for the rows that fail the condition.
+  func apply(_ values: ColumnBuffer, to mask: UnsafeMutableBufferPointer<Bool>) {
+    let hasNulls = !values.validity.isEmpty
+    switch values.type.storage {
+    case .bytes:
+      bytes.withUnsafeBytes { want in
+        values.data.withUnsafeBytes { data in
+          values.offsets.withUnsafeBufferPointer { offsets in
+            for r in 0..<mask.count where mask[r] {
+              if hasNulls && !values.validity[r] {
+                mask[r] = false
+                continue
+              }
+              let s = Int(offsets[r])
+              let n = Int(offsets[r + 1]) - s
+              let equal =
+                n == want.count
+                && (n == 0 || memcmp(data.baseAddress! + s, want.baseAddress!, n) == 0)
+              if equal == negated { mask[r] = false }
+            }
+          }
+        }
+      }
+    case .int32:
+      for r in 0..<mask.count where mask[r] {
+        if hasNulls && !values.validity[r] {
+          mask[r] = false
+        } else if (Int64(values.int32s[r]) == bits) == negated {
+          mask[r] = false
+        }
+      }
+    case .int64:
+      for r in 0..<mask.count where mask[r] {
+        if hasNulls && !values.validity[r] {
+          mask[r] = false
+        } else if (values.int64s[r] == bits) == negated {
+          mask[r] = false
+        }
+      }
+    case .boolean:
+      for r in 0..<mask.count where mask[r] {
+        if hasNulls && !values.validity[r] {
+          mask[r] = false
+        } else if (values.booleans[r] == (bits == 1)) == negated {
+          mask[r] = false
+        }
+      }
+    case .double:
+      for r in 0..<mask.count where mask[r] {
+        if hasNulls && !values.validity[r] {
+          mask[r] = false
+        } else if (values.doubles[r] == double) == negated {
+          mask[r] = false
+        }
+      }
+    case .float, .int128:
+      for r in 0..<mask.count where mask[r] { mask[r] = false }
+    }
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,155 @@
+import LakeContracts
+import LakeFormats
+import LakeStages
+import Testing
+
+@Suite("Gold aggregation")
+struct GoldAggregatorTests {
+  let contract = Contract.builtin("clickstream")!
+
+  /// Silver-like rows of the clickstream contract: (ts, user, event_type, source, page, price
+  /// cents, quantity), other columns filled with fixed values.
+  func batch(_ rows: [(String, Int64, String, String, String, Int64?, Int32?)]) -> [ColumnBuffer] {
+    let schema = contract.schema
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    for (n, row) in rows.enumerated() {
+      for (c, spec) in schema.columns.enumerated() {
+        switch spec.name {
+        case "ts": cols[c].append(RFC3339.parse(row.0)!)
+        case "user_id": cols[c].append(row.1)
+        case "event_type": cols[c].append(string: row.2)
+        case "source": cols[c].append(string: row.3)
+        case "page": cols[c].append(string: row.4)
+        case "price": if let p = row.5 { cols[c].append(p) } else { cols[c].appendNull() }
+        case "quantity": if let q = row.6 { cols[c].append(q) } else { cols[c].appendNull() }
+        case "event_id": cols[c].append(string: "e\(n)")
+        case "session_id": cols[c].append(string: "s\(row.1)")
+        case "country": cols[c].append(string: "DE")
+        default:
+          if spec.nullable { cols[c].appendNull() } else { cols[c].append(string: "x") }
+        }
+      }
+    }
+    return cols
+  }
+
+  func table(_ name: String) -> GoldTable { contract.gold.first { $0.name == name }! }
+
+  func text(_ cols: [ColumnBuffer], _ schema: TableSchema) -> [String] {
+    (0..<(cols.first?.count ?? 0)).map { r in
+      cols.enumerated().map { c, col -> String in
+        guard col.isValid(r) else { return "null" }
+        switch schema.columns[c].type {
+        case .date: return "d\(col.int32s[r])"
+        case .timestamp: return RFC3339.string(micros: col.int64s[r], fractionDigits: 0)
+        case .string: return String(decoding: col.bytes(at: r), as: UTF8.self)
+        case .double: return String(format: "%.4f", col.doubles[r])
+        case .int32: return String(col.int32s[r])
+        default: return String(col.int64s[r])
+        }
+      }.joined(separator: " ")
+    }
+  }
+
+  @Test("daily conversion in a time zone across a DST change: local days, exact money, ratios")
+  func dailyInZone() throws {
+    // Berlin switches to summer time on 2026-03-29 at 01:00 UTC (UTC+1 → UTC+2).
+    let rows: [(String, Int64, String, String, String, Int64?, Int32?)] = [
+      // Berlin 23:30 on the 28th, then 00:30 on the 29th.
+      ("2026-03-28T22:30:00Z", 1, "page_view", "web", "home", nil, nil),
+      ("2026-03-28T23:30:00Z", 1, "purchase", "web", "cart", 1999, 2),
+      ("2026-03-29T00:59:59Z", 2, "page_view", "mobile", "home", nil, nil),
+      ("2026-03-29T01:00:00Z", 2, "purchase", "mobile", "cart", 500, 3),  // 03:00 CEST
+      ("2026-03-29T21:59:59Z", 3, "login", "api", "home", nil, nil),  // 23:59:59 CEST, the 29th
+      ("2026-03-29T22:00:00Z", 3, "page_view", "api", "home", nil, nil),  // the 30th
+    ]
+    let input = contract.schema
+    let t = table("conversion_rate_daily")
+    let berlin = try GoldAggregator(
+      table: t, contract: contract, input: input, clock: try ZoneClock("Europe/Berlin"))
+    try berlin.add(batch(Array(rows[0..<3])))
+    try berlin.add(batch(Array(rows[3...])))
+    let d28 = 20_540
+    // conversion_rate is 0 (not null) on a day with active users and no purchase.
+    #expect(
+      text(berlin.result(), berlin.schema) == [
+        "d\(d28) 1 0 0 null 0.0000",
+        "d\(d28 + 1) 3 2 2 5498 0.6667",
+        "d\(d28 + 2) 1 0 0 null 0.0000",
+      ])
+    #expect(
+      berlin.schema.columns.map(\.name) == [
+        "event_date", "active_users", "purchasing_users", "purchases", "revenue", "conversion_rate",
+      ])
+    #expect(berlin.schema.columns[4].type == .decimal(precision: 18, scale: 2))
+
+    let utc = try GoldAggregator(
+      table: t, contract: contract, input: input, clock: try ZoneClock("UTC"))
+    try utc.add(batch(rows))
+    #expect(
+      text(utc.result(), utc.schema) == [
+        "d\(d28) 1 1 1 3998 1.0000",
+        "d\(d28 + 1) 2 1 1 1500 0.5000",
+      ])
+  }
+
+  @Test("minute buckets with a group-by, filters, and min/max/avg")
+  func minutes() throws {
+    let rows: [(String, Int64, String, String, String, Int64?, Int32?)] = [
+      ("2026-01-01T00:00:10Z", 1, "login", "web", "home", nil, nil),
+      ("2026-01-01T00:00:50Z", 2, "login", "mobile", "home", nil, nil),
+      ("2026-01-01T00:00:59Z", 3, "login", "web", "home", nil, nil),
+      ("2026-01-01T00:01:00Z", 4, "click", "web", "home", nil, nil),
+      ("2025-12-31T23:59:59Z", 5, "login", "api", "home", nil, nil),
+    ]
+    let input = contract.schema
+    let logins = try GoldAggregator(
+      table: table("logins_per_source_minute"), contract: contract, input: input,
+      clock: try ZoneClock("UTC"))
+    try logins.add(batch(rows))
+    #expect(
+      text(logins.result(), logins.schema) == [
+        "2025-12-31T23:59:00Z api 1",
+        "2026-01-01T00:00:00Z mobile 1",
+        "2026-01-01T00:00:00Z web 2",
+        "2026-01-01T00:01:00Z web 0",
+      ])
+    let custom = GoldTable(
+      name: "t", grain: .hour, groupBy: ["source"],
+      metrics: [
+        GoldMetric("first_page", .min, GoldOperand("page")),
+        GoldMetric(
+          "max_user", .max, GoldOperand("user_id"),
+          filter: [GoldCondition("event_type", equals: "click", negated: true)]),
+        GoldMetric("avg_user", .avg, GoldOperand("user_id")),
+      ])
+    let agg = try GoldAggregator(
+      table: custom, contract: contract, input: input, clock: try ZoneClock("Asia/Kolkata"))
+    try agg.add(batch(rows))
+    // Kolkata is UTC+5:30: local hours start at half past the UTC hour.
+    #expect(
+      text(agg.result(), agg.schema) == [
+        "2025-12-31T23:30:00Z api home 5 5.0000",
+        "2025-12-31T23:30:00Z mobile home 2 2.0000",
+        "2025-12-31T23:30:00Z web home 3 2.6667",
+      ])
+  }
+
+  @Test("an unknown zone, a filter value of the wrong type and a missing column are errors")
+  func errors() throws {
+    #expect(throws: (any Error).self) { try ZoneClock("Mars/Olympus") }
+    let bad = GoldTable(
+      name: "t", grain: .day,
+      metrics: [GoldMetric("m", .count, filter: [GoldCondition("user_id", equals: "seven")])])
+    #expect(throws: (any Error).self) {
+      try GoldAggregator(
+        table: bad, contract: contract, input: contract.schema, clock: try ZoneClock("UTC"))
+    }
+    let missing = GoldTable(
+      name: "t", grain: .day, metrics: [GoldMetric("m", .sum, GoldOperand("nope"))])
+    #expect(throws: (any Error).self) {
+      try GoldAggregator(
+        table: missing, contract: contract, input: contract.schema, clock: try ZoneClock("UTC"))
+    }
+  }
+}
