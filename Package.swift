@@ -12,6 +12,7 @@ let package = Package(
   products: [
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
+    .executable(name: "lh-gold", targets: ["lh-gold"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -42,7 +43,7 @@ let package = Package(
     .target(
       name: "LakeCLI",
       dependencies: [
-        "LakeIO", "LakeFormats", "LakeStages",
+        "LakeIO", "LakeFormats", "LakeTable", "LakeStages",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "LakeTestSupport", dependencies: ["LakeIO", "LakeFormats"]),
@@ -59,6 +60,13 @@ let package = Package(
       name: "lh-bronze",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeTable", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
+      name: "lh-gold",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeFormats", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -107,11 +107,12 @@ public final class GoldAggregator {
     }
   }
 
-  /// Folds a batch of rows (columns of the input schema) into the groups.
-  public func add(_ batch: [ColumnBuffer]) throws {
+  /// Folds a batch of rows (columns of the input schema) into the groups; with `keep`, only
+  /// the rows it marks true.
+  public func add(_ batch: [ColumnBuffer], rows keep: [Bool]? = nil) throws {
     let rows = batch[timeColumn].count
     guard rows > 0 else { return }
-    assignGroups(batch, rows: rows)
+    assignGroups(batch, rows: rows, keep: keep)
     for (f, conditions) in filters.enumerated() {
       masks[f].removeAll(keepingCapacity: true)
       masks[f].append(contentsOf: repeatElement(true, count: rows))
@@ -126,11 +127,15 @@ public final class GoldAggregator {
     }
   }
 
-  func assignGroups(_ batch: [ColumnBuffer], rows: Int) {
+  func assignGroups(_ batch: [ColumnBuffer], rows: Int, keep: [Bool]?) {
     groupOfRow.removeAll(keepingCapacity: true)
     groupOfRow.reserveCapacity(rows)
     let times = batch[timeColumn]
     for r in 0..<rows {
+      if let keep, !keep[r] {
+        groupOfRow.append(skippedRow)
+        continue
+      }
       key.removeAll(keepingCapacity: true)
       appendLittleEndian(UInt64(bitPattern: bucket(times.int64s[r])), to: &key)
       for c in groupColumns { appendKeyValue(batch[c], row: r, to: &key) }
@@ -193,6 +198,9 @@ public final class GoldAggregator {
 }
 
 // MARK: Group keys
+
+/// The group id of a row left out of the aggregation.
+let skippedRow = UInt32.max
 
 /// Appends a tagged value of row `r` to a group key: 0 for null, else 1 and the value (byte
 /// strings length-prefixed), so different values never make equal keys.

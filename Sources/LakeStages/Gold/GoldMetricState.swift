@@ -157,7 +157,9 @@ struct MetricState {
     _ batch: [ColumnBuffer], groups: [UInt32], mask: [Bool]?, table: String
   ) throws {
     let rows = groups.count
-    @inline(__always) func take(_ r: Int) -> Bool { mask == nil || mask![r] }
+    @inline(__always) func take(_ r: Int) -> Bool {
+      groups[r] != skippedRow && (mask == nil || mask![r])
+    }
     switch kind {
     case .count:
       for r in 0..<rows where take(r) { counts[Int(groups[r])] += 1 }

@@ -13,9 +13,29 @@ public enum DeltaScan {
   public static func forEachBatch(_ snapshot: Snapshot, _ body: ([ColumnBuffer]) throws -> Void)
     throws
   {
-    let schema = snapshot.schema
+    try forEachBatch(snapshot, files: snapshot.files, columns: nil, body)
+  }
+
+  /// Calls `body` with each batch of `files` (live files of the snapshot: partition pruning),
+  /// holding only `columns` (by name, in that order; nil: every column) — column projection.
+  public static func forEachBatch(
+    _ snapshot: Snapshot, files: [DeltaAdd], columns names: [String]?,
+    _ body: ([ColumnBuffer]) throws -> Void
+  ) throws {
+    let schema: TableSchema
+    if let names {
+      schema = TableSchema(
+        try names.map { name in
+          guard let i = snapshot.schema.index(of: name) else {
+            throw LakeFailure(.data, "\(snapshot.table): no column '\(name)'")
+          }
+          return snapshot.schema.columns[i]
+        })
+    } else {
+      schema = snapshot.schema
+    }
     let partitions = Set(snapshot.metadata.partitionColumns)
-    for add in snapshot.files {
+    for add in files {
       let path = snapshot.table + "/" + (try PartitionPath.uriDecode(add.path))
       let reader = try ParquetFileReader(path: path)
       var fileColumn: [Int?] = []

@@ -63,7 +63,7 @@ public enum DeltaStats {
     return j.text
   }
 
-  static func dateText(_ days: Int64) -> String {
+  public static func dateText(_ days: Int64) -> String {
     let d = CivilDate(daysSinceEpoch: days)
     func pad(_ v: Int, _ n: Int) -> String {
       String(repeating: "0", count: max(0, n - String(v).count)) + String(v)

@@ -1,0 +1,326 @@
+// LakeStages/Gold/GoldStage.swift
+//
+// lh-gold, batch: the contract's gold tables from LAKE/silver/events, each a Delta table
+// LAKE/gold/<name> partitioned by `event_date` (the bucket's local date in `--tz`).
+//
+// Incremental: a gold table's progress is a txn (`lh-gold`, the silver version it reflects) in
+// the same commit as its output. A run reads the silver commits after it, collects the silver
+// partitions (UTC days) they touched, maps them to the gold partitions (local days) that
+// overlap them, and recomputes those partitions whole — so late events landing in an old day
+// correct that day — replacing them in one commit per table (removes + adds, conflicting with
+// a concurrent writer of the same partitions). `--rebuild` recomputes every day (and may change
+// a table's definition); `--from`/`--to` recompute a range of days without moving progress.
+//
+// Work goes one local day at a time: the silver partitions overlapping it are read (partition
+// pruning, only the columns the tables use), rows of other local days dropped, every table's
+// aggregator fed, and the day's rows appended to each table's data writer. Memory is bounded by
+// one day's groups, not by the lake.
+
+import LakeContracts
+import LakeFormats
+import LakeIO
+import LakeTable
+
+/// What one lh-gold run is asked to do.
+public struct GoldConfig: Sendable {
+  public var lake: LakeLayout
+  public var contract: Contract
+  /// The time zone days and hours are cut in (minutes are UTC).
+  public var zone = "UTC"
+  /// Gold tables to compute (nil: all of the contract's).
+  public var tables: [String]?
+  public var rebuild = false
+  /// Local days to recompute (inclusive), whatever the progress.
+  public var from: Int64?
+  public var to: Int64?
+  public var asOf: TimeTravel = .latest
+  public var engine: String
+  public var parquet = ParquetWriteOptions()
+  public var dryRun = false
+
+  public init(lake: LakeLayout, contract: Contract, engine: String) {
+    self.lake = lake
+    self.contract = contract
+    self.engine = engine
+  }
+}
+
+/// What one run did, per table.
+public struct GoldTableSummary: Sendable, Equatable {
+  public var name: String
+  /// Days recomputed.
+  public var days: Int
+  public var rows: Int
+  /// The version committed, nil when nothing was to do.
+  public var version: Int64?
+}
+
+/// The lh-gold batch stage.
+public enum GoldStage {
+  static let appId = "lh-gold"
+  /// The table property recording the zone a gold table's days are cut in: a run in another
+  /// zone must rebuild it.
+  static let zoneProperty = "lh.gold.timeZone"
+
+  /// The gold table's columns: the aggregator's, plus `event_date` for minute and hour tables.
+  static func tableSchema(_ aggregator: GoldAggregator) -> TableSchema {
+    aggregator.table.grain == .day
+      ? aggregator.schema
+      : TableSchema(
+        aggregator.schema.columns + [ColumnSpec(Contract.eventDateColumn, .date, nullable: false)])
+  }
+
+  /// Computes the gold tables; returns what was done per table.
+  public static func run(_ config: GoldConfig, note: (String) -> Void) throws
+    -> [GoldTableSummary]
+  {
+    let silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)
+    let clock = try ZoneClock(config.zone)
+    var definitions = config.contract.gold
+    if let names = config.tables {
+      for n in names where !definitions.contains(where: { $0.name == n }) {
+        throw LakeFailure(
+          .usage,
+          "contract '\(config.contract.name)' has no gold table '\(n)' (it has: \(definitions.map(\.name).joined(separator: ", ")))"
+        )
+      }
+      definitions = definitions.filter { names.contains($0.name) }
+    }
+    guard !definitions.isEmpty else { return [] }
+
+    // Each table: its aggregator, its Delta table (if any) and the local days to recompute.
+    struct Job {
+      let aggregator: GoldAggregator
+      let path: String
+      let schema: TableSchema
+      var existing: Snapshot?
+      var days: Set<Int64>
+      var writer: DeltaDataWriter?
+      var rows = 0
+    }
+    var jobs: [Job] = []
+    let silverDays = Set(silver.files.compactMap { dayOf($0) })
+    for t in definitions {
+      let aggregator = try GoldAggregator(
+        table: t, contract: config.contract, input: silver.schema, clock: clock)
+      let path = try config.lake.gold(t.name)
+      let schema = tableSchema(aggregator)
+      let existing =
+        try DeltaLog.versions(table: path).isEmpty ? nil : try DeltaLog.snapshot(table: path)
+      if let existing {
+        try DeltaLog.checkWritable(existing.protocol, table: path)
+        if existing.schema != schema && !config.rebuild {
+          throw LakeFailure(
+            .data,
+            "\(path): the table's columns differ from gold table '\(t.name)' of contract '\(config.contract.name)'; run with --rebuild to recompute it"
+          )
+        }
+      }
+      // Local days to recompute.
+      var touched: Set<Int64>
+      if let existing, !config.rebuild,
+        case let zone = existing.metadata.configuration[zoneProperty] ?? "UTC", zone != config.zone
+      {
+        throw LakeFailure(
+          .usage,
+          "\(path): days are cut in \(zone), not \(config.zone); run with --rebuild to change the zone"
+        )
+      }
+      let done = existing?.transactions[appId]
+      if config.from != nil || config.to != nil {
+        touched = []
+        let lo = config.from ?? Int64.min
+        let hi = config.to ?? Int64.max
+        for d in silverDays {
+          touched.formUnion(localDays(overlapping: d, clock).filter { $0 >= lo && $0 <= hi })
+        }
+        // Days in range that silver no longer has are recomputed (emptied) too.
+        for p in existing?.files ?? [] {
+          if let d = dayOf(p), d >= lo && d <= hi { touched.insert(d) }
+        }
+      } else if config.rebuild || done == nil {
+        touched = []
+        for d in silverDays { touched.formUnion(localDays(overlapping: d, clock)) }
+        for p in existing?.files ?? [] { if let d = dayOf(p) { touched.insert(d) } }
+      } else if let done, done < silver.version {
+        var utcDays = Set<Int64>()
+        for v in (done + 1)...silver.version {
+          for action in try DeltaLog.readCommit(table: silver.table, version: v) {
+            switch action {
+            case .add(let a): if let d = dayOf(a) { utcDays.insert(d) }
+            case .remove(let r):
+              if let text = r.partitionValues?[Contract.eventDateColumn] ?? nil,
+                let d = dayNumber(text)
+              {
+                utcDays.insert(d)
+              }
+            default: break
+            }
+          }
+        }
+        touched = []
+        for d in utcDays { touched.formUnion(localDays(overlapping: d, clock)) }
+      } else {
+        touched = []
+      }
+      jobs.append(
+        Job(aggregator: aggregator, path: path, schema: schema, existing: existing, days: touched))
+    }
+
+    // The columns any table reads.
+    var needed = [config.contract.eventTime]
+    for t in definitions {
+      for c in t.groupBy where !needed.contains(c) { needed.append(c) }
+      for m in t.metrics {
+        for c in [m.operand?.column, m.operand?.times].compactMap({ $0 }) + m.filter.map(\.column)
+        where !needed.contains(c) {
+          needed.append(c)
+        }
+      }
+    }
+    let projected = TableSchema(
+      try needed.map { name in
+        guard let i = silver.schema.index(of: name) else {
+          throw LakeFailure(
+            .data, "\(silver.table): no column '\(name)' (contract '\(config.contract.name)')")
+        }
+        return silver.schema.columns[i]
+      })
+    for j in jobs.indices {
+      // Re-resolve the aggregators against the projected columns.
+      jobs[j] = Job(
+        aggregator: try GoldAggregator(
+          table: jobs[j].aggregator.table, contract: config.contract, input: projected,
+          clock: clock),
+        path: jobs[j].path, schema: jobs[j].schema, existing: jobs[j].existing,
+        days: jobs[j].days)
+    }
+    let timeIndex = 0
+
+    // One local day at a time.
+    let allDays = jobs.reduce(into: Set<Int64>()) { $0.formUnion($1.days) }.sorted()
+    if config.dryRun {
+      for job in jobs {
+        note("\(job.aggregator.table.name): would recompute \(job.days.count) day(s)")
+      }
+      return jobs.map {
+        GoldTableSummary(name: $0.aggregator.table.name, days: $0.days.count, rows: 0, version: nil)
+      }
+    }
+    let filesByDay = Dictionary(grouping: silver.files) { dayOf($0) ?? Int64.min }
+    for day in allDays {
+      let active = jobs.indices.filter { jobs[$0].days.contains(day) }
+      for j in active { jobs[j].aggregator.reset() }
+      // Silver UTC days overlapping the local day.
+      let start = day * 86_400_000_000 - clock.offset(at: day * 86_400_000_000)
+      let first = floorDivide(start - 14 * 3_600_000_000, 86_400_000_000)
+      let last = floorDivide(start + 86_400_000_000 + 14 * 3_600_000_000, 86_400_000_000)
+      let files = (first...last).flatMap { filesByDay[$0] ?? [] }
+      var keep: [Bool] = []
+      try DeltaScan.forEachBatch(silver, files: files, columns: needed) { batch in
+        let times = batch[timeIndex]
+        keep.removeAll(keepingCapacity: true)
+        var all = true
+        for r in 0..<times.count {
+          let local = clock.localDay(times.int64s[r])
+          keep.append(local == day)
+          if local != day { all = false }
+        }
+        for j in active {
+          try jobs[j].aggregator.add(batch, rows: all ? nil : keep)
+        }
+      }
+      for j in active {
+        var out = jobs[j].aggregator.result()
+        guard let rows = out.first?.count, rows > 0 else { continue }
+        if jobs[j].aggregator.table.grain != .day {
+          var dates = ColumnBuffer(type: .date, capacity: rows)
+          dates.append(Int32(truncatingIfNeeded: day), repeating: rows)
+          out.append(dates)
+        }
+        if jobs[j].writer == nil {
+          jobs[j].writer = try DeltaDataWriter(
+            table: jobs[j].path, schema: jobs[j].schema,
+            partitionColumns: [Contract.eventDateColumn],
+            options: config.parquet)
+        }
+        try jobs[j].writer!.append(&out)
+        jobs[j].rows += rows
+      }
+    }
+
+    // One commit per table: the recomputed days replace what the table had for them.
+    var summaries: [GoldTableSummary] = []
+    for job in jobs {
+      let name = job.aggregator.table.name
+      let done = job.existing?.transactions[appId]
+      let advance = config.from == nil && config.to == nil
+      if job.days.isEmpty && (done == silver.version || !advance) {
+        summaries.append(GoldTableSummary(name: name, days: 0, rows: 0, version: nil))
+        continue
+      }
+      let adds = try job.writer?.finish() ?? []
+      var snapshot =
+        try job.existing
+        ?? DeltaTable.openOrCreate(
+          at: job.path, schema: job.schema, partitionColumns: [Contract.eventDateColumn],
+          engine: config.engine)
+      var actions: [DeltaAction] = []
+      var info = DeltaCommitInfo(
+        timestamp: DeltaTable.nowMillis(), operation: config.rebuild ? "REPLACE TABLE" : "WRITE",
+        operationParameters: ["mode": "Overwrite"], engineInfo: config.engine)
+      info.extra = [
+        (
+          "lhGold",
+          "{\"silverVersion\":\(silver.version),\"days\":\(job.days.count),\"rows\":\(job.rows)}"
+        )
+      ]
+      actions.append(.commitInfo(info))
+      if snapshot.schema != job.schema
+        || (snapshot.metadata.configuration[zoneProperty] ?? "UTC") != config.zone
+      {
+        var meta = snapshot.metadata
+        meta.schemaString = DeltaSchema.schemaString(for: job.schema)
+        meta.configuration[zoneProperty] = config.zone
+        actions.append(.metaData(meta))
+      }
+      let partitions: Set<[String: String?]>
+      if config.rebuild {
+        partitions = Set(snapshot.files.map(\.partitionValues))
+      } else {
+        partitions = Set(job.days.map { [Contract.eventDateColumn: DeltaStats.dateText($0)] })
+      }
+      actions += DeltaTable.replacePartitions(snapshot, partitions: partitions, with: adds)
+      if advance {
+        actions.append(
+          .txn(DeltaTxn(appId: appId, version: silver.version, lastUpdated: info.timestamp)))
+      }
+      let version = try DeltaTable.commit(
+        table: job.path, readVersion: snapshot.version, actions: actions,
+        conflictsSince: snapshot.version, readPartitions: partitions)
+      snapshot = try DeltaLog.snapshot(table: job.path)
+      summaries.append(
+        GoldTableSummary(name: name, days: job.days.count, rows: job.rows, version: version))
+    }
+    return summaries
+  }
+
+  /// The UTC day of a silver file's `event_date` partition.
+  static func dayOf(_ add: DeltaAdd) -> Int64? {
+    guard let text = add.partitionValues[Contract.eventDateColumn] ?? nil else { return nil }
+    return dayNumber(text)
+  }
+
+  static func dayNumber(_ text: String) -> Int64? {
+    var t = text
+    return t.withUTF8 { DateText.parse(UnsafeRawBufferPointer($0)) }.map(Int64.init)
+  }
+
+  /// The local days that overlap UTC day `d`.
+  static func localDays(overlapping d: Int64, _ clock: ZoneClock) -> [Int64] {
+    let start = d * 86_400_000_000
+    let a = clock.localDay(start)
+    let b = clock.localDay(start + 86_400_000_000 - 1)
+    return Array(a...b)
+  }
+}

@@ -1,0 +1,135 @@
+// lh-gold: the contract's KPI tables from silver. Flags here, logic in LakeStages.GoldStage.
+
+import ArgumentParser
+import LakeCLI
+import LakeContracts
+import LakeFormats
+import LakeIO
+import LakeStages
+import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct LhGold: LakeCommand {
+  static let toolName = "lh-gold"
+  static let configuration = CommandConfiguration(
+    commandName: "lh-gold",
+    abstract: "Compute the contract's gold (KPI) tables from silver.",
+    discussion: """
+      Each gold table of the contract becomes a Delta table LAKE/gold/<name>, partitioned by \
+      event_date (the local date of its time bucket). A run recomputes only the days touched \
+      by the silver commits it has not seen, replacing them in one commit per table with its \
+      progress recorded in the same commit, so late events landing in an old day correct that \
+      day and a rerun or a crash never counts a row twice. Days and hours are cut in --tz \
+      (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals.
+
+      Examples:
+        lh-gold --lake ./lake
+        lh-gold --lake ./lake --tz Europe/Berlin --table kpi_minute
+        lh-gold --lake ./lake --from 2026-01-01 --to 2026-01-31
+      """,
+    version: LakeVersion.string)
+
+  @OptionGroup var lakeOptions: LakeOptions
+
+  @Option(
+    help: ArgumentHelp(
+      "A built-in contract (clickstream, iot, sales) or a contract file.", valueName: "name-or-file"
+    ),
+    completion: .file())
+  var contract = "clickstream"
+
+  @Option(
+    help: ArgumentHelp(
+      "Gold tables to compute (repeatable; default: all of the contract's).", valueName: "name"))
+  var table: [String] = []
+
+  @Option(help: ArgumentHelp("Time zone days and hours are cut in (IANA name).", valueName: "zone"))
+  var tz = "UTC"
+
+  @Flag(help: "Recompute every day (after a contract change).")
+  var rebuild = false
+
+  @Option(help: ArgumentHelp("Recompute days from this date on (YYYY-MM-DD).", valueName: "date"))
+  var from: String?
+
+  @Option(help: ArgumentHelp("Recompute days up to this date (YYYY-MM-DD).", valueName: "date"))
+  var to: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Read silver as of this version or time (RFC 3339 or YYYY-MM-DD).",
+      valueName: "version-or-time"))
+  var asOf: AsOfArgument?
+
+  @Flag(help: "Say which days would be recomputed; write nothing.")
+  var dryRun = false
+
+  @OptionGroup var logging: LoggingOptions
+
+  static func day(_ text: String, _ flag: String) throws -> Int64 {
+    var t = text
+    guard let d = t.withUTF8({ DateText.parse(UnsafeRawBufferPointer($0)) }) else {
+      throw ValidationError("\(flag) wants a date YYYY-MM-DD, not '\(text)'")
+    }
+    return Int64(d)
+  }
+
+  func validate() throws {
+    if let from { _ = try Self.day(from, "--from") }
+    if let to { _ = try Self.day(to, "--to") }
+    if rebuild && (from != nil || to != nil) {
+      throw ValidationError("--rebuild recomputes every day: it does not go with --from/--to")
+    }
+  }
+
+  func execute(_ context: ToolContext) throws {
+    let environment = processEnvironment()
+    let resolved: Contract
+    do { resolved = try Contract.resolve(contract) } catch { throw error }
+    var config = GoldConfig(
+      lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: environment),
+      contract: resolved, engine: "lh-gold/\(LakeVersion.string)")
+    config.zone = tz
+    config.tables = table.isEmpty ? nil : table
+    config.rebuild = rebuild
+    config.from = try from.map { try Self.day($0, "--from") }
+    config.to = try to.map { try Self.day($0, "--to") }
+    config.asOf = asOf?.travel ?? .latest
+    config.dryRun = dryRun
+    let diagnostics = context.diagnostics
+    let summaries = try GoldStage.run(config) { diagnostics.note($0) }
+    if !dryRun {
+      let changed = summaries.filter { $0.version != nil }
+      let rows = changed.reduce(0) { $0 + $1.rows }
+      let days = changed.map(\.days).max() ?? 0
+      diagnostics.note(
+        "\(changed.count) of \(summaries.count) gold tables updated (\(days) day\(days == 1 ? "" : "s") recomputed, \(rows) rows)"
+      )
+      if logging.verbose {
+        for s in summaries {
+          diagnostics.note(
+            "  \(s.name): "
+              + (s.version.map { "version \($0), \(s.days) days, \(s.rows) rows" } ?? "up to date"))
+        }
+      }
+    }
+  }
+}
+
+/// The process environment as a dictionary (no Foundation in the tools).
+func processEnvironment() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let text = String(cString: entry)
+    if let eq = text.firstIndex(of: "=") {
+      out[String(text[..<eq])] = String(text[text.index(after: eq)...])
+    }
+    p += 1
+  }
+  return out
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+/// lh-gold against SQL: each built-in clickstream gold table equals DuckDB's query over silver.
+///
+/// `tests/peers/gold_check.py` holds the SQL. Silver is written independently, by deltalake from
+/// lh-gen's lines, so gold is proven on its own.
+@Suite("lh-gold equals SQL", .enabled(if: peersPython != nil || peersRequired))
+struct LhGoldTests {
+  let check = TestTools.repositoryRoot().appendingPathComponent("tests/peers/gold_check.py").path
+
+  func python(_ arguments: [String]) throws -> ToolResult {
+    let python = try #require(peersPython, "LH_PEERS_PYTHON is not set: run 'make test'")
+    return try TestTools.run(python, [check] + arguments)
+  }
+
+  func generate(_ dir: URL, _ name: String, _ arguments: [String]) throws -> String {
+    let gen = try TestTools.run("lh-gen", ["--quiet"] + arguments)
+    #expect(gen.status == 0)
+    let file = dir.appendingPathComponent(name)
+    try Data(gen.stdout).write(to: file)
+    return file.path
+  }
+
+  @Test("incremental runs with late events equal SQL, and equal a rebuild")
+  func incremental() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let first = try generate(
+      dir, "a.ndjson", ["--count", "12000", "--duration", "2d", "--seed", "3"])
+    // Two days later, with late events reaching back into the first days.
+    let second = try generate(
+      dir, "b.ndjson",
+      [
+        "--count", "8000", "--start", "2026-01-03T00:00:00Z", "--duration", "1d", "--seed", "4",
+        "--late", "0.05", "--late-by", "2d",
+      ])
+    #expect(try python(["make-silver", first, lake]).status == 0)
+    let g1 = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(g1.status == 0 && g1.stderr.contains("8 of 8 gold tables updated"), "\(g1.stderr)")
+    var c = try python(["compare", lake, "UTC"])
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+
+    #expect(try python(["make-silver", second, lake, "--append"]).status == 0)
+    let g2 = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(g2.status == 0, "\(g2.stderr)")
+    c = try python(["compare", lake, "UTC"])
+    #expect(c.status == 0, "incremental: \(c.stdout)\(c.stderr)")
+    // Nothing new in silver: nothing to do.
+    let g3 = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(g3.stderr.contains("0 of 8 gold tables updated"), "\(g3.stderr)")
+
+    let rebuilt = try TestTools.run("lh-gold", ["--lake", lake, "--rebuild"])
+    #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+    c = try python(["compare", lake, "UTC"])
+    #expect(c.status == 0, "rebuild: \(c.stdout)\(c.stderr)")
+  }
+
+  @Test("days cut in Europe/Berlin across the change to summer time equal SQL in that zone")
+  func timeZone() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let events = try generate(
+      dir, "dst.ndjson",
+      ["--count", "15000", "--start", "2026-03-28T12:00:00Z", "--duration", "2d", "--seed", "5"])
+    #expect(try python(["make-silver", events, lake]).status == 0)
+    let g = try TestTools.run("lh-gold", ["--lake", lake, "--tz", "Europe/Berlin"])
+    #expect(g.status == 0, "\(g.stderr)")
+    let c = try python(["compare", lake, "Europe/Berlin"])
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+    // Another zone without --rebuild is refused; with it, the tables are recut.
+    let other = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(other.status == 64 && other.stderr.contains("run with --rebuild"), "\(other.stderr)")
+    #expect(try TestTools.run("lh-gold", ["--lake", lake, "--rebuild"]).status == 0)
+    let utc = try python(["compare", lake, "UTC"])
+    #expect(utc.status == 0, "\(utc.stdout)\(utc.stderr)")
+  }
+
+  @Test("bad flags and a lake without silver are clear errors")
+  func errors() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let none = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(none.status == 66 && none.stderr.hasPrefix("lh-gold: "), "\(none.stderr)")
+    let zone = try TestTools.run("lh-gold", ["--lake", lake, "--tz", "Mars/Base"])
+    #expect(zone.status == 64 || zone.status == 66, "\(zone.stderr)")
+    let date = try TestTools.run("lh-gold", ["--lake", lake, "--from", "yesterday"])
+    #expect(date.status == 64 && date.stderr.contains("--from"), "\(date.stderr)")
+  }
+}

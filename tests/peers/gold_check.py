@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Gold proofs: lh-gold's tables equal the same query written in SQL and run by DuckDB.
+
+    gold_check.py make-silver EVENTS.ndjson LAKE [--append]
+        writes LAKE/silver/events with deltalake from clickstream NDJSON (an independent silver:
+        typed columns, event_date partition), appending a version with --append
+    gold_check.py compare LAKE ZONE [TABLE ...]
+        for each clickstream gold table (or those named), runs its SQL in DuckDB over silver's
+        live files and compares row by row with LAKE/gold/<table> read by deltalake; prints the
+        differences and exits 1 when there are any
+"""
+import decimal
+import sys
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+from deltalake import DeltaTable, write_deltalake
+
+SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("user_id", pa.int64()), ("session_id", pa.string()),
+    ("event_type", pa.string()), ("page", pa.string()), ("source", pa.string()),
+    ("product_id", pa.string()), ("price", pa.decimal128(12, 2)), ("quantity", pa.int32()),
+    ("currency", pa.string()), ("country", pa.string()), ("ts", pa.timestamp("us", tz="UTC")),
+])
+
+# The built-in clickstream gold tables, in SQL. {day} and {hour} cut in the zone; minutes are UTC.
+DAY = "CAST(timezone('{zone}', ts) AS DATE)"
+MINUTE = "date_trunc('minute', ts)"
+PURCHASE = "event_type = 'purchase'"
+SQL = {
+    "daily_active_users": f"""
+        SELECT {DAY} AS event_date, count(DISTINCT user_id) AS active_users,
+               count(DISTINCT session_id) AS sessions, count(*) AS events
+        FROM silver GROUP BY 1""",
+    "conversion_rate_daily": f"""
+        SELECT {DAY} AS event_date, count(DISTINCT user_id) AS active_users,
+               count(DISTINCT user_id) FILTER (WHERE {PURCHASE}) AS purchasing_users,
+               count(*) FILTER (WHERE {PURCHASE}) AS purchases,
+               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue,
+               (count(DISTINCT user_id) FILTER (WHERE {PURCHASE}))::DOUBLE
+                 / nullif(count(DISTINCT user_id), 0) AS conversion_rate
+        FROM silver GROUP BY 1""",
+    "events_per_source_daily": f"""
+        SELECT {DAY} AS event_date, source, count(*) AS events,
+               count(DISTINCT user_id) AS users, count(*) FILTER (WHERE {PURCHASE}) AS purchases
+        FROM silver GROUP BY 1, 2""",
+    "purchases_per_page_daily": f"""
+        SELECT {DAY} AS event_date, page,
+               count(*) FILTER (WHERE event_type = 'page_view') AS views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS add_to_carts,
+               count(*) FILTER (WHERE {PURCHASE}) AS purchases,
+               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue
+        FROM silver GROUP BY 1, 2""",
+    "events_per_minute": f"""
+        SELECT {MINUTE} AS window_start, event_type, count(*) AS events
+        FROM silver GROUP BY 1, 2""",
+    "logins_per_source_minute": f"""
+        SELECT {MINUTE} AS window_start, source,
+               count(*) FILTER (WHERE event_type = 'login') AS logins
+        FROM silver GROUP BY 1, 2""",
+    "purchases_per_minute": f"""
+        SELECT {MINUTE} AS window_start, count(*) FILTER (WHERE {PURCHASE}) AS purchases,
+               sum(quantity) FILTER (WHERE {PURCHASE}) AS units,
+               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue
+        FROM silver GROUP BY 1""",
+    "kpi_minute": f"""
+        SELECT {MINUTE} AS window_start, count(*) FILTER (WHERE {PURCHASE}) AS orders,
+               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS gmv,
+               count(DISTINCT user_id) AS active_users,
+               count(DISTINCT user_id) FILTER (WHERE event_type = 'page_view') AS view_users,
+               count(DISTINCT user_id) FILTER (WHERE {PURCHASE}) AS purchase_users,
+               (count(DISTINCT user_id) FILTER (WHERE {PURCHASE}))::DOUBLE
+                 / nullif(count(DISTINCT user_id), 0) AS conversion_rate
+        FROM silver GROUP BY 1""",
+}
+
+
+def make_silver(events, lake, append):
+    table = pj.read_json(events, parse_options=pj.ParseOptions(
+        explicit_schema=SCHEMA, unexpected_field_behavior="ignore"))
+    dates = pc.cast(table.column("ts"), pa.date32())
+    table = table.append_column("event_date", dates)
+    write_deltalake(f"{lake}/silver/events", table, partition_by=["event_date"],
+                    mode="append" if append else "error")
+
+
+def norm(v):
+    if isinstance(v, float):
+        return round(v, 9)
+    if isinstance(v, decimal.Decimal):
+        return v.normalize() if v != 0 else decimal.Decimal(0)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def rows(table, cols):
+    """The rows of an Arrow table as tuples of `cols`, timestamps as µs since the epoch."""
+    out = []
+    for c in cols:
+        col = table.column(c)
+        if pa.types.is_timestamp(col.type):
+            col = pc.cast(pc.cast(col, pa.timestamp("us")), pa.int64())
+        out.append(col.to_pylist())
+    return list(zip(*out))
+
+
+def compare(lake, zone, names):
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    files = DeltaTable(f"{lake}/silver/events").file_uris()
+    con.execute(f"CREATE VIEW silver AS SELECT * FROM read_parquet({files!r}, hive_partitioning = true)")
+    bad = 0
+    for name in names or SQL:
+        sql = SQL[name].replace("{zone}", zone)
+        result = con.execute(sql).to_arrow_table()
+        cols = result.column_names
+        expected = rows(result, cols)
+        got = rows(DeltaTable(f"{lake}/gold/{name}").to_pyarrow_table(), cols)
+        e = sorted((tuple(norm(v) for v in r) for r in expected), key=repr)
+        g = sorted((tuple(norm(v) for v in r) for r in got), key=repr)
+        if e != g:
+            bad += 1
+            missing = [r for r in e if r not in g][:3]
+            extra = [r for r in g if r not in e][:3]
+            print(f"{name}: {len(g)} rows, SQL {len(e)}; SQL only {missing}; lh only {extra}")
+        else:
+            print(f"{name}: {len(g)} rows equal")
+    sys.exit(1 if bad else 0)
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    if sys.argv[1] == "make-silver":
+        make_silver(sys.argv[2], sys.argv[3], "--append" in sys.argv[4:])
+    elif sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
