@@ -131,6 +131,7 @@ public final class GoldAggregator {
     groupOfRow.removeAll(keepingCapacity: true)
     groupOfRow.reserveCapacity(rows)
     let times = batch[timeColumn]
+    let columns = groupColumns.map { batch[$0] }  // once, not per row (a lookup copies)
     for r in 0..<rows {
       if let keep, !keep[r] {
         groupOfRow.append(skippedRow)
@@ -138,7 +139,7 @@ public final class GoldAggregator {
       }
       key.removeAll(keepingCapacity: true)
       appendLittleEndian(UInt64(bitPattern: bucket(times.int64s[r])), to: &key)
-      for c in groupColumns { appendKeyValue(batch[c], row: r, to: &key) }
+      for c in columns { appendKeyValue(c, row: r, to: &key) }
       let id = key.withUnsafeBytes { groups.index(of: $0) }
       groupOfRow.append(id)
     }

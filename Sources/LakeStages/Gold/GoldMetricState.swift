@@ -110,16 +110,15 @@ struct MetricState {
     pairs?.removeAll()
   }
 
-  /// The operand of row `r` as an integer at the domain's scale (nil when null).
+  /// The operand of row `r` (`a`, or `a * b`) as an integer at the domain's scale (nil when
+  /// null). The columns are passed in, not looked up per row (a lookup copies the buffer).
   @inline(__always)
-  func integral(_ batch: [ColumnBuffer], _ r: Int) throws -> Int64? {
-    let a = batch[first!]
+  static func integral(_ a: ColumnBuffer, _ b: ColumnBuffer?, _ r: Int) throws -> Int64? {
     guard a.isValid(r) else { return nil }
-    let x = Self.integer(a, r)
-    guard let second else { return x }
-    let b = batch[second]
+    let x = integer(a, r)
+    guard let b else { return x }
     guard b.isValid(r) else { return nil }
-    let (p, overflow) = x.multipliedReportingOverflow(by: Self.integer(b, r))
+    let (p, overflow) = x.multipliedReportingOverflow(by: integer(b, r))
     if overflow { throw LakeFailure(.data, "a product overflows 64 bits") }
     return p
   }
@@ -135,21 +134,21 @@ struct MetricState {
   }
 
   @inline(__always)
-  func real(_ batch: [ColumnBuffer], _ r: Int) -> Double? {
-    func value(_ c: ColumnBuffer) -> Double {
-      switch c.type {
-      case .double: c.doubles[r]
-      case .float: Double(c.floats[r])
-      case .decimal(_, let s): Double(Self.integer(c, r)) / powerOf10(s)
-      default: Double(Self.integer(c, r))
-      }
+  static func value(_ c: ColumnBuffer, _ r: Int) -> Double {
+    switch c.type {
+    case .double: c.doubles[r]
+    case .float: Double(c.floats[r])
+    case .decimal(_, let s): Double(integer(c, r)) / powerOf10(s)
+    default: Double(integer(c, r))
     }
-    let a = batch[first!]
+  }
+
+  @inline(__always)
+  static func real(_ a: ColumnBuffer, _ b: ColumnBuffer?, _ r: Int) -> Double? {
     guard a.isValid(r) else { return nil }
-    guard let second else { return value(a) }
-    let b = batch[second]
+    guard let b else { return value(a, r) }
     guard b.isValid(r) else { return nil }
-    return value(a) * value(b)
+    return value(a, r) * value(b, r)
   }
 
   /// Folds the rows of a batch whose mask holds (every row without a mask).
@@ -190,8 +189,10 @@ struct MetricState {
     case .sum, .avg, .min, .max:
       switch domain {
       case .integral:
+        let a = batch[first!]
+        let b = second.map { batch[$0] }
         for r in 0..<rows where take(r) {
-          guard let v = try integral(batch, r) else { continue }
+          guard let v = try Self.integral(a, b, r) else { continue }
           let g = Int(groups[r])
           if kind == .sum || kind == .avg {
             let (s, overflow) = ints[g].addingReportingOverflow(v)
@@ -205,8 +206,10 @@ struct MetricState {
           counts[g] += 1
         }
       case .double:
+        let a = batch[first!]
+        let b = second.map { batch[$0] }
         for r in 0..<rows where take(r) {
-          guard let v = real(batch, r) else { continue }
+          guard let v = Self.real(a, b, r) else { continue }
           let g = Int(groups[r])
           if kind == .sum || kind == .avg {
             doubles[g] += v

@@ -14,15 +14,19 @@ struct JSONObjectView {
 
   /// Scans `text`, which must hold one JSON object.
   init(_ text: UnsafeRawBufferPointer) throws {
-    bytes = Array(text)
+    try self.init(Array(text))
+  }
+
+  /// Scans `text`, which must hold one JSON object (kept, not copied).
+  ///
+  /// (A pointer must never escape `withUnsafeBytes`: the optimiser may free the array right
+  /// after its last use, and a copy made later reads freed memory — a bug found on a long log.)
+  init(_ text: [UInt8]) throws {
+    bytes = text
     var scanner = NDJSONScanner()
     var fields: [JSONField] = []
     try bytes.withUnsafeBytes { try scanner.scan($0, into: &fields) }
     self.fields = fields
-  }
-
-  init(_ text: [UInt8]) throws {
-    try self.init(text.withUnsafeBytes { UnsafeRawBufferPointer($0) })
   }
 
   func field(_ key: String) -> JSONField? {
