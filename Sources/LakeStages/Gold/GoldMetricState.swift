@@ -110,8 +110,9 @@ struct MetricState {
     pairs?.removeAll()
   }
 
-  /// The operand of row `r` (`a`, or `a * b`) as an integer at the domain's scale (nil when
-  /// null). The columns are passed in, not looked up per row (a lookup copies the buffer).
+  /// The operand of row `r` (`a`, or `a * b`) as an integer at the domain's scale, nil if null.
+  ///
+  /// The columns are passed in, not looked up per row (a lookup copies the buffer).
   @inline(__always)
   static func integral(_ a: ColumnBuffer, _ b: ColumnBuffer?, _ r: Int) throws -> Int64? {
     guard a.isValid(r) else { return nil }
