@@ -29,19 +29,32 @@ public final class GoldAggregator {
   let timeColumn: Int
   let groupColumns: [Int]
   let groupTypes: [ColumnType]
-  let groups = ByteDictionary()
+  /// Shared interning of values and buckets (owned here unless given).
+  let context: GoldContext
+  let ownsContext: Bool
+  /// Groups: the bucket id → first-level group (by array), then one dictionary per group-by
+  /// column mapping (previous level, value id) to the next level; the last level's ids are
+  /// the groups. Each group's bucket and value ids are kept for the output.
+  var firstLevel: [Int32] = []
+  var firstCount = 0
+  var levels: [FixedDictionary]
+  var groupBucket: [UInt32] = []
+  var groupValues: [UInt32] = []
   var groupCount = 0
   var metrics: [MetricState]
   let filters: [[Condition]]
   /// Per metric: which entry of `filters` applies (nil: every row).
   let metricFilter: [Int?]
   let ratios: [(numerator: Int, denominator: Int)]
-  var key: [UInt8] = []
   var groupOfRow: [UInt32] = []
   var masks: [[Bool]] = []
 
-  /// An aggregator of `table` over rows of `input` (silver's columns, by name).
-  public init(table: GoldTable, contract: Contract, input: TableSchema, clock: ZoneClock) throws {
+  /// An aggregator of `table` over rows of `input` (silver's columns, by name); `context` is
+  /// shared by the aggregators fed the same batches (its owner calls `begin` per batch).
+  public init(
+    table: GoldTable, contract: Contract, input: TableSchema, clock: ZoneClock,
+    context: GoldContext? = nil
+  ) throws {
     self.table = table
     self.clock = clock
     func column(_ name: String) throws -> Int {
@@ -53,6 +66,10 @@ public final class GoldAggregator {
     timeColumn = try column(contract.eventTime)
     groupColumns = try table.groupBy.map(column)
     groupTypes = groupColumns.map { input.columns[$0].type }
+    levels = groupColumns.map { _ in FixedDictionary() }
+    let time = timeColumn
+    self.context = context ?? GoldContext(clock: clock, timeColumn: time)
+    ownsContext = context == nil
     var filterList: [[Condition]] = []
     var filterOf: [Int?] = []
     var states: [MetricState] = []
@@ -96,23 +113,13 @@ public final class GoldAggregator {
     schema = TableSchema(columns)
   }
 
-  /// The bucket of an instant: a local date for days, else the UTC start of the local hour or
-  /// the UTC minute.
-  @inline(__always)
-  func bucket(_ micros: Int64) -> Int64 {
-    switch table.grain {
-    case .day: clock.localDay(micros)
-    case .hour: clock.bucketStart(micros, length: GoldGrain.hour.micros)
-    case .minute: floorDivide(micros, GoldGrain.minute.micros) * GoldGrain.minute.micros
-    }
-  }
-
   /// Folds a batch of rows (columns of the input schema) into the groups; with `keep`, only
   /// the rows it marks true.
   public func add(_ batch: [ColumnBuffer], rows keep: [Bool]? = nil) throws {
     let rows = batch[timeColumn].count
     guard rows > 0 else { return }
-    assignGroups(batch, rows: rows, keep: keep)
+    if ownsContext { context.begin(batch) }
+    assignGroups(rows: rows, keep: keep)
     for (f, conditions) in filters.enumerated() {
       masks[f].removeAll(keepingCapacity: true)
       masks[f].append(contentsOf: repeatElement(true, count: rows))
@@ -123,42 +130,63 @@ public final class GoldAggregator {
     for k in metrics.indices {
       metrics[k].grow(to: groupCount)
       let mask: [Bool]? = metricFilter[k].map { masks[$0] }
-      try metrics[k].fold(batch, groups: groupOfRow, mask: mask, table: table.name)
+      let ids = metrics[k].kind == .distinct ? context.valueIds(metrics[k].first!) : []
+      try metrics[k].fold(batch, groups: groupOfRow, mask: mask, valueIds: ids, table: table.name)
     }
   }
 
-  func assignGroups(_ batch: [ColumnBuffer], rows: Int, keep: [Bool]?) {
+  func assignGroups(rows: Int, keep: [Bool]?) {
     groupOfRow.removeAll(keepingCapacity: true)
-    groupOfRow.reserveCapacity(rows)
-    let times = batch[timeColumn]
-    let columns = groupColumns.map { batch[$0] }  // once, not per row (a lookup copies)
-    for r in 0..<rows {
-      if let keep, !keep[r] {
-        groupOfRow.append(skippedRow)
-        continue
+    groupOfRow.append(contentsOf: repeatElement(skippedRow, count: rows))
+    let buckets = context.bucketIds(table.grain)
+    let values = groupColumns.map { context.valueIds($0) }
+    let width = groupColumns.count
+    groupOfRow.withUnsafeMutableBufferPointer { out in
+      for r in 0..<rows {
+        if let keep, !keep[r] { continue }
+        let b = Int(buckets[r])
+        if b >= firstLevel.count {
+          firstLevel.append(contentsOf: repeatElement(-1, count: b + 1 - firstLevel.count))
+        }
+        var g = firstLevel[b]
+        if g < 0 {
+          g = Int32(firstCount)
+          firstLevel[b] = g
+          firstCount += 1
+          if width == 0 {
+            groupBucket.append(UInt32(b))
+          }
+        }
+        var id = UInt32(g)
+        for j in 0..<width {
+          let level = levels[j]
+          let before = level.count
+          id = level.index(of: UInt64(id) << 32 | UInt64(values[j][r]))
+          if j == width - 1 && Int(id) == before {
+            groupBucket.append(UInt32(b))
+            for k in 0..<width { groupValues.append(values[k][r]) }
+          }
+        }
+        out[r] = id
       }
-      key.removeAll(keepingCapacity: true)
-      appendLittleEndian(UInt64(bitPattern: bucket(times.int64s[r])), to: &key)
-      for c in columns { appendKeyValue(c, row: r, to: &key) }
-      let id = key.withUnsafeBytes { groups.index(of: $0) }
-      groupOfRow.append(id)
     }
-    groupCount = groups.count
+    groupCount = groupBucket.count
   }
 
   /// The result so far, one row per group, sorted by bucket then group values.
   public func result() -> [ColumnBuffer] {
     var out = schema.columns.map { ColumnBuffer(type: $0.type, capacity: groupCount) }
-    // Decode each group's key once: bucket and values, for sorting and output.
+    // Decode each group's bucket and values once, for sorting and output.
+    let width = groupColumns.count
     var decoded: [(bucket: Int64, values: [KeyValue])] = []
     decoded.reserveCapacity(groupCount)
     for g in 0..<groupCount {
-      let bytes = groups.entry(g)
-      var at = 8
-      let bucket = Int64(bitPattern: bytes.loadUnaligned(as: UInt64.self))
       var values: [KeyValue] = []
-      for type in groupTypes { values.append(KeyValue.decode(bytes, at: &at, type: type)) }
-      decoded.append((bucket, values))
+      for j in 0..<width {
+        values.append(
+          context.value(groupColumns[j], groupValues[g * width + j], type: groupTypes[j]))
+      }
+      decoded.append((context.bucket(table.grain, groupBucket[g]), values))
     }
     let order = (0..<groupCount).sorted { a, b in
       if decoded[a].bucket != decoded[b].bucket { return decoded[a].bucket < decoded[b].bucket }
@@ -190,11 +218,17 @@ public final class GoldAggregator {
     return out
   }
 
-  /// Forgets every group (the next partition or window starts empty).
+  /// Forgets every group (the next partition or window starts empty); a context this
+  /// aggregator owns is reset too, a shared one by its owner.
   public func reset() {
-    groups.removeAll()
+    firstLevel.removeAll(keepingCapacity: true)
+    firstCount = 0
+    for l in levels { l.removeAll() }
+    groupBucket.removeAll(keepingCapacity: true)
+    groupValues.removeAll(keepingCapacity: true)
     groupCount = 0
     for k in metrics.indices { metrics[k].reset() }
+    if ownsContext { context.reset() }
   }
 }
 
@@ -203,69 +237,12 @@ public final class GoldAggregator {
 /// The group id of a row left out of the aggregation.
 let skippedRow = UInt32.max
 
-/// Appends a tagged value of row `r` to a group key: 0 for null, else 1 and the value (byte
-/// strings length-prefixed), so different values never make equal keys.
-@inline(__always)
-func appendKeyValue(_ column: ColumnBuffer, row r: Int, to key: inout [UInt8]) {
-  guard column.isValid(r) else {
-    key.append(0)
-    return
-  }
-  key.append(1)
-  switch column.type.storage {
-  case .boolean: key.append(column.booleans[r] ? 1 : 0)
-  case .int32: appendLittleEndian(UInt32(bitPattern: column.int32s[r]), to: &key)
-  case .int64: appendLittleEndian(UInt64(bitPattern: column.int64s[r]), to: &key)
-  case .double: appendLittleEndian(column.doubles[r].bitPattern, to: &key)
-  case .float: appendLittleEndian(column.floats[r].bitPattern, to: &key)
-  case .int128:
-    appendLittleEndian(UInt64(truncatingIfNeeded: column.int128s[r]), to: &key)
-    appendLittleEndian(UInt64(truncatingIfNeeded: column.int128s[r] >> 64), to: &key)
-  case .bytes:
-    let start = Int(column.offsets[r])
-    let end = Int(column.offsets[r + 1])
-    appendLittleEndian(UInt32(end - start), to: &key)
-    column.data.withUnsafeBufferPointer { key.append(contentsOf: $0[start..<end]) }
-  }
-}
-
-/// A group-by value decoded from a key.
+/// A group-by value, for sorting and output.
 enum KeyValue: Equatable, Comparable {
   case null
   case int(Int64)
   case double(Double)
   case bytes([UInt8])
-
-  static func decode(_ key: UnsafeRawBufferPointer, at i: inout Int, type: ColumnType) -> KeyValue {
-    let tag = key[i]
-    i += 1
-    guard tag == 1 else { return .null }
-    switch type.storage {
-    case .boolean:
-      defer { i += 1 }
-      return .int(Int64(key[i]))
-    case .int32:
-      defer { i += 4 }
-      return .int(Int64(Int32(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt32.self))))
-    case .int64:
-      defer { i += 8 }
-      return .int(Int64(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-    case .double:
-      defer { i += 8 }
-      return .double(Double(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-    case .float:
-      defer { i += 4 }
-      return .double(
-        Double(Float(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt32.self))))
-    case .int128:
-      defer { i += 16 }
-      return .int(Int64(bitPattern: key.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-    case .bytes:
-      let n = Int(key.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-      defer { i += 4 + n }
-      return .bytes(Array(key[(i + 4)..<(i + 4 + n)]))
-    }
-  }
 
   /// Nulls sort first, as DuckDB's NULLS FIRST; bytes compare as unsigned bytes (UTF-8 order).
   static func < (a: KeyValue, b: KeyValue) -> Bool {

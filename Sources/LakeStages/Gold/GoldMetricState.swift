@@ -28,9 +28,8 @@ struct MetricState {
   var ints: [Int64] = []
   var doubles: [Double] = []
   var byteValues: [[UInt8]?] = []
-  /// count_distinct: values interned to ids, and the (group << 32 | id) pairs seen.
-  var valueIds: ByteDictionary?
-  var numberIds: FixedDictionary?
+  /// count_distinct: the (group << 32 | value id) pairs seen (values are interned by the
+  /// shared `GoldContext`).
   var pairs: FixedDictionary?
 
   init(metric m: GoldMetric, input: TableSchema, column: (String) throws -> Int) throws {
@@ -81,10 +80,7 @@ struct MetricState {
       case .bytes: outputType = .string
       }
     }
-    if kind == .distinct {
-      pairs = FixedDictionary()
-      if case .bytes = d { valueIds = ByteDictionary() } else { numberIds = FixedDictionary() }
-    }
+    if kind == .distinct { pairs = FixedDictionary() }
   }
 
   /// Makes room for `groups` groups.
@@ -105,8 +101,6 @@ struct MetricState {
     ints.removeAll()
     doubles.removeAll()
     byteValues.removeAll()
-    valueIds?.removeAll()
-    numberIds?.removeAll()
     pairs?.removeAll()
   }
 
@@ -154,7 +148,7 @@ struct MetricState {
 
   /// Folds the rows of a batch whose mask holds (every row without a mask).
   mutating func fold(
-    _ batch: [ColumnBuffer], groups: [UInt32], mask: [Bool]?, table: String
+    _ batch: [ColumnBuffer], groups: [UInt32], mask: [Bool]?, valueIds: [UInt32], table: String
   ) throws {
     let rows = groups.count
     @inline(__always) func take(_ r: Int) -> Bool {
@@ -164,28 +158,9 @@ struct MetricState {
     case .count:
       for r in 0..<rows where take(r) { counts[Int(groups[r])] += 1 }
     case .distinct:
-      let c = batch[first!]
       let pairs = self.pairs!
-      if let valueIds {
-        c.data.withUnsafeBytes { data in
-          for r in 0..<rows where take(r) && c.isValid(r) {
-            let s = Int(c.offsets[r])
-            let id = valueIds.index(
-              of: UnsafeRawBufferPointer(rebasing: data[s..<Int(c.offsets[r + 1])]))
-            _ = pairs.index(of: UInt64(groups[r]) << 32 | UInt64(id))
-          }
-        }
-      } else if let numberIds {
-        for r in 0..<rows where take(r) && c.isValid(r) {
-          let bits: UInt64
-          switch c.type.storage {
-          case .double: bits = c.doubles[r].bitPattern
-          case .float: bits = UInt64(c.floats[r].bitPattern)
-          default: bits = UInt64(bitPattern: Self.integer(c, r))
-          }
-          let id = numberIds.index(of: bits)
-          _ = pairs.index(of: UInt64(groups[r]) << 32 | UInt64(id))
-        }
+      for r in 0..<rows where take(r) && valueIds[r] != GoldContext.nullId {
+        _ = pairs.index(of: UInt64(groups[r]) << 32 | UInt64(valueIds[r]))
       }
     case .sum, .avg, .min, .max:
       switch domain {

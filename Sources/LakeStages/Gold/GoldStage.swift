@@ -186,12 +186,14 @@ public enum GoldStage {
         }
         return silver.schema.columns[i]
       })
+    // Values and buckets are interned once per batch for all tables.
+    let context = GoldContext(clock: clock, timeColumn: 0)
     for j in jobs.indices {
       // Re-resolve the aggregators against the projected columns.
       jobs[j] = Job(
         aggregator: try GoldAggregator(
           table: jobs[j].aggregator.table, contract: config.contract, input: projected,
-          clock: clock),
+          clock: clock, context: context),
         path: jobs[j].path, schema: jobs[j].schema, existing: jobs[j].existing,
         days: jobs[j].days)
     }
@@ -211,6 +213,7 @@ public enum GoldStage {
     for day in allDays {
       let active = jobs.indices.filter { jobs[$0].days.contains(day) }
       for j in active { jobs[j].aggregator.reset() }
+      context.reset()
       // Silver UTC days overlapping the local day.
       let start = day * 86_400_000_000 - clock.offset(at: day * 86_400_000_000)
       let first = floorDivide(start - 14 * 3_600_000_000, 86_400_000_000)
@@ -226,6 +229,7 @@ public enum GoldStage {
           keep.append(local == day)
           if local != day { all = false }
         }
+        context.begin(batch)
         for j in active {
           try jobs[j].aggregator.add(batch, rows: all ? nil : keep)
         }

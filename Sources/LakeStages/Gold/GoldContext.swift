@@ -1,0 +1,189 @@
+// LakeStages/Gold/GoldContext.swift
+//
+// The work gold tables share over one batch of silver rows: each column they group by or count
+// distinct values of is interned once (values → dense ids, exact: strings by bytes, numbers by
+// bits), and each grain's time buckets once, whatever the number of tables that use them. The
+// interners live until `reset` (a new day, a new window), so ids are stable across batches.
+
+import LakeContracts
+import LakeFormats
+import LakeIO
+
+/// Values and buckets of a batch, interned once for every gold table.
+public final class GoldContext {
+  /// The id of a null value.
+  static let nullId = UInt32.max
+
+  let clock: ZoneClock
+  let timeColumn: Int
+  var columns: [Int: Interner] = [:]
+  var ids: [Int: [UInt32]] = [:]
+  var buckets: [GoldGrain: FixedDictionary] = [:]
+  var bucketIds: [GoldGrain: [UInt32]] = [:]
+  var batch: [ColumnBuffer] = []
+
+  /// The values of one column, interned.
+  enum Interner {
+    case bytes(ByteDictionary)
+    case bits(FixedDictionary)
+  }
+
+  /// A context for rows whose event time is column `timeColumn`, cut by `clock`.
+  public init(clock: ZoneClock, timeColumn: Int) {
+    self.clock = clock
+    self.timeColumn = timeColumn
+  }
+
+  /// Starts a new batch: ids are computed on first use.
+  public func begin(_ batch: [ColumnBuffer]) {
+    self.batch = batch
+    ids.removeAll(keepingCapacity: true)
+    bucketIds.removeAll(keepingCapacity: true)
+  }
+
+  /// Forgets every interned value and bucket (a new day or window).
+  public func reset() {
+    for i in columns.values {
+      switch i {
+      case .bytes(let d): d.removeAll()
+      case .bits(let d): d.removeAll()
+      }
+    }
+    for d in buckets.values { d.removeAll() }
+    ids.removeAll(keepingCapacity: true)
+    bucketIds.removeAll(keepingCapacity: true)
+  }
+
+  /// The id of each row's value of column `c` in this batch (`nullId` for null).
+  func valueIds(_ c: Int) -> [UInt32] {
+    if let cached = ids[c] { return cached }
+    let column = batch[c]
+    let interner: Interner
+    if let existing = columns[c] {
+      interner = existing
+    } else {
+      interner = column.type.storage == .bytes ? .bytes(ByteDictionary()) : .bits(FixedDictionary())
+      columns[c] = interner
+    }
+    let rows = column.count
+    var out = [UInt32](repeating: Self.nullId, count: rows)
+    let hasNulls = !column.validity.isEmpty
+    out.withUnsafeMutableBufferPointer { out in
+      switch interner {
+      case .bytes(let d):
+        column.data.withUnsafeBytes { data in
+          column.offsets.withUnsafeBufferPointer { offsets in
+            for r in 0..<rows where !hasNulls || column.validity[r] {
+              let s = Int(offsets[r])
+              out[r] = d.index(of: UnsafeRawBufferPointer(rebasing: data[s..<Int(offsets[r + 1])]))
+            }
+          }
+        }
+      case .bits(let d):
+        switch column.type.storage {
+        case .int64:
+          column.int64s.withUnsafeBufferPointer { v in
+            for r in 0..<rows where !hasNulls || column.validity[r] {
+              out[r] = d.index(of: UInt64(bitPattern: v[r]))
+            }
+          }
+        case .int32:
+          column.int32s.withUnsafeBufferPointer { v in
+            for r in 0..<rows where !hasNulls || column.validity[r] {
+              out[r] = d.index(of: UInt64(UInt32(bitPattern: v[r])))
+            }
+          }
+        case .double:
+          for r in 0..<rows where !hasNulls || column.validity[r] {
+            out[r] = d.index(of: column.doubles[r].bitPattern)
+          }
+        case .float:
+          for r in 0..<rows where !hasNulls || column.validity[r] {
+            out[r] = d.index(of: UInt64(column.floats[r].bitPattern))
+          }
+        case .boolean:
+          for r in 0..<rows where !hasNulls || column.validity[r] {
+            out[r] = d.index(of: column.booleans[r] ? 1 : 0)
+          }
+        case .int128:
+          for r in 0..<rows where !hasNulls || column.validity[r] {
+            out[r] = d.index(of: UInt64(truncatingIfNeeded: column.int128s[r]))
+          }
+        case .bytes:
+          break
+        }
+      }
+    }
+    ids[c] = out
+    return out
+  }
+
+  /// The id of each row's time bucket of `grain` in this batch.
+  func bucketIds(_ grain: GoldGrain) -> [UInt32] {
+    if let cached = bucketIds[grain] { return cached }
+    let d: FixedDictionary
+    if let existing = buckets[grain] {
+      d = existing
+    } else {
+      d = FixedDictionary()
+      buckets[grain] = d
+    }
+    let times = batch[timeColumn]
+    let rows = times.count
+    var out = [UInt32](repeating: 0, count: rows)
+    let clock = self.clock
+    times.int64s.withUnsafeBufferPointer { t in
+      out.withUnsafeMutableBufferPointer { out in
+        // Rows usually come in time order: reuse the last bucket's id while it holds.
+        var lastStart = Int64.max
+        var lastEnd = Int64.min
+        var lastId: UInt32 = 0
+        for r in 0..<rows {
+          let micros = t[r]
+          if micros >= lastStart && micros < lastEnd {
+            out[r] = lastId
+            continue
+          }
+          let b: Int64
+          switch grain {
+          case .day: b = clock.localDay(micros)
+          case .hour: b = clock.bucketStart(micros, length: GoldGrain.hour.micros)
+          case .minute: b = floorDivide(micros, GoldGrain.minute.micros) * GoldGrain.minute.micros
+          }
+          lastId = d.index(of: UInt64(bitPattern: b))
+          out[r] = lastId
+          if grain == .minute {
+            lastStart = b
+            lastEnd = b + GoldGrain.minute.micros
+          } else {
+            lastStart = Int64.max
+            lastEnd = Int64.min
+          }
+        }
+      }
+    }
+    bucketIds[grain] = out
+    return out
+  }
+
+  /// The bucket value (a local day, or the start instant) of a bucket id.
+  func bucket(_ grain: GoldGrain, _ id: UInt32) -> Int64 {
+    Int64(bitPattern: buckets[grain]!.values[Int(id)])
+  }
+
+  /// The value of column `c` (of `type`) with id `id`.
+  func value(_ c: Int, _ id: UInt32, type: ColumnType) -> KeyValue {
+    guard id != Self.nullId, let interner = columns[c] else { return .null }
+    switch interner {
+    case .bytes(let d): return .bytes(Array(d.entry(Int(id))))
+    case .bits(let d):
+      let bits = d.values[Int(id)]
+      switch type.storage {
+      case .double: return .double(Double(bitPattern: bits))
+      case .float: return .double(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
+      case .int32: return .int(Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: bits))))
+      default: return .int(Int64(bitPattern: bits))
+      }
+    }
+  }
+}
