@@ -32,9 +32,11 @@ public final class GoldAggregator {
   /// Shared interning of values and buckets (owned here unless given).
   let context: GoldContext
   let ownsContext: Bool
-  /// Groups: the bucket id → first-level group (by array), then one dictionary per group-by
-  /// column mapping (previous level, value id) to the next level; the last level's ids are
-  /// the groups. Each group's bucket and value ids are kept for the output.
+  /// Groups, level by level: bucket id → first level (an array), then per group-by column a
+  /// dictionary.
+  ///
+  /// Each dictionary maps (previous level, value id) to the next level; the last level's ids
+  /// are the groups. Each group's bucket and value ids are kept for the output.
   var firstLevel: [Int32] = []
   var firstCount = 0
   var levels: [FixedDictionary]
