@@ -218,6 +218,7 @@ public enum BronzeStage {
       // The per-line state lives in one struct: the line loop touches a single captured
       // variable (captured variables are checked for exclusivity at run time).
       var chunk = Chunk(source: name, digest: sha)
+      chunk.rowLimit = max(1, min(config.chunkRows, config.commitEveryRows - batchRows))
       if !config.dryRun { chunk.columns = try openWriter().emptyChunk() }
 
       // Hands the chunk's rows to the writer; its lines count as landed once committed.
@@ -228,6 +229,8 @@ public enum BronzeStage {
         try w.append(&chunk.columns)
         batchRows += chunk.rows
         chunk.reset()
+        // The next chunk ends where the commit is due, so a commit holds `commitEveryRows` rows.
+        chunk.rowLimit = max(1, min(config.chunkRows, config.commitEveryRows - batchRows))
         if let sha { progress[sha] = chunk.landedUpTo }
       }
       // A quiet stream still commits on time.
@@ -253,7 +256,6 @@ public enum BronzeStage {
         }
       }
       let chunkBytes = config.chunkBytes
-      let chunkRows = config.chunkRows
       let dryRun = config.dryRun
       try reader.forEachLine(idle: idle, didRead: didRead) { line, number in
         if Int64(number) <= skip {
@@ -264,7 +266,7 @@ public enum BronzeStage {
           try tee.write(line)
           try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
         }
-        if chunk.take(line, number: number, dryRun: dryRun, bytes: chunkBytes, rows: chunkRows) {
+        if chunk.take(line, number: number, dryRun: dryRun, bytes: chunkBytes) {
           try flush()
           if due(rows: batchRows) {
             try commit()
@@ -308,6 +310,8 @@ public enum BronzeStage {
     var now = SystemClock.wallMicroseconds()
     var rows = 0
     var lineBytes = 0
+    /// Rows after which the chunk goes to the writer (a chunk never crosses a commit).
+    var rowLimit = 65_536
     /// Over the whole source: the last line number seen, lines taken (not skipped), their bytes,
     /// and the number of the last line taken.
     var lines = 0
@@ -323,9 +327,9 @@ public enum BronzeStage {
       self.digest = digest.map { Array($0.utf8) }
     }
 
-    /// Takes line `number`; true when the chunk is full (`bytes` of lines or `rows` rows).
+    /// Takes line `number`; true when the chunk is full (`bytes` of lines or `rowLimit` rows).
     mutating func take(
-      _ line: UnsafeRawBufferPointer, number: Int, dryRun: Bool, bytes: Int, rows limit: Int
+      _ line: UnsafeRawBufferPointer, number: Int, dryRun: Bool, bytes: Int
     ) -> Bool {
       lines = number
       newLines += 1
@@ -333,7 +337,7 @@ public enum BronzeStage {
       sourceBytes += line.count
       landedUpTo = Int64(number)
       append(line, number: number, at: now)
-      return lineBytes >= bytes || rows >= limit
+      return lineBytes >= bytes || rows >= rowLimit
     }
 
     mutating func append(_ line: UnsafeRawBufferPointer, number: Int, at time: Int64) {
