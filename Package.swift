@@ -12,6 +12,7 @@ let package = Package(
   products: [
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
+    .executable(name: "lh-silver", targets: ["lh-silver"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -36,11 +37,11 @@ let package = Package(
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
-    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable"]),
+    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable", "LakeContracts"]),
     .target(
       name: "LakeCLI",
       dependencies: [
-        "LakeIO", "LakeFormats", "LakeStages",
+        "LakeIO", "LakeFormats", "LakeTable", "LakeStages",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "LakeTestSupport", dependencies: ["LakeIO", "LakeFormats"]),
@@ -60,6 +61,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .executableTarget(
+      name: "lh-silver",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
     // Unit tests per module, end-to-end tests over the built tools.
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
     .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),
@@ -70,7 +78,8 @@ let package = Package(
     .testTarget(name: "LakeStagesTests", dependencies: ["LakeStages", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats", "LakeStages"],
+      name: "EndToEndTests",
+      dependencies: ["LakeTestSupport", "LakeFormats", "LakeTable", "LakeContracts", "LakeStages"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]
