@@ -37,7 +37,8 @@ let package = Package(
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
-    .target(name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable", "LakeContracts"]),
+    .target(
+      name: "LakeStages", dependencies: ["LakeIO", "LakeFormats", "LakeTable", "LakeContracts"]),
     .target(
       name: "LakeCLI",
       dependencies: [

@@ -118,10 +118,12 @@ struct LhSilver: LakeCommand {
     }
     let resolved = try Contract.resolve(contract)
     func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-    func details(_ reasons: [(reason: String, count: Int)], _ unknown: [(key: String, count: Int)]) {
+    func details(_ reasons: [(reason: String, count: Int)], _ unknown: [(key: String, count: Int)])
+    {
       if !reasons.isEmpty {
         diagnostics.note(
-          "rejects by reason: " + reasons.map { "\($0.reason) \($0.count)" }.joined(separator: ", "))
+          "rejects by reason: " + reasons.map { "\($0.reason) \($0.count)" }.joined(separator: ", ")
+        )
       }
       if !unknown.isEmpty {
         diagnostics.note(

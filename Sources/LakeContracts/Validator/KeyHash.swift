@@ -91,7 +91,8 @@ public struct KeyHash {
       switch b.type.storage {
       case .bytes:
         b.data.withUnsafeBytes { raw in
-          h.add(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(b.offsets[r])..<Int(b.offsets[r + 1])]))
+          h.add(
+            bytes: UnsafeRawBufferPointer(rebasing: raw[Int(b.offsets[r])..<Int(b.offsets[r + 1])]))
         }
       case .int32: h.add(Int64(b.int32s[r]))
       case .int64: h.add(b.int64s[r])

@@ -99,7 +99,8 @@ struct RowJSONWriter {
       w.timestamp(micros: v, fractionDigits: v % 1000 == 0 ? 3 : 6)
     case .date:
       w.byte(0x22)
-      let n = RFC3339.format(micros: Int64(b.int32s[r]) * 86_400_000_000, fractionDigits: 0, into: w.cursor)
+      let n = RFC3339.format(
+        micros: Int64(b.int32s[r]) * 86_400_000_000, fractionDigits: 0, into: w.cursor)
       w.cursor += min(n, 10)
       w.byte(0x22)
     case .decimal(_, let s):

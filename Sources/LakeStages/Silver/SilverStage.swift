@@ -139,7 +139,8 @@ public enum SilverStage {
     let bronze = try DeltaLog.snapshot(table: lake.bronzeEvents, asOf: config.asOf)
     for name in bronzeColumns + ["ingest_date"] {
       guard let i = bronze.schema.index(of: name),
-        bronze.schema.columns[i].type == BronzeStage.schema.columns[BronzeStage.schema.index(of: name)!].type
+        bronze.schema.columns[i].type
+          == BronzeStage.schema.columns[BronzeStage.schema.index(of: name)!].type
       else {
         throw LakeFailure(
           .data, "\(lake.bronzeEvents): not a bronze table (no \(name) column of lh-bronze's type)")
@@ -156,7 +157,9 @@ public enum SilverStage {
       guard let snapshot else { continue }
       try DeltaLog.checkWritable(snapshot.protocol, table: table)
       if !config.rebuild,
-        let other = snapshot.transactions.keys.first(where: { $0.hasPrefix("lh-silver:") && $0 != app })
+        let other = snapshot.transactions.keys.first(where: {
+          $0.hasPrefix("lh-silver:") && $0 != app
+        })
       {
         throw LakeFailure(
           .usage,
@@ -169,7 +172,9 @@ public enum SilverStage {
       if config.rebuild {
         evolve = events.schema != eventsSchema
       } else {
-        switch try SilverSchema.change(from: events.schema, to: eventsSchema, table: lake.silverEvents) {
+        switch try SilverSchema.change(
+          from: events.schema, to: eventsSchema, table: lake.silverEvents)
+        {
         case .none: break
         case .evolve(let added):
           evolve = true
@@ -181,7 +186,8 @@ public enum SilverStage {
       }
     }
     if let rejects, rejects.schema != SilverSchema.rejects {
-      throw LakeFailure(.data, "\(lake.silverRejects): not lh-silver's rejects table (its schema differs)")
+      throw LakeFailure(
+        .data, "\(lake.silverRejects): not lh-silver's rejects table (its schema differs)")
     }
     let doneEvents = config.rebuild ? -1 : (events?.transactions[app] ?? -1)
     let doneRejects = config.rebuild ? -1 : (rejects?.transactions[app] ?? -1)
@@ -210,7 +216,8 @@ public enum SilverStage {
     let eventWriter =
       writeEvents
       ? try DeltaDataWriter(
-        table: lake.silverEvents, schema: eventsSchema, partitionColumns: [Contract.eventDateColumn],
+        table: lake.silverEvents, schema: eventsSchema,
+        partitionColumns: [Contract.eventDateColumn],
         options: config.parquet, threads: config.threads) : nil
     let rejectWriter =
       writeRejects
@@ -248,7 +255,9 @@ public enum SilverStage {
     var eventCounts = SilverCounts()
     var rejectCounts = SilverCounts()
     var columns = validator.makeColumns(capacity: config.chunkRows)
-    var lineage = SilverSchema.lineage.map { ColumnBuffer(type: $0.type, capacity: config.chunkRows) }
+    var lineage = SilverSchema.lineage.map {
+      ColumnBuffer(type: $0.type, capacity: config.chunkRows)
+    }
     var eventDates = ColumnBuffer(type: .date, capacity: config.chunkRows)
     var rejected = SilverSchema.rejects.columns.map { ColumnBuffer(type: $0.type) }
 
