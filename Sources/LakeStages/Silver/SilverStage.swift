@@ -44,8 +44,8 @@ public struct SilverConfig: Sendable {
   public var dryRun = false
   /// Worker threads that encode and compress silver/events files.
   public var threads = availableProcessors
-  /// Rows per chunk handed to the writers.
-  public var chunkRows = 65_536
+  /// Rows per chunk handed to the writers (small: several chunks are in flight at once).
+  public var chunkRows = 16_384
   /// "lh-silver/0.1.0", written as engineInfo.
   public var engine: String
   /// Data file options; row groups bounded at 16 MiB so memory stays small.

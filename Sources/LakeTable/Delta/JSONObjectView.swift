@@ -22,7 +22,14 @@ struct JSONObjectView {
   }
 
   init(_ text: [UInt8]) throws {
-    try self.init(text.withUnsafeBytes { UnsafeRawBufferPointer($0) })
+    // Not `self.init(text.withUnsafeBytes { $0 })`: that pointer would outlive its closure (a
+    // use after free, seen as rare "control character in string" errors reading a log under
+    // memory pressure, issue 5).
+    bytes = text
+    var scanner = NDJSONScanner()
+    var fields: [JSONField] = []
+    try bytes.withUnsafeBytes { try scanner.scan($0, into: &fields) }
+    self.fields = fields
   }
 
   func field(_ key: String) -> JSONField? {
