@@ -361,6 +361,7 @@ struct LhSilverTests {
     let script = """
       import sys, duckdb, deltalake, os
       lake = sys.argv[1]
+      duckdb.execute("SET enable_progress_bar = false")
       bronze = [u.replace('file://', '') for u in deltalake.DeltaTable(lake + '/bronze/events').file_uris()]
       dt = deltalake.DeltaTable(lake + '/silver/events')
       t = dt.to_pyarrow_table()
