@@ -12,6 +12,7 @@ let package = Package(
   products: [
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
+    .executable(name: "lh-silver", targets: ["lh-silver"]),
     .executable(name: "lh-gold", targets: ["lh-gold"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
@@ -64,6 +65,13 @@ let package = Package(
       ]),
 
     .executableTarget(
+      name: "lh-silver",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
       name: "lh-gold",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeFormats", "LakeIO",
@@ -81,7 +89,8 @@ let package = Package(
       name: "LakeStagesTests", dependencies: ["LakeStages", "LakeContracts", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats", "LakeStages"],
+      name: "EndToEndTests",
+      dependencies: ["LakeTestSupport", "LakeFormats", "LakeTable", "LakeContracts", "LakeStages"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

@@ -8,6 +8,10 @@
     peers_bench.py duckdb land IN.ndjson OUT.parquet THREADS
         the bronze stage's peer: read_json of IN (schema detected) → zstd Parquet, all timed,
         on THREADS threads
+    peers_bench.py duckdb silver BRONZE_TABLE OUT_DIR THREADS
+        the silver stage's peer: the bronze table's Parquet files → parse each line as JSON,
+        check the clickstream contract (types, required, allowed values, bounds), drop duplicate
+        event_ids, write zstd Parquet partitioned by event_date, all timed, on THREADS threads
 
 ENGINE: pyarrow, duckdb or polars. Prints one JSON object: seconds, rows, bytes, peak RSS (KiB).
 """
@@ -25,6 +29,37 @@ SCHEMAS = {
                     ("product_id", "string"), ("price", "decimal(12,2)"), ("quantity", "int32"),
                     ("currency", "string"), ("country", "string"), ("ts", "timestamp")],
 }
+
+
+SILVER_SQL = """
+COPY (
+  WITH b AS (SELECT try(json(line)) AS j FROM read_parquet('{bronze}/*/*.parquet') WHERE line IS NOT NULL),
+  v AS (
+    SELECT j->>'$.event_id' AS event_id, (j->>'$.user_id')::BIGINT AS user_id,
+      j->>'$.session_id' AS session_id, j->>'$.event_type' AS event_type, j->>'$.page' AS page,
+      j->>'$.source' AS source, j->>'$.product_id' AS product_id,
+      (j->>'$.price')::DECIMAL(12,2) AS price, (j->>'$.quantity')::INTEGER AS quantity,
+      j->>'$.currency' AS currency, j->>'$.country' AS country,
+      (j->>'$.ts')::TIMESTAMPTZ AS ts
+    FROM b WHERE j IS NOT NULL AND json_type(j) = 'OBJECT'
+      AND json_type(j, '$.event_id') = 'VARCHAR' AND length(j->>'$.event_id') <= 36
+      AND json_type(j, '$.user_id') IN ('BIGINT', 'UBIGINT') AND (j->>'$.user_id')::BIGINT >= 1
+      AND json_type(j, '$.session_id') = 'VARCHAR' AND length(j->>'$.session_id') <= 36
+      AND json_type(j, '$.event_type') = 'VARCHAR'
+      AND j->>'$.event_type' IN ('page_view','click','add_to_cart','purchase','login','logout')
+      AND json_type(j, '$.page') = 'VARCHAR' AND length(j->>'$.page') <= 256
+      AND json_type(j, '$.source') = 'VARCHAR' AND j->>'$.source' IN ('web','mobile','api')
+      AND coalesce(json_type(j, '$.product_id'), 'NULL') IN ('NULL', 'VARCHAR')
+      AND coalesce(json_type(j, '$.price'), 'NULL') IN ('NULL', 'DOUBLE', 'BIGINT', 'UBIGINT')
+      AND coalesce(json_type(j, '$.quantity'), 'NULL') IN ('NULL', 'BIGINT', 'UBIGINT')
+      AND coalesce(json_type(j, '$.currency'), 'NULL') IN ('NULL', 'VARCHAR')
+      AND json_type(j, '$.country') = 'VARCHAR'
+      AND j->>'$.country' IN ('US','GB','DE','FR','ES','IT','NL','PL','CA','MX','BR','IN','JP','AU')
+      AND json_type(j, '$.ts') = 'VARCHAR' AND try_cast(j->>'$.ts' AS TIMESTAMPTZ) IS NOT NULL)
+  SELECT *, CAST(ts AT TIME ZONE 'UTC' AS DATE) AS event_date FROM v
+  QUALIFY row_number() OVER (PARTITION BY event_id) = 1
+) TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (event_date))
+"""
 
 
 def arrow_schema(contract):
@@ -62,6 +97,14 @@ def run(engine, op, args):
                         f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
             seconds = time.perf_counter() - t0
             return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+        if op == "silver":
+            bronze, out, threads = args
+            con.execute(f"SET threads={int(threads)}")
+            con.execute("SET preserve_insertion_order=false")
+            t0 = time.perf_counter()
+            con.execute(SILVER_SQL.format(bronze=bronze, out=out))
+            seconds = time.perf_counter() - t0
+            return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{out}/*/*.parquet')").fetchone()[0]
         con.execute("SET threads=1")
         if op == "write":
             contract, src, out, level = args
@@ -101,8 +144,10 @@ def main():
         raise SystemExit(__doc__)
     engine, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     seconds, rows = run(engine, op, args)
-    out = args[2] if op == "write" else args[1] if op == "land" else args[0]
-    print(json.dumps({"seconds": seconds, "rows": rows, "bytes": os.path.getsize(out),
+    out = args[2] if op == "write" else args[1] if op in ("land", "silver") else args[0]
+    size = (sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+            if os.path.isdir(out) else os.path.getsize(out))
+    print(json.dumps({"seconds": seconds, "rows": rows, "bytes": size,
                       "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 

@@ -9,6 +9,10 @@
 #   read: Parquet → columns     lh's file read into memory: lh vs pyarrow, DuckDB, Polars
 #   bronze: NDJSON → table      the clickstream file landed by lh-bronze (all cores, and one) vs
 #                               DuckDB read_json → COPY zstd Parquet (all cores) vs zstd -T (floor)
+#   silver: bronze → silver     that bronze table (5 % duplicates, 1 % malformed lines) refined by
+#                               lh-silver (all cores) vs DuckDB reading the same bronze files,
+#                               parsing, validating, deduplicating and writing partitioned zstd
+#                               Parquet (all cores)
 # Each timing is the best of BENCH_RUNS runs (the machine is shared; the best run is the least
 # disturbed). Ratio = peer time / lh time: above 1 means lh is faster. Peak RSS is the whole
 # process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
@@ -121,3 +125,30 @@ row "read_json → COPY zstd" duckdb "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a=
 set -- $(best zstd_floor 3)
 row "zstd -T$cores -3 (floor)" zstd "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_b" 'BEGIN{printf "%.2f", a/b}')"
 rm -rf "$work/lake" "$work/floor.zst" "$work/duck-land.parquet"
+
+# 5. Silver: a bronze table of the clickstream events with faults (2 % duplicates, 1 % malformed),
+#    refined by lh-silver (parse, validate, dedupe, write partitioned zstd Parquet, commit) vs DuckDB
+#    doing the same work on the same bronze files.
+echo
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' "silver: bronze → silver" engine seconds events/s MB/s "peak RSS" "output B" "vs lh"
+"$bin/lh-gen" --quiet --count "$n" --seed 1 --duplicates 0.02 --malformed 0.01 > "$work/faults.ndjson"
+faults_bytes=$(wc -c < "$work/faults.ndjson")
+rm -rf "$work/silverlake"
+"$bin/lh-bronze" --quiet --lake "$work/silverlake" "$work/faults.ndjson"
+rm -f "$work/faults.ndjson"
+lh_silver() {
+  rm -rf "$work/silverlake/silver"
+  /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-silver" --quiet --lake "$work/silverlake"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(find "$work/silverlake/silver" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')"
+}
+duck_silver() {
+  rm -rf "$work/duck-silver"
+  "$python" "$here/peers_bench.py" duckdb silver "$work/silverlake/bronze/events" "$work/duck-silver" "$cores" |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], d['bytes'])"
+}
+set -- $(best lh_silver)
+lh_s=$1
+row "lh-silver ($cores threads)" lh "$1" "$2" "$3" "$faults_bytes" "1.00"
+set -- $(best duck_silver)
+row "parse+check+dedupe → COPY" duckdb "$1" "$2" "$3" "$faults_bytes" "$(awk -v a="$1" -v b="$lh_s" 'BEGIN{printf "%.2f", a/b}')"
+rm -rf "$work/silverlake" "$work/duck-silver"

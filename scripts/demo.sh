@@ -2,7 +2,9 @@
 # The main job on its embedded default, end to end, in ./lake. Each tool joins the pipeline as it
 # lands: today lh-gen generates a day of clickstream events (with a few late, duplicate and
 # malformed lines) into lake/incoming/, as NDJSON and as Parquet, lh-bronze lands it in the bronze
-# Delta table (twice: the second time it is skipped), and the demo shows what it made.
+# Delta table (twice: the second time it is skipped), lh-silver refines it into typed,
+# deduplicated silver rows and rejects (twice: the second time there is nothing new), and the
+# demo shows what it made.
 set -eu
 bin=$1
 lake=${LH_LAKE:-./lake}
@@ -18,6 +20,11 @@ echo "== the same clickstream day as zstd Parquet with typed columns (readable b
 echo "== lh-bronze: land the day in $lake/bronze/events (a Delta table), then land it again (skipped)"
 "$bin/lh-bronze" --lake "$lake" "$lake/incoming/clickstream.ndjson"
 "$bin/lh-bronze" --lake "$lake" "$lake/incoming/clickstream.ndjson"
+echo "== lh-silver: refine bronze into $lake/silver/events and $lake/silver/rejects, then again (nothing new)"
+"$bin/lh-silver" --lake "$lake"
+"$bin/lh-silver" --lake "$lake"
+echo "== lh-silver --stream: the first two clean rows of a stream"
+head -5 "$lake/incoming/clickstream.ndjson" | "$bin/lh-silver" --stream --quiet | head -2
 echo
 echo "== the first three clickstream events"
 head -3 "$lake/incoming/clickstream.ndjson"
@@ -28,5 +35,8 @@ echo
 echo "== files"
 ls -l "$lake/incoming"
 echo
-echo "== the bronze table's log"
-ls "$lake/bronze/events/_delta_log"
+echo "== the tables' logs"
+ls "$lake/bronze/events/_delta_log" "$lake/silver/events/_delta_log" "$lake/silver/rejects/_delta_log"
+echo
+echo "== silver partitions (event_date)"
+ls "$lake/silver/events"

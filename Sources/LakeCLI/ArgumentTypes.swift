@@ -6,6 +6,7 @@
 import ArgumentParser
 import LakeFormats
 import LakeStages
+import LakeTable
 
 /// A span of time, written as a number with a unit (`ms`, `s`, `m`, `h`, `d`, `w`), units
 /// concatenated (`1h30m`), or a bare number of seconds.
@@ -105,5 +106,21 @@ public struct BurstArgument: ExpressibleByArgument, Equatable, Sendable {
       let every = DurationArgument.parse(parts[2]), seconds > 0, every > seconds
     else { return nil }
     burst = Burst(rate: rate, seconds: Double(seconds) / 1e6, every: Double(every) / 1e6)
+  }
+}
+
+/// `--as-of`: a table version (`12`) or a point in time (RFC 3339 or a date), for time travel.
+public struct AsOfArgument: ExpressibleByArgument, Equatable, Sendable {
+  /// The version or time (ms since the epoch) to read.
+  public var travel: TimeTravel
+
+  public init?(argument: String) {
+    if let v = Int64(argument), v >= 0 {
+      travel = .version(v)
+    } else if let t = TimestampArgument(argument: argument) {
+      travel = .timestamp(t.micros / 1000)
+    } else {
+      return nil
+    }
   }
 }

@@ -154,7 +154,17 @@ public final class ContractValidator {
   public func validate(_ line: UnsafeRawBufferPointer, into columns: inout [ColumnBuffer])
     -> ContractReject?
   {
-    precondition(columns.count == columnCount + 1, "columns must be laid out as the schema")
+    if let reject = stage(line) { return reject }
+    append(line, into: &columns)
+    return nil
+  }
+
+  /// Checks one line and stages its values, without appending them; says why not when bad.
+  ///
+  /// After nil, the staged row can be examined (``stagedKeyHash(_:)``,
+  /// ``stagedInt64(_:)``) and then either appended with ``append(_:into:)`` (same `line`) or
+  /// dropped (a duplicate) by staging the next line. A reject is counted in ``rejectCounts``.
+  public func stage(_ line: UnsafeRawBufferPointer) -> ContractReject? {
     do {
       try scanner.scan(line, into: &fields)
     } catch {
@@ -166,6 +176,16 @@ public final class ContractValidator {
     if let reject = fields.withUnsafeBufferPointer({ check($0, line) }) {
       return count(reject)
     }
+    return nil
+  }
+
+  /// Appends the row staged by the last successful ``stage(_:)`` of `line`, and counts it.
+  ///
+  /// - Parameters:
+  ///   - line: The same bytes as staged (string values point into it).
+  ///   - columns: Buffers laid out as ``schema``; each gets one value, `_extra` included.
+  public func append(_ line: UnsafeRawBufferPointer, into columns: inout [ColumnBuffer]) {
+    precondition(columns.count == columnCount + 1, "columns must be laid out as the schema")
     columns.withUnsafeMutableBufferPointer { columns in
       for c in 0..<columnCount { append(c, to: &columns[c], line: line) }
     }
@@ -179,7 +199,39 @@ public final class ContractValidator {
       extra.withUnsafeBytes { columns[extraColumn].append(bytes: $0) }
     }
     accepted &+= 1
-    return nil
+  }
+
+  /// The staged value of integer-backed column `c` (int32, int64, decimal, timestamp, date,
+  /// boolean as 0/1); 0 when it is null.
+  public func stagedInt64(_ c: Int) -> Int64 {
+    slots[c].state == .value ? slots[c].int : 0
+  }
+
+  /// The ``KeyHash`` of the staged row's key columns (`columns`: ``Contract/keyIndexes``).
+  ///
+  /// Equal to ``KeyHash/row(_:of:columns:)`` over the same row once appended, so keys staged
+  /// now and keys read back from silver's files compare.
+  public func stagedKeyHash(_ columns: [Int], line: UnsafeRawBufferPointer) -> UInt64 {
+    var h = KeyHash()
+    for c in columns {
+      let slot = slots[c]
+      guard slot.state == .value else {
+        h.addNull()
+        continue
+      }
+      switch plans[c].kind {
+      case .string:
+        if slot.inScratch {
+          scratch.withUnsafeBytes {
+            h.add(bytes: UnsafeRawBufferPointer(rebasing: $0[slot.start..<slot.end]))
+          }
+        } else {
+          h.add(bytes: UnsafeRawBufferPointer(rebasing: line[slot.start..<slot.end]))
+        }
+      default: h.add(slot.int)
+      }
+    }
+    return h.value
   }
 
   /// Stages every field of the line; the reject of the first problem, or nil.

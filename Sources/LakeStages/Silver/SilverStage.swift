@@ -1,0 +1,503 @@
+// LakeStages/Silver/SilverStage.swift
+//
+// lh-silver, batch (issue 5): the bronze lines not yet refined become typed silver rows, or
+// rejects with a reason, exactly once.
+//
+//   bronze/events commits (from, target] ── each added file, row group by row group, in log order
+//     └─ line ─▶ ContractValidator.stage ─┬─ reject ─▶ silver/rejects chunk ─▶ DeltaDataWriter
+//                                         └─ good ─▶ key hash in its event_date's key set?
+//                                              ├─ yes: a duplicate, counted and dropped
+//                                              └─ no:  silver/events chunk ─▶ DeltaDataWriter
+//   commit silver/events  (adds + txn lh-silver:<contract> = target + reconciliation)
+//   commit silver/rejects (adds + txn lh-silver:<contract> = target + reconciliation)
+//
+// Exactly once. Each table records in its own log, with a `txn` in the same commit as the rows,
+// the last bronze version it holds. Two tables cannot commit together, so processing is
+// deterministic (bronze order: versions ascending, files in log order, rows in file order; the
+// first occurrence of a key wins) and each table skips what its own txn says it holds: after a
+// crash between the two commits, the rerun reprocesses the missing range and writes only the
+// table that is behind, with the same rows it would have written. Two runs at once race on the
+// txn: the loser's commit conflicts (exit 75) and leaves only unreferenced files.
+//
+// Deduplication. A duplicate carries the same key and the same event time (it is the same event
+// sent again), hence lands in the same `event_date` partition. For every partition a run's rows
+// fall in, the 64-bit hashes of the keys already in silver are loaded from that partition's files
+// (key columns only), and each new row is checked against them and against the run's earlier
+// rows. So duplicates are dropped however late they arrive, within one event day, and memory is
+// one hash table per touched day (about 11–23 bytes per key of those days), bounded by the
+// busiest days a run touches, not by the lake.
+
+import LakeContracts
+import LakeFormats
+import LakeIO
+import LakeTable
+
+/// What one lh-silver batch run is asked to do.
+public struct SilverConfig: Sendable {
+  public var lake: LakeLayout
+  public var contract: Contract
+  /// The bronze version to read up to.
+  public var asOf: TimeTravel = .latest
+  /// Recompute silver from all of bronze and replace both tables in one commit each.
+  public var rebuild = false
+  /// Read and count, write nothing.
+  public var dryRun = false
+  /// Worker threads that encode and compress silver/events files.
+  public var threads = availableProcessors
+  /// Rows per chunk handed to the writers (small: several chunks are in flight at once).
+  public var chunkRows = 16_384
+  /// "lh-silver/0.1.0", written as engineInfo.
+  public var engine: String
+  /// Data file options; row groups bounded at 16 MiB so memory stays small.
+  public var parquet: ParquetWriteOptions = {
+    var o = ParquetWriteOptions()
+    o.maxRowGroupBytes = 16 << 20
+    return o
+  }()
+
+  public init(lake: LakeLayout, contract: Contract, engine: String) {
+    self.lake = lake
+    self.contract = contract
+    self.engine = engine
+  }
+}
+
+/// Row counts of one range of bronze: the reconciliation `bronze = silver + rejects + duplicates`.
+public struct SilverCounts: Sendable, Equatable {
+  public var bronzeRows = 0
+  public var silverRows = 0
+  public var rejects = 0
+  public var duplicates = 0
+  /// Good rows a previous run already routed to silver/events (as a row or a duplicate): only
+  /// in the commit that repairs silver/rejects after a crash between the two commits.
+  public var acceptedEarlier = 0
+
+  public init() {}
+
+  /// Whether every bronze row is accounted for.
+  public var reconciles: Bool {
+    bronzeRows == silverRows + rejects + duplicates + acceptedEarlier
+  }
+
+  /// `{"bronzeRows":…,"silverRows":…,"rejects":…,"duplicates":…}` plus the range.
+  func json(contract: String, from: Int64, to: Int64) -> String {
+    "{\"contract\":\"\(contract)\",\"bronzeFromVersion\":\(from),\"bronzeToVersion\":\(to),"
+      + "\"bronzeRows\":\(bronzeRows),\"silverRows\":\(silverRows),\"rejects\":\(rejects),"
+      + "\"duplicates\":\(duplicates)"
+      + (acceptedEarlier > 0 ? ",\"acceptedEarlier\":\(acceptedEarlier)}" : "}")
+  }
+}
+
+/// What one run did.
+public struct SilverSummary: Sendable {
+  /// The bronze version read up to.
+  public var bronzeVersion: Int64 = -1
+  /// The first bronze version processed (nil: silver was up to date).
+  public var fromVersion: Int64?
+  /// Rows of the bronze versions processed, and where they went.
+  public var counts = SilverCounts()
+  /// Rejects by reason code, most frequent first.
+  public var rejectReasons: [(reason: String, count: Int)] = []
+  /// Unknown keys of silver rows, per key name, most frequent first.
+  public var unknownKeys: [(key: String, count: Int)] = []
+  /// Unknown keys beyond the names counted one by one.
+  public var untrackedUnknownKeys = 0
+  /// Versions committed (nil when the table was already up to date or nothing was written).
+  public var eventsVersion: Int64?
+  public var rejectsVersion: Int64?
+  /// Columns the contract added to silver/events in this run.
+  public var addedColumns: [String] = []
+  /// Event days whose silver keys were loaded to check for duplicates, and keys loaded.
+  public var daysChecked = 0
+  public var keysLoaded = 0
+  /// Bytes of the duplicate-check hash tables at the end.
+  public var keySetBytes = 0
+  /// Data files written.
+  public var eventFiles = 0
+  public var rejectFiles = 0
+  /// Stopped by SIGINT or SIGTERM before committing anything.
+  public var interrupted = false
+
+  public init() {}
+}
+
+/// The lh-silver batch stage.
+public enum SilverStage {
+  /// The txn appId of a contract's progress in both silver tables.
+  public static func appId(_ contract: Contract) -> String { "lh-silver:" + contract.name }
+
+  /// The bronze columns read, by name.
+  static let bronzeColumns = ["line", "line_bytes", "source", "line_number", "ingested_at"]
+
+  /// Refines the bronze lines silver does not hold yet.
+  public static func run(_ config: SilverConfig) throws -> SilverSummary {
+    let contract = config.contract
+    let lake = config.lake
+    let app = appId(contract)
+    var summary = SilverSummary()
+
+    let bronze = try DeltaLog.snapshot(table: lake.bronzeEvents, asOf: config.asOf)
+    for name in bronzeColumns + ["ingest_date"] {
+      guard let i = bronze.schema.index(of: name),
+        bronze.schema.columns[i].type
+          == BronzeStage.schema.columns[BronzeStage.schema.index(of: name)!].type
+      else {
+        throw LakeFailure(
+          .data, "\(lake.bronzeEvents): not a bronze table (no \(name) column of lh-bronze's type)")
+      }
+    }
+    let target = bronze.version
+    summary.bronzeVersion = target
+
+    // The two tables as they are now, and how far each is.
+    let eventsSchema = SilverSchema.events(contract)
+    let events = try existingSnapshot(lake.silverEvents)
+    let rejects = try existingSnapshot(lake.silverRejects)
+    for (snapshot, table) in [(events, lake.silverEvents), (rejects, lake.silverRejects)] {
+      guard let snapshot else { continue }
+      try DeltaLog.checkWritable(snapshot.protocol, table: table)
+      if !config.rebuild,
+        let other = snapshot.transactions.keys.first(where: {
+          $0.hasPrefix("lh-silver:") && $0 != app
+        })
+      {
+        throw LakeFailure(
+          .usage,
+          "\(table): built with contract '\(other.dropFirst(10))', not '\(contract.name)'; run with --rebuild to rebuild it"
+        )
+      }
+    }
+    var evolve = false
+    if let events {
+      if config.rebuild {
+        evolve = events.schema != eventsSchema
+      } else {
+        switch try SilverSchema.change(
+          from: events.schema, to: eventsSchema, table: lake.silverEvents)
+        {
+        case .none: break
+        case .evolve(let added):
+          evolve = true
+          summary.addedColumns = added
+        }
+      }
+      guard events.metadata.partitionColumns == [Contract.eventDateColumn] else {
+        throw LakeFailure(.data, "\(lake.silverEvents): not partitioned by event_date")
+      }
+    }
+    if let rejects, rejects.schema != SilverSchema.rejects {
+      throw LakeFailure(
+        .data, "\(lake.silverRejects): not lh-silver's rejects table (its schema differs)")
+    }
+    let doneEvents = config.rebuild ? -1 : (events?.transactions[app] ?? -1)
+    let doneRejects = config.rebuild ? -1 : (rejects?.transactions[app] ?? -1)
+    let from = min(doneEvents, doneRejects) + 1
+    guard from <= target else { return summary }
+    summary.fromVersion = from
+
+    // The bronze files to read: added (dataChange) by versions from…target, in log order.
+    var files: [(version: Int64, add: DeltaAdd)] = []
+    for v in from...target {
+      for case .add(let add) in try DeltaLog.readCommit(table: lake.bronzeEvents, version: v)
+      where add.dataChange {
+        files.append((v, add))
+      }
+    }
+
+    let validator = ContractValidator(contract: contract)
+    let keyColumns = contract.keyIndexes
+    let timeColumn = contract.eventTimeIndex
+    let contractColumns = validator.schema.columns.count
+
+    // Writers (none in a dry run). Files are written before the tables exist; a table is
+    // created by its first commit.
+    let writeEvents = !config.dryRun && target > doneEvents
+    let writeRejects = !config.dryRun && target > doneRejects
+    let eventWriter =
+      writeEvents
+      ? try DeltaDataWriter(
+        table: lake.silverEvents, schema: eventsSchema,
+        partitionColumns: [Contract.eventDateColumn],
+        options: config.parquet, threads: config.threads) : nil
+    let rejectWriter =
+      writeRejects
+      ? try DeltaDataWriter(
+        table: lake.silverRejects, schema: SilverSchema.rejects, partitionColumns: ["ingest_date"],
+        options: config.parquet, threads: 1) : nil
+    func abortAll() {
+      eventWriter?.abort()
+      rejectWriter?.abort()
+    }
+
+    // Existing keys per event day, loaded on first use.
+    var keySets: [Int32: KeyHashSet] = [:]
+    var existingByDay: [String: [DeltaAdd]] = [:]
+    if let events, !config.rebuild {
+      for add in events.files {
+        if let day = add.partitionValues[Contract.eventDateColumn] ?? nil {
+          existingByDay[day, default: []].append(add)
+        }
+      }
+    }
+    func keySet(_ day: Int32) throws -> KeyHashSet {
+      if let set = keySets[day] { return set }
+      let set = KeyHashSet(capacity: 4096)
+      let text = dayText(day)
+      if let events, let adds = existingByDay[text] {
+        summary.keysLoaded += try loadKeys(
+          adds, snapshot: events, contract: contract, into: set)
+      }
+      keySets[day] = set
+      summary.daysChecked += 1
+      return set
+    }
+
+    var eventCounts = SilverCounts()
+    var rejectCounts = SilverCounts()
+    var columns = validator.makeColumns(capacity: config.chunkRows)
+    var lineage = SilverSchema.lineage.map {
+      ColumnBuffer(type: $0.type, capacity: config.chunkRows)
+    }
+    var eventDates = ColumnBuffer(type: .date, capacity: config.chunkRows)
+    var rejected = SilverSchema.rejects.columns.map { ColumnBuffer(type: $0.type) }
+
+    func flushEvents() throws {
+      guard let eventWriter, columns[0].count > 0 else { return }
+      var chunk: [ColumnBuffer] = []
+      chunk.reserveCapacity(eventsSchema.columns.count)
+      chunk += columns
+      columns = []
+      chunk += lineage
+      lineage = []
+      chunk.append(eventDates)
+      eventDates = ColumnBuffer(type: .date)
+      try eventWriter.append(&chunk)
+      columns = Array(chunk[0..<contractColumns])
+      lineage = Array(chunk[contractColumns..<(contractColumns + SilverSchema.lineage.count)])
+      eventDates = chunk[chunk.count - 1]
+      chunk = []
+    }
+    func flushRejects() throws {
+      guard let rejectWriter, rejected[2].count > 0 else { return }
+      try rejectWriter.append(&rejected)
+    }
+
+    do {
+      for (version, add) in files {
+        let path = lake.bronzeEvents + "/" + (try PartitionPath.uriDecode(add.path))
+        let reader = try ParquetFileReader(path: path)
+        let wanted = try bronzeColumns.map { name in
+          guard let i = reader.leaves.firstIndex(where: { $0.spec.name == name }) else {
+            throw LakeFailure(.data, "\(path): bronze file without a '\(name)' column")
+          }
+          return i
+        }
+        let ingestDay: Int32
+        if let text = add.partitionValues["ingest_date"] ?? nil, let d = parseDay(text) {
+          ingestDay = d
+        } else {
+          throw LakeFailure(.data, "\(path): bronze file without an ingest_date partition value")
+        }
+        let forEvents = version > doneEvents
+        let forRejects = version > doneRejects
+        for g in 0..<reader.rowGroupCount {
+          if Interrupt.requested != 0 {
+            // Stopped: nothing is committed (progress is per bronze version); the files
+            // written so far are removed.
+            abortAll()
+            summary.interrupted = true
+            return summary
+          }
+          let b = try reader.readRowGroup(g, columns: wanted)
+          let rows = b[0].count
+          if forEvents { eventCounts.bronzeRows += rows }
+          if forRejects { rejectCounts.bronzeRows += rows }
+          for r in 0..<rows {
+            let text = b[0].isValid(r)
+            let column = text ? 0 : 1
+            // The line's bytes, in place in the batch.
+            let outcome: ContractReject? = try b[column].data.withUnsafeBytes { raw in
+              let bytes = UnsafeRawBufferPointer(
+                rebasing: raw[Int(b[column].offsets[r])..<Int(b[column].offsets[r + 1])])
+              guard let reject = validator.stage(bytes) else {
+                guard forEvents else {
+                  rejectCounts.acceptedEarlier += 1
+                  return nil
+                }
+                let micros = validator.stagedInt64(timeColumn)
+                let day = Contract.eventDate(micros: micros)
+                let hash = validator.stagedKeyHash(keyColumns, line: bytes)
+                let set = try keySet(day)
+                if !set.insert(hash) {
+                  eventCounts.duplicates += 1
+                  if forRejects { rejectCounts.duplicates += 1 }
+                  return nil
+                }
+                eventCounts.silverRows += 1
+                if forRejects { rejectCounts.silverRows += 1 }
+                guard eventWriter != nil else { return nil }
+                validator.append(bytes, into: &columns)
+                lineage[0].append(version)
+                lineage[1].append(from: b[2], row: r)
+                lineage[2].append(b[3].int64s[r])
+                lineage[3].append(b[4].int64s[r])
+                eventDates.append(day)
+                return nil
+              }
+              return reject
+            }
+            if let reject = outcome {
+              if forEvents { eventCounts.rejects += 1 }
+              guard forRejects else { continue }
+              rejectCounts.rejects += 1
+              guard rejectWriter != nil else { continue }
+              if text {
+                rejected[0].append(from: b[0], row: r)
+                rejected[1].appendNull()
+              } else {
+                rejected[0].appendNull()
+                rejected[1].append(from: b[1], row: r)
+              }
+              rejected[2].append(string: reject.reason.rawValue)
+              if let field = reject.field {
+                rejected[3].append(string: field)
+              } else {
+                rejected[3].appendNull()
+              }
+              rejected[4].append(string: reject.message)
+              rejected[5].append(from: b[2], row: r)
+              rejected[6].append(b[3].int64s[r])
+              rejected[7].append(b[4].int64s[r])
+              rejected[8].append(version)
+              rejected[9].append(ingestDay)
+              if rejected[2].count >= config.chunkRows { try flushRejects() }
+            }
+            if columns[0].count >= config.chunkRows { try flushEvents() }
+          }
+        }
+      }
+      try flushEvents()
+      try flushRejects()
+    } catch {
+      abortAll()
+      throw error
+    }
+
+    summary.counts = target > doneEvents ? eventCounts : rejectCounts
+    summary.rejectReasons = validator.rejectCounts.map { ($0.key.rawValue, $0.value) }
+      .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    summary.unknownKeys = validator.unknownKeyCounts
+    summary.untrackedUnknownKeys = validator.untrackedUnknownKeys
+    summary.keySetBytes = keySets.values.reduce(0) { $0 + $1.bytes }
+    guard !config.dryRun else { return summary }
+
+    // Commit silver/events, then silver/rejects, each with its txn and reconciliation.
+    let now = DeltaTable.nowMillis()
+    func commit(
+      _ table: String, writer: DeltaDataWriter?, existing: Snapshot?, schema: TableSchema,
+      partition: String, counts: SilverCounts, done: Int64, newSchema: Bool
+    ) throws -> (Int64, Int) {
+      var adds: [DeltaAdd] = []
+      if let writer {
+        do { adds = try writer.finish() } catch {
+          abortAll()
+          throw error
+        }
+      }
+      var info = DeltaCommitInfo(
+        timestamp: now, operation: "WRITE",
+        operationParameters: ["mode": config.rebuild ? "Overwrite" : "Append"],
+        engineInfo: config.engine)
+      info.extra = [("lhSilver", counts.json(contract: contract.name, from: done + 1, to: target))]
+      var actions: [DeltaAction] = [.commitInfo(info)]
+      let snapshot: Snapshot
+      if let existing {
+        snapshot = existing
+        if newSchema {
+          var meta = existing.metadata
+          meta.schemaString = DeltaSchema.schemaString(for: schema)
+          actions.append(.metaData(meta))
+        }
+        if config.rebuild {
+          actions += existing.files.map {
+            .remove(
+              DeltaRemove(
+                path: $0.path, deletionTimestamp: now, dataChange: true,
+                partitionValues: $0.partitionValues, size: $0.size))
+          }
+        }
+      } else {
+        snapshot = try DeltaTable.openOrCreate(
+          at: table, schema: schema, partitionColumns: [partition], engine: config.engine)
+      }
+      actions += adds.map { .add($0) }
+      actions.append(.txn(DeltaTxn(appId: app, version: target, lastUpdated: now)))
+      do {
+        let v = try DeltaTable.commit(
+          table: table, readVersion: snapshot.version, actions: actions,
+          conflictsSince: existing?.version ?? 0)
+        return (v, adds.count)
+      } catch {
+        abortAll()
+        throw error
+      }
+    }
+    if writeEvents {
+      (summary.eventsVersion, summary.eventFiles) = try commit(
+        lake.silverEvents, writer: eventWriter, existing: events, schema: eventsSchema,
+        partition: Contract.eventDateColumn, counts: eventCounts, done: doneEvents,
+        newSchema: evolve)
+    }
+    if writeRejects {
+      (summary.rejectsVersion, summary.rejectFiles) = try commit(
+        lake.silverRejects, writer: rejectWriter, existing: rejects, schema: SilverSchema.rejects,
+        partition: "ingest_date", counts: rejectCounts, done: doneRejects, newSchema: false)
+    }
+    return summary
+  }
+
+  static func existingSnapshot(_ table: String) throws -> Snapshot? {
+    try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)
+  }
+
+  /// Adds the key hashes of the rows of `adds` (files of one event day) to `set`; returns how
+  /// many rows were read.
+  static func loadKeys(
+    _ adds: [DeltaAdd], snapshot: Snapshot, contract: Contract, into set: KeyHashSet
+  ) throws -> Int {
+    var rows = 0
+    for add in adds {
+      let path = snapshot.table + "/" + (try PartitionPath.uriDecode(add.path))
+      let reader = try ParquetFileReader(path: path)
+      let wanted = try contract.key.map { name in
+        guard let i = reader.leaves.firstIndex(where: { $0.spec.name == name }) else {
+          throw LakeFailure(.data, "\(path): silver file without the key column '\(name)'")
+        }
+        return i
+      }
+      let positions = Array(0..<wanted.count)
+      for g in 0..<reader.rowGroupCount {
+        let b = try reader.readRowGroup(g, columns: wanted)
+        let n = b.first?.count ?? 0
+        for r in 0..<n { set.insert(KeyHash.row(r, of: b, columns: positions)) }
+        rows += n
+      }
+    }
+    return rows
+  }
+
+  /// `YYYY-MM-DD` of a day number.
+  static func dayText(_ day: Int32) -> String {
+    var out = [UInt8](repeating: 0, count: RFC3339.maxFormattedLength)
+    let n = out.withUnsafeMutableBufferPointer {
+      RFC3339.format(micros: Int64(day) * 86_400_000_000, fractionDigits: 0, into: $0.baseAddress!)
+    }
+    return String(decoding: out[0..<min(n, 10)], as: UTF8.self)
+  }
+
+  /// The day number of `YYYY-MM-DD`.
+  static func parseDay(_ text: String) -> Int32? {
+    guard let micros = RFC3339.parse(text + "T00:00:00Z") else { return nil }
+    return Int32(truncatingIfNeeded: micros / 86_400_000_000)
+  }
+}
