@@ -127,13 +127,13 @@ public final class ParquetFileWriter {
     group.fileOffset = position
     let start = position
     for i in columns.indices {
-      var writer = columns[i]
-      defer { columns[i] = writer }
-      let (chunk, stats) = try writer.finishChunk(at: position) { try emit($0) }
+      // In place: a copy of the writer would share its page buffers, and the first append to
+      // them would copy the whole chunk.
+      let (chunk, stats) = try columns[i].finishChunk(at: position) { try emit($0) }
       group.columns.append(chunk)
       group.totalByteSize += chunk.metaData?.totalUncompressedSize ?? 0
       statistics[i].merge(stats)
-      writer.reset()
+      columns[i].reset()
     }
     group.numRows = Int64(groupRows)
     group.totalCompressedSize = position - start
