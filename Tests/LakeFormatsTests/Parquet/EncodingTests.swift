@@ -222,6 +222,39 @@ struct EncodingTests {
     }
   }
 
+  @Test("encoding a whole buffer at once matches appending one at a time", arguments: 0...32)
+  func bulkEncodeMatches(width: Int) {
+    var rng = SeededRandom(seed: 0xB01C + UInt64(width))
+    let mask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(width)) - 1)
+    for round in 0..<8 {
+      var values: [UInt32] = []
+      let count = [0, 1, 7, 8, 9, 600, 1000, 4099][round]
+      while values.count < count {
+        // Runs of every length around the 8-value group, literals, more than 63 packed groups.
+        let value = UInt32(truncatingIfNeeded: rng.next()) & mask
+        let run = rng.next() % 3 == 0 ? Int(rng.next() % 20) : 1
+        values += repeatElement(value, count: min(run, count - values.count))
+      }
+      var single = RLEHybridEncoder(bitWidth: width)
+      for value in values { single.append(value) }
+      var expected: [UInt8] = [0xAA]
+      single.flush(into: &expected)
+      var bulk: [UInt8] = [0xAA]  // appends: keeps what is already there
+      values.withUnsafeBufferPointer { RLEHybridEncoder.encode($0, bitWidth: width, into: &bulk) }
+      #expect(bulk == expected, "width \(width), \(count) values")
+    }
+    // One long run, and 600 distinct values (10 groups over the one-byte header's 63).
+    for values in [[UInt32](repeating: mask, count: 100_000), (0..<600).map { UInt32($0) & mask }] {
+      var single = RLEHybridEncoder(bitWidth: width)
+      for value in values { single.append(value) }
+      var expected: [UInt8] = []
+      single.flush(into: &expected)
+      var bulk: [UInt8] = []
+      values.withUnsafeBufferPointer { RLEHybridEncoder.encode($0, bitWidth: width, into: &bulk) }
+      #expect(bulk == expected, "width \(width)")
+    }
+  }
+
   @Test("an empty encoder writes nothing")
   func emptyEncoder() {
     var encoder = RLEHybridEncoder(bitWidth: 5)

@@ -202,6 +202,123 @@ struct ParquetRoundTripTests {
     #expect((0..<3).map { reader.mayContain(rowGroup: $0, predicate) } == [false, true, false])
   }
 
+  @Test(
+    "without a dictionary: strings DELTA_LENGTH_BYTE_ARRAY, sorted or stepping ints DELTA_BINARY_PACKED, random ints PLAIN",
+    arguments: [CompressionCodec.zstd, .uncompressed])
+  func deltaEncodings(codec: CompressionCodec) throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("delta.parquet").path
+    let (schema, columns) = makeDeltaBatch(rows: 5000)
+    var options = ParquetWriteOptions()
+    options.codec = codec
+    options.maxRowGroupRows = 2000
+    options.maxPageRows = 500
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    try writer.write(columns)
+    try writer.close()
+
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.rowGroupCount == 3)
+    let plain = Encoding.plain.rawValue
+    let dbp = Encoding.deltaBinaryPacked.rawValue
+    let dlba = Encoding.deltaLengthByteArray.rawValue
+    for g in 0..<reader.rowGroupCount {
+      let encodings = reader.metadata.rowGroups[g].columns.map { $0.metaData?.encodings ?? [] }
+      #expect(encodings[0].contains(dbp) && !encodings[0].contains(plain), "ts \(encodings[0])")
+      #expect(encodings[1] == [dbp], "i64 \(encodings[1])")
+      #expect(encodings[2] == [dbp], "i32 \(encodings[2])")
+      #expect(encodings[3] == [plain], "random \(encodings[3])")
+      #expect(encodings[4] == [dlba], "id \(encodings[4])")
+      #expect(encodings[5].contains(dlba), "name \(encodings[5])")
+    }
+    // Row group 0 holds the page of "name" that is all nulls: PLAIN (no values to delta-code).
+    #expect(reader.metadata.rowGroups[0].columns[5].metaData?.encodings.contains(plain) == true)
+
+    var read = schema.columns.map { ColumnBuffer(type: $0.type) }
+    for g in 0..<reader.rowGroupCount {
+      let cols = try reader.readRowGroup(g)
+      for c in cols.indices { read[c].append(contentsOf: cols[c]) }
+    }
+    for c in columns.indices { expectEqual(read[c], columns[c], schema.columns[c].name) }
+    let stats = try #require(reader.statistics(rowGroup: 1, column: 4))
+    let ids = (2000..<4000).map { Array(columns[4].bytes(at: $0)) }
+    #expect(stats.min == .bytes(ids.min { $0.lexicographicallyPrecedes($1) } ?? []))
+    #expect(stats.max == .bytes(ids.max { $0.lexicographicallyPrecedes($1) } ?? []))
+  }
+
+  @Test("string statistics without a dictionary order bytes unsigned, short and shared prefixes")
+  func byteStatistics() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let schema = TableSchema([ColumnSpec("s", .binary)])
+    var options = ParquetWriteOptions()
+    options.dictionary = false
+    let groups: [[[UInt8]]] = [
+      [[0x61, 0x62], [0x61, 0x62, 0], [0x61], [], [0xFF], [0x80, 0x01], [0x7F, 0xFF, 0xFF]],
+      [Array("abcdefgh2".utf8), Array("abcdefgh10".utf8), Array("abcdefgh".utf8), [0x61, 0]],
+      [Array("zzzzzzzz".utf8), Array("zzzzzzzz\u{0}".utf8), Array("zzzzzzzy~~~~".utf8)],
+    ]
+    for (g, values) in groups.enumerated() {
+      let file = dir.appendingPathComponent("b\(g).parquet").path
+      let w = try ParquetFileWriter(path: file, schema: schema, options: options)
+      var col = ColumnBuffer(type: .binary)
+      for v in values { col.append(bytes: v) }
+      try w.write([col])
+      try w.close()
+      let stats = try #require(try ParquetFileReader(path: file).statistics(rowGroup: 0, column: 0))
+      #expect(stats.min == .bytes(values.min { $0.lexicographicallyPrecedes($1) } ?? []), "\(g)")
+      #expect(stats.max == .bytes(values.max { $0.lexicographicallyPrecedes($1) } ?? []), "\(g)")
+    }
+  }
+
+  @Test("repeated values reuse the previous dictionary index across pages and row groups")
+  func repeatedValues() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("r.parquet").path
+    let schema = TableSchema([
+      ColumnSpec("s", .string), ColumnSpec("n", .int64), ColumnSpec("d", .double),
+      ColumnSpec("i", .int32), ColumnSpec("same", .string, nullable: false),
+    ])
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    // Runs of every length, values that differ only in length or by a zero byte, -0.0 after
+    // 0.0 (same value, other bits), nulls inside runs.
+    let strings = ["x", "x\u{0}", "", "x", "xy", "source-file-2026-01-01.ndjson"]
+    let doubles = [0.0, -0.0, 1.5, 1.5, .nan, 0.0]
+    var r = 0
+    for run in 0..<400 {
+      let length = [1, 2, 7, 8, 9, 30][run % 6]
+      for k in 0..<length {
+        let v = run % strings.count
+        if k == 3 && run % 5 == 0 {
+          for c in 0..<4 { cols[c].appendNull() }
+        } else {
+          cols[0].append(string: strings[v])
+          cols[1].append(Int64(v) - 2)
+          cols[2].append(doubles[v])
+          cols[3].append(Int32(v % 2))
+        }
+        cols[4].append(string: "lake/bronze/events.ndjson")
+        r += 1
+      }
+    }
+    var options = ParquetWriteOptions()
+    options.maxPageRows = 97
+    options.maxRowGroupRows = 1000
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    try writer.write(cols)
+    try writer.close()
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.rowGroupCount == (r + 999) / 1000)
+    var read = schema.columns.map { ColumnBuffer(type: $0.type) }
+    for g in 0..<reader.rowGroupCount {
+      let chunk = try reader.readRowGroup(g)
+      for c in chunk.indices { read[c].append(contentsOf: chunk[c]) }
+      // The constant column is one dictionary entry.
+      let encodings = reader.metadata.rowGroups[g].columns[4].metaData?.encodings ?? []
+      #expect(encodings.contains(Encoding.rleDictionary.rawValue))
+    }
+    for c in cols.indices { expectEqual(read[c], cols[c], schema.columns[c].name) }
+  }
+
   @Test("zero rows and a required column that gets a null")
   func edges() throws {
     let dir = try TestTools.temporaryDirectory()
@@ -222,4 +339,39 @@ struct ParquetRoundTripTests {
     w2.abort()
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["z.parquet"])
   }
+}
+
+/// Columns that a dictionary does not fit (nearly every value distinct), of the shapes the writer
+/// delta-codes: sorted timestamps with nulls, 64- and 32-bit arithmetic steps that wrap, random
+/// 64-bit numbers (PLAIN), hex ids, and names with nulls, empty and non-ASCII strings (one page of
+/// rows 1000..<1500 all null).
+func makeDeltaBatch(rows: Int) -> (TableSchema, [ColumnBuffer]) {
+  let schema = TableSchema([
+    ColumnSpec("ts", .timestamp), ColumnSpec("i64", .int64, nullable: false),
+    ColumnSpec("i32", .int32, nullable: false), ColumnSpec("random", .int64, nullable: false),
+    ColumnSpec("id", .string, nullable: false), ColumnSpec("name", .string),
+  ])
+  var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+  var state: UInt64 = 7
+  func next() -> UInt64 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return state ^ (state >> 29)
+  }
+  let hexDigits = Array("0123456789abcdef".utf8)
+  var ts: Int64 = 1_767_225_600_000_000
+  for r in 0..<rows {
+    ts += Int64(next() % 5000)
+    if r % 11 == 4 { cols[0].appendNull() } else { cols[0].append(ts) }
+    cols[1].append(Int64(bitPattern: UInt64(r) &* 0x9E37_79B9_7F4A_7C15))
+    cols[2].append(Int32(truncatingIfNeeded: r &* 1_000_000_007))
+    cols[3].append(Int64(bitPattern: next()))
+    let id = (0..<32).map { _ in hexDigits[Int(next() % 16)] }
+    cols[4].append(bytes: id)
+    if (1000..<1500).contains(r) || r % 13 == 0 {
+      cols[5].appendNull()
+    } else {
+      cols[5].append(string: r % 17 == 0 ? "" : "name \(r) müsli 東京 \(next() % 1000)")
+    }
+  }
+  return (schema, cols)
 }

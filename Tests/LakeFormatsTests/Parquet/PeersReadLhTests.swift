@@ -14,6 +14,11 @@ let peersRequired = ProcessInfo.processInfo.environment["LH_REQUIRE_PEERS"] == "
 struct PeersReadLhTests {
   enum Case: String, CaseIterable {
     case allTypes, severalRowGroupsAndPages, zeroRows, allNull, oneDistinct, extremes, noDictionary
+    /// DELTA_LENGTH_BYTE_ARRAY strings, DELTA_BINARY_PACKED timestamps and wrapping 32- and
+    /// 64-bit steps, PLAIN random ints, an all-null page, several pages and row groups.
+    case deltaEncodings
+    /// Long runs of one value (the dictionary's repeat fast path), nulls inside runs.
+    case repeats
   }
 
   func batch(for c: Case) -> (TableSchema, [ColumnBuffer], ParquetWriteOptions) {
@@ -30,6 +35,27 @@ struct PeersReadLhTests {
       options.dictionary = false
       options.compressionLevel = 19
       return (allTypesSchema, makeAllTypesBatch(rows: 2000, seed: 4), options)
+    case .deltaEncodings:
+      options.maxRowGroupRows = 2000
+      options.maxPageRows = 500
+      let (schema, columns) = makeDeltaBatch(rows: 5000)
+      return (schema, columns, options)
+    case .repeats:
+      options.maxPageRows = 300
+      let schema = TableSchema([
+        ColumnSpec("source", .string), ColumnSpec("day", .date), ColumnSpec("n", .int64),
+      ])
+      var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+      for r in 0..<2000 {
+        if r % 97 == 5 {
+          cols[0].appendNull()
+        } else {
+          cols[0].append(string: r < 1500 ? "s3://bucket/events-2026-01-01.ndjson" : "")
+        }
+        cols[1].append(Int32(20_454 + r / 700))
+        cols[2].append(Int64(r / 400))
+      }
+      return (schema, cols, options)
     case .zeroRows:
       return (allTypesSchema, allTypesSchema.columns.map { ColumnBuffer(type: $0.type) }, options)
     case .allNull:

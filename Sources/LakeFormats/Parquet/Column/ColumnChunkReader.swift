@@ -250,12 +250,42 @@ struct ColumnChunkReader {
       }
       // INT32 columns compute deltas in 32-bit wrapping arithmetic: keep the low 32 bits.
       let narrow = leaf.physical == .int32
-      for v in values {
-        try appendInteger(narrow ? Int64(Int32(truncatingIfNeeded: v)) : v, to: &dense)
+      if leaf.decoding == .int64 || leaf.decoding == .decimalInt64
+        || leaf.decoding == .timestamp(scaleToMicros: 1)
+      {
+        dense.int64s.append(contentsOf: values)
+        dense.didAppendPresent(present)
+      } else if leaf.decoding == .int32 {
+        dense.int32s.append(contentsOf: values.lazy.map { Int32(truncatingIfNeeded: $0) })
+        dense.didAppendPresent(present)
+      } else {
+        // Converted one by one into a buffer of our own: `appendInteger(_:to: &dense)` reads
+        // `self`, whose copy would share `dense`'s storage and make every append copy it.
+        var page = takeDense()
+        for v in values {
+          try appendInteger(narrow ? Int64(Int32(truncatingIfNeeded: v)) : v, to: &page)
+        }
+        dense = page
       }
     case .deltaLengthByteArray, .deltaByteArray:
       guard leaf.physical == .byteArray else {
         throw ParquetError.unsupported("\(encoding) for \(leaf.physical)")
+      }
+      if leaf.decoding != .decimalBytes {
+        // Straight into the page buffer (empty: its offsets are [0]).
+        if encoding == .deltaLengthByteArray {
+          _ = try DeltaLengthByteArray.decode(
+            bytes, count: present, offsets: &dense.offsets, data: &dense.data)
+        } else {
+          _ = try DeltaByteArray.decode(
+            bytes, count: present, offsets: &dense.offsets, data: &dense.data)
+        }
+        guard dense.offsets.count == present + 1 else {
+          throw ParquetError.corrupt(
+            "\(encoding) gave \(dense.offsets.count - 1) of \(present) values")
+        }
+        dense.didAppendPresent(present)
+        break
       }
       var offsets: [Int32] = [0]
       var data: [UInt8] = []
@@ -267,6 +297,7 @@ struct ColumnChunkReader {
       guard offsets.count == present + 1 else {
         throw ParquetError.corrupt("\(encoding) gave \(offsets.count - 1) of \(present) values")
       }
+      var page = takeDense()
       try data.withUnsafeBytes { d in
         for i in 0..<present {
           let s = Int(offsets[i])
@@ -274,9 +305,10 @@ struct ColumnChunkReader {
           guard s >= 0, s <= e, e <= d.count else {
             throw ParquetError.corrupt("\(encoding) offsets out of range")
           }
-          try appendByteValue(UnsafeRawBufferPointer(rebasing: d[s..<e]), to: &dense)
+          try appendByteValue(UnsafeRawBufferPointer(rebasing: d[s..<e]), to: &page)
         }
       }
+      dense = page
     case .byteStreamSplit:
       let width: Int
       switch leaf.physical {
@@ -317,6 +349,16 @@ struct ColumnChunkReader {
         output.append(spreading: dense, levels: UnsafeBufferPointer(rebasing: $0[0..<rows]))
       }
     }
+  }
+
+  /// Moves `dense` out (leaving an empty buffer), for loops that call methods of `self` per value.
+  ///
+  /// Such a call copies `self`, and a copy holding `dense` would make each append to it copy
+  /// its storage (quadratic in the page). Callers put the buffer back when done.
+  mutating func takeDense() -> ColumnBuffer {
+    let page = dense
+    dense = ColumnBuffer(type: leaf.spec.type)
+    return page
   }
 
   /// Appends the `count` dictionary entries chosen by `indices` to `dense`, checking each index.

@@ -6,7 +6,19 @@
 //
 // - Values are staged per page (≤ maxPageRows rows and ≤ about maxPageBytes bytes), then encoded:
 //   definition levels as RLE with a uint32 length prefix (nullable columns only), values as
-//   RLE_DICTIONARY indices or PLAIN, the body compressed with the codec.
+//   RLE_DICTIONARY indices or, without a dictionary, byte strings as DELTA_LENGTH_BYTE_ARRAY,
+//   INT32/INT64 as PLAIN or DELTA_BINARY_PACKED, the rest PLAIN; the body compressed with the
+//   codec.
+// - Byte strings without a dictionary are DELTA_LENGTH_BYTE_ARRAY: the lengths packed, the bytes
+//   back to back. Smaller than PLAIN's 4-byte length before every value, and zstd compresses the
+//   bytes faster without the lengths breaking them up (docs/architecture.md, write parity).
+// - INT32/INT64 without a dictionary: the chunk's first such page is encoded both PLAIN and
+//   DELTA_BINARY_PACKED and compressed both ways; the smaller encoding serves the whole chunk
+//   (sorted or slowly changing numbers, such as timestamps, pack into a few bits per value).
+// - zstd's minimum match is chosen the same way, per chunk and kind of page (dictionary, indices,
+//   values): the first page of a kind is compressed with the level's minimum match and with a
+//   long one (`longMinimumMatch`), and the smaller wins. Text of few distinct symbols (hex ids,
+//   digits) is smaller and several times faster to compress with the long one.
 // - Dictionary: every column but booleans starts with one. At the end of the first page, if more
 //   than half of its values are distinct, the dictionary does not pay and the chunk goes PLAIN
 //   from the start; later, if the dictionary outgrows `dictionaryPageLimit`, the current page is
@@ -56,6 +68,14 @@ struct ColumnChunkWriter {
   var rows = 0
   var usedDictionaryPages = false
   var usedPlainPages = false
+  var usedDeltaBinaryPacked = false
+  var usedDeltaLengthByteArray = false
+  /// PLAIN or DELTA_BINARY_PACKED for the chunk's INT32/INT64 values pages; nil until its first.
+  var integerEncoding: Encoding?
+  /// The zstd minimum match chosen for this chunk's pages of each `PageKind`; nil until tried.
+  var minimumMatch: (dictionary: Int32?, indices: Int32?, values: Int32?) = (nil, nil, nil)
+  /// The minimum match `compressor` is set to (0 = the level's own).
+  var compressorMinimumMatch: Int32 = 0
   var stats = ColumnStatistics()
   var ints = IntRange()
   var doubles = DoubleRange()
@@ -88,6 +108,20 @@ struct ColumnChunkWriter {
   var body: [UInt8] = []
   var compressed: [UInt8] = []
   var header: [UInt8] = []
+  /// A second encoding of the page (tried against `body`), and a second compression of it.
+  var alternative: [UInt8] = []
+  var trial: [UInt8] = []
+
+  /// The minimum match tried against the level's own: long enough that hex digits and the like
+  /// rarely match by chance (6 still does on hex, and is no faster; 7 is zstd's largest).
+  static let longMinimumMatch: Int32 = 7
+  /// Pages larger than twice this choose the minimum match on their first this many bytes.
+  static let trialSampleBytes = 128 << 10
+
+  /// What a page holds, for choosing zstd parameters per kind.
+  enum PageKind {
+    case dictionary, indices, values
+  }
 
   init(spec: ColumnSpec, options: ParquetWriteOptions) throws {
     self.spec = spec
@@ -109,6 +143,10 @@ struct ColumnChunkWriter {
     rows = 0
     usedDictionaryPages = false
     usedPlainPages = false
+    usedDeltaBinaryPacked = false
+    usedDeltaLengthByteArray = false
+    integerEncoding = nil
+    minimumMatch = (nil, nil, nil)
     stats = ColumnStatistics()
     ints = IntRange()
     doubles = DoubleRange()
@@ -326,21 +364,29 @@ struct ColumnChunkWriter {
       encoding = .plain
       booleans.withUnsafeBufferPointer { PlainBoolean.encode($0, into: &body) }
       booleans.removeAll(keepingCapacity: true)
-      usedPlainPages = true
     } else if dictionaryMode {
       encoding = .rleDictionary
       let count = spec.type.storage == .bytes ? byteDictionary.count : fixedDictionary.count
       let width = bitWidth(forMaxValue: UInt64(max(count - 1, 0)))
       body.append(UInt8(width))
-      var encoder = RLEHybridEncoder(bitWidth: width)
-      for i in indices { encoder.append(i) }
-      encoder.flush(into: &body)
+      indices.withUnsafeBufferPointer {
+        RLEHybridEncoder.encode($0, bitWidth: width, into: &body)
+      }
       indices.removeAll(keepingCapacity: true)
-      usedDictionaryPages = true
+    } else if pageValues > 0 && spec.type.storage == .bytes {
+      encoding = .deltaLengthByteArray
+      appendStagedBytesToBody()
+    } else if pageValues > 0 && (physical == .int32 || physical == .int64) {
+      encoding = try encodeStagedIntegers()
     } else {
       encoding = .plain
       appendStagedPlainToBody()
-      usedPlainPages = true
+    }
+    switch encoding {
+    case .rleDictionary: usedDictionaryPages = true
+    case .deltaLengthByteArray: usedDeltaLengthByteArray = true
+    case .deltaBinaryPacked: usedDeltaBinaryPacked = true
+    default: usedPlainPages = true
     }
     var h = PageHeader()
     h.type = PageType.dataPage.rawValue
@@ -348,9 +394,101 @@ struct ColumnChunkWriter {
     d.numValues = Int32(pageRows)
     d.encoding = encoding.rawValue
     h.dataPageHeader = d
-    try appendPage(header: h, body: body)
+    try appendPage(header: h, body: body, kind: dictionaryMode ? .indices : .values)
     pageRows = 0
     pageValues = 0
+  }
+
+  /// Appends the staged byte strings to `body` as DELTA_LENGTH_BYTE_ARRAY; empties the staging.
+  mutating func appendStagedBytesToBody() {
+    plainOffsets.withUnsafeBufferPointer {
+      DeltaLengthByteArray.encodeLengths(ofEnds: $0, into: &body)
+    }
+    body.append(contentsOf: plainData)
+    plainOffsets.removeAll(keepingCapacity: true)
+    plainOffsets.append(0)
+    plainData.removeAll(keepingCapacity: true)
+  }
+
+  /// Appends the staged INT32/INT64 values to `body` in the chunk's integer encoding, choosing
+  /// it first if this is the chunk's first values page; empties the staging.
+  mutating func encodeStagedIntegers() throws -> Encoding {
+    if integerEncoding == nil {
+      // Both encodings of this page, compressed: the smaller serves the chunk.
+      alternative.removeAll(keepingCapacity: true)
+      alternative.append(contentsOf: body)
+      appendStagedDeltas(to: &alternative)
+      appendStagedPlainToBody()
+      let plainSize = try trialCompressedSize(of: body, minimumMatch: 0)
+      let deltaSize = try trialCompressedSize(of: alternative, minimumMatch: 0)
+      if deltaSize < plainSize {
+        swap(&body, &alternative)
+        integerEncoding = .deltaBinaryPacked
+      } else {
+        integerEncoding = .plain
+      }
+      return integerEncoding ?? .plain
+    }
+    if integerEncoding == .deltaBinaryPacked {
+      appendStagedDeltas(to: &body)
+      plain32.removeAll(keepingCapacity: true)
+      plain64.removeAll(keepingCapacity: true)
+      return .deltaBinaryPacked
+    }
+    appendStagedPlainToBody()
+    return .plain
+  }
+
+  /// Appends the staged INT32/INT64 values to `out` as DELTA_BINARY_PACKED (staging kept).
+  func appendStagedDeltas(to out: inout [UInt8]) {
+    if physical == .int32 {
+      plain32.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int32.self) { DeltaBinaryPacked.encode(int32: $0, into: &out) }
+      }
+    } else {
+      plain64.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int64.self) { DeltaBinaryPacked.encode($0, into: &out) }
+      }
+    }
+  }
+
+  /// The size of `bytes` compressed with `minimumMatch` (their own size without a codec).
+  mutating func trialCompressedSize(of bytes: [UInt8], minimumMatch: Int32) throws -> Int {
+    try trialCompressedSize(of: bytes, prefix: bytes.count, minimumMatch: minimumMatch)
+  }
+
+  /// The size of the first `prefix` bytes of `bytes` compressed with `minimumMatch` into
+  /// `trial` (their own size without a codec).
+  mutating func trialCompressedSize(of bytes: [UInt8], prefix: Int, minimumMatch: Int32) throws
+    -> Int
+  {
+    let count = min(prefix, bytes.count)
+    guard let compressor else { return count }
+    try setMinimumMatch(minimumMatch, on: compressor)
+    let bound = ZstdCompressor.bound(count)
+    if trial.count < bound { trial = [UInt8](repeating: 0, count: bound) }
+    return try bytes.withUnsafeBytes { src in
+      try trial.withUnsafeMutableBytes { dst in
+        try compressor.compress(
+          UnsafeRawBufferPointer(rebasing: src[0..<count]),
+          into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
+      }
+    }
+  }
+
+  mutating func remember(minimumMatch choice: Int32, for kind: PageKind) {
+    switch kind {
+    case .dictionary: minimumMatch.dictionary = choice
+    case .indices: minimumMatch.indices = choice
+    case .values: minimumMatch.values = choice
+    }
+  }
+
+  mutating func setMinimumMatch(_ length: Int32, on compressor: ZstdCompressor) throws {
+    if compressorMinimumMatch != length {
+      try compressor.setMinimumMatch(length)
+      compressorMinimumMatch = length
+    }
   }
 
   /// Moves the staged PLAIN values into `body` and empties the staging.
@@ -419,11 +557,27 @@ struct ColumnChunkWriter {
   }
 
   /// Compresses `body` and appends header and page to `pages`.
-  mutating func appendPage(header h: PageHeader, body: [UInt8]) throws {
+  mutating func appendPage(header h: PageHeader, body: [UInt8], kind: PageKind) throws {
     var h = h
     h.uncompressedPageSize = Int32(body.count)
     var compressedSize = body.count
     if let compressor {
+      var chosen: Int32?
+      switch kind {
+      case .dictionary: chosen = minimumMatch.dictionary
+      case .indices: chosen = minimumMatch.indices
+      case .values: chosen = minimumMatch.values
+      }
+      if chosen == nil && body.count > 2 * Self.trialSampleBytes {
+        // The first page of its kind in the chunk, a large one: choose on its first bytes.
+        let sample = Self.trialSampleBytes
+        let levelSize = try trialCompressedSize(of: body, prefix: sample, minimumMatch: 0)
+        let longSize = try trialCompressedSize(
+          of: body, prefix: sample, minimumMatch: Self.longMinimumMatch)
+        chosen = longSize < levelSize ? Self.longMinimumMatch : 0
+        remember(minimumMatch: chosen ?? 0, for: kind)
+      }
+      try setMinimumMatch(chosen ?? 0, on: compressor)
       let bound = ZstdCompressor.bound(body.count)
       if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
       compressedSize = try body.withUnsafeBytes { src in
@@ -431,6 +585,19 @@ struct ColumnChunkWriter {
           try compressor.compress(
             src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
         }
+      }
+      if chosen == nil {
+        // The first page of its kind in the chunk: try the long minimum match too, keep the
+        // smaller.
+        let long = Self.longMinimumMatch
+        let longSize = try trialCompressedSize(of: body, prefix: body.count, minimumMatch: long)
+        var choice: Int32 = 0
+        if longSize < compressedSize {
+          swap(&compressed, &trial)
+          compressedSize = longSize
+          choice = long
+        }
+        remember(minimumMatch: choice, for: kind)
       }
     }
     h.compressedPageSize = Int32(compressedSize)
@@ -481,7 +648,7 @@ struct ColumnChunkWriter {
       let saved = pages
       let savedUncompressed = dataUncompressed
       pages.removeAll(keepingCapacity: false)
-      try appendPage(header: h, body: body)
+      try appendPage(header: h, body: body, kind: .dictionary)
       dictionaryPage = pages
       dictionaryUncompressed = dataUncompressed - savedUncompressed
       pages = saved
@@ -492,6 +659,8 @@ struct ColumnChunkWriter {
     var encodings: [Int32] = []
     if hasDictionary || usedPlainPages { encodings.append(Encoding.plain.rawValue) }
     if spec.nullable { encodings.append(Encoding.rle.rawValue) }
+    if usedDeltaBinaryPacked { encodings.append(Encoding.deltaBinaryPacked.rawValue) }
+    if usedDeltaLengthByteArray { encodings.append(Encoding.deltaLengthByteArray.rawValue) }
     if hasDictionary { encodings.append(Encoding.rleDictionary.rawValue) }
     m.encodings = encodings
     m.pathInSchema = [spec.name]

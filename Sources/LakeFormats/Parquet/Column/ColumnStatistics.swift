@@ -96,16 +96,43 @@ struct BytesRange {
   var min: [UInt8] = []
   var max: [UInt8] = []
   var any = false
+  /// The first 8 bytes of `min` and `max` as big-endian numbers (zero-padded): most values
+  /// differ from both there, so one integer comparison each decides.
+  var minPrefix: UInt64 = 0
+  var maxPrefix: UInt64 = 0
 
   mutating func fold(_ v: UnsafeRawBufferPointer) {
+    let p = Self.prefix(v)
     if !any {
       min = Array(v)
       max = min
+      minPrefix = p
+      maxPrefix = p
       any = true
       return
     }
-    if Self.compare(v, min) < 0 { min = Array(v) }
-    if Self.compare(v, max) > 0 { max = Array(v) }
+    // Prefixes that differ order the values as unsigned bytes do; equal ones need the rest.
+    if p < minPrefix || (p == minPrefix && Self.compare(v, min) < 0) {
+      min = Array(v)
+      minPrefix = p
+    }
+    if p > maxPrefix || (p == maxPrefix && Self.compare(v, max) > 0) {
+      max = Array(v)
+      maxPrefix = p
+    }
+  }
+
+  /// The first 8 bytes of `v` as a big-endian number, zero-padded when shorter.
+  @inline(__always)
+  static func prefix(_ v: UnsafeRawBufferPointer) -> UInt64 {
+    guard let base = v.baseAddress else { return 0 }
+    if v.count >= 8 { return UInt64(bigEndian: base.loadUnaligned(as: UInt64.self)) }
+    var p: UInt64 = 0
+    for i in 0..<8 {
+      p <<= 8
+      if i < v.count { p |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) }
+    }
+    return p
   }
 
   static func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {

@@ -3,6 +3,10 @@
 // Dictionaries for the writer's RLE_DICTIONARY pages: value → index maps with open addressing,
 // one for byte strings (entries kept in one arena, compared with memcmp) and one for fixed-width
 // values (keyed by their 64-bit pattern). No allocation per value; tables double when half full.
+//
+// A value equal to the one looked up just before (byte strings: same length and bytes;
+// fixed-width: same bits) gets that one's index without hashing, so a column that repeats a
+// value for many rows (a source file name, a date) costs one comparison per row.
 
 /// Hashes `count` bytes at `p` (8 bytes a step; stable within a process run).
 @inline(__always)
@@ -33,8 +37,9 @@ func hashBytes(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
         | UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self)) << 16
     }
   }
-  h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-  return h ^ (h >> 31)
+  // A full finaliser: every input bit moves every output bit. Strings that differ only in their
+  // last bytes ("/product/P01234", "/product/P01299") must still spread over the table.
+  return mix64(h ^ tail)
 }
 
 /// A stable 64-bit mix of `v` (SplitMix64's finaliser): dictionary hashing here, per-entity
@@ -53,9 +58,12 @@ public func mix64(_ v: UInt64) -> UInt64 {
 /// the writer looks up every value of every dictionary-encoded string column here. A
 /// `ColumnChunkWriter` holds the only reference.
 public final class ByteDictionary {
-  /// Entry index + 1 per slot; 0 is empty.
-  private var slots: UnsafeMutablePointer<Int32>
+  /// Per slot: the entry's hash high 32 bits, then its index + 1 in the low 32; 0 is empty.
+  ///
+  /// A probe compares the hash bits in the slot before it touches the entry's bytes.
+  private var slots: UnsafeMutablePointer<UInt64>
   private var slotCount: Int
+  /// Full hashes per entry (for growing the table).
   private var hashes: UnsafeMutablePointer<UInt64>
   /// End offsets of entries, with a leading 0 (`count + 1` used).
   private(set) var offsetStorage: UnsafeMutablePointer<Int32>
@@ -64,6 +72,8 @@ public final class ByteDictionary {
   private var dataCapacity: Int
   private(set) var dataCount = 0
   public private(set) var count = 0
+  /// The index returned last, or -1 (the fast path for repeated values).
+  private var lastIndex = -1
 
   /// An empty dictionary.
   public init() {
@@ -98,6 +108,7 @@ public final class ByteDictionary {
   public func removeAll() {
     count = 0
     dataCount = 0
+    lastIndex = -1
     slots.update(repeating: 0, count: slotCount)
   }
 
@@ -106,14 +117,30 @@ public final class ByteDictionary {
   public func index(of value: UnsafeRawBufferPointer) -> UInt32 {
     let n = value.count
     let src = value.baseAddress ?? UnsafeRawPointer(dataStorage)
+    if lastIndex >= 0 {
+      let start = Int(offsetStorage[lastIndex])
+      if Int(offsetStorage[lastIndex &+ 1]) &- start == n && Self.same(dataStorage + start, src, n)
+      {
+        return UInt32(truncatingIfNeeded: lastIndex)
+      }
+    }
+    let i = lookUp(src, n)
+    lastIndex = Int(i)
+    return i
+  }
+
+  /// The index of the `n` bytes at `src` by hashing, inserting them if new.
+  @inline(__always)
+  private func lookUp(_ src: UnsafeRawPointer, _ n: Int) -> UInt32 {
     let h = hashBytes(src, n)
     let mask = slotCount &- 1
+    let tag = h & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: h) & mask
     while true {
-      let e = Int(slots[slot])
+      let e = slots[slot]
       if e == 0 { break }
-      let i = e &- 1
-      if hashes[i] == h {
+      if e & 0xFFFF_FFFF_0000_0000 == tag {
+        let i = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
         let start = Int(offsetStorage[i])
         if Int(offsetStorage[i &+ 1]) &- start == n && Self.same(dataStorage + start, src, n) {
           return UInt32(truncatingIfNeeded: i)
@@ -182,9 +209,14 @@ public final class ByteDictionary {
     hashes[i] = h
     offsetStorage[i + 1] = Int32(truncatingIfNeeded: dataCount)
     count += 1
-    slots[slot] = Int32(truncatingIfNeeded: count)
+    slots[slot] = Self.slotEntry(hash: h, index: i)
     if count * 2 > slotCount { grow() }
     return UInt32(truncatingIfNeeded: i)
+  }
+
+  @inline(__always)
+  private static func slotEntry(hash h: UInt64, index i: Int) -> UInt64 {
+    h & 0xFFFF_FFFF_0000_0000 | UInt64(truncatingIfNeeded: i &+ 1)
   }
 
   private func grow() {
@@ -196,7 +228,7 @@ public final class ByteDictionary {
     for i in 0..<count {
       var slot = Int(truncatingIfNeeded: hashes[i]) & mask
       while slots[slot] != 0 { slot = (slot + 1) & mask }
-      slots[slot] = Int32(i + 1)
+      slots[slot] = Self.slotEntry(hash: hashes[i], index: i)
     }
   }
 
@@ -221,6 +253,9 @@ public final class FixedDictionary {
   private var storage: UnsafeMutablePointer<UInt64>
   private var capacity: Int
   public private(set) var count = 0
+  /// The value looked up last and its index, or -1 (the fast path for repeated values).
+  private var lastBits: UInt64 = 0
+  private var lastIndex: Int32 = -1
 
   /// An empty dictionary.
   public init() {
@@ -244,12 +279,22 @@ public final class FixedDictionary {
   /// Empties the dictionary, keeping its storage.
   public func removeAll() {
     count = 0
+    lastIndex = -1
     slots.update(repeating: 0, count: slotCount)
   }
 
-  /// The index of `bits`, inserting it if new.
+  /// The index of the value with these bits, inserting it if new.
   @inline(__always)
   public func index(of bits: UInt64) -> UInt32 {
+    if bits == lastBits && lastIndex >= 0 { return UInt32(truncatingIfNeeded: lastIndex) }
+    let i = lookUp(bits)
+    lastBits = bits
+    lastIndex = Int32(truncatingIfNeeded: i)
+    return i
+  }
+
+  @inline(__always)
+  private func lookUp(_ bits: UInt64) -> UInt32 {
     let mask = slotCount &- 1
     var slot = Int(truncatingIfNeeded: mix64(bits)) & mask
     while true {

@@ -137,6 +137,35 @@ enum BitPacking {
     }
   }
 
+  /// Packs `count` values of `width` bits (0...64) at `output`; returns the bytes written.
+  ///
+  /// Writes whole 64-bit words: the caller leaves 8 bytes of room past `count * width` bits
+  /// (rounded up to bytes). The bytes past the returned count are zeros or overwritten later.
+  @inline(__always)
+  static func pack<T: FixedWidthInteger>(
+    _ values: UnsafePointer<T>, count: Int, width: Int, to output: UnsafeMutableRawPointer
+  ) -> Int {
+    assert(width >= 0 && width <= 64)
+    let mask = mask64(width)
+    var acc: UInt64 = 0
+    var bits = 0
+    var at = 0
+    for i in 0..<count {
+      let v = UInt64(truncatingIfNeeded: values[i]) & mask
+      acc |= v &<< UInt64(bits)
+      bits &+= width
+      if bits >= 64 {
+        output.storeBytes(of: acc.littleEndian, toByteOffset: at, as: UInt64.self)
+        at &+= 8
+        bits &-= 64
+        // The high bits of v that did not fit start the next word.
+        acc = bits > 0 ? v &>> UInt64(width &- bits) : 0
+      }
+    }
+    if bits > 0 { output.storeBytes(of: acc.littleEndian, toByteOffset: at, as: UInt64.self) }
+    return at + (bits + 7) / 8
+  }
+
   /// Appends 8 values of `width` bits (0...32), exactly `width` bytes.
   @inlinable
   static func pack8(

@@ -131,22 +131,7 @@ public enum DeltaBinaryPacked {
 
   /// Encodes INT64 values with blocks of 128 values in 4 miniblocks, as parquet-mr and arrow do.
   public static func encode(_ values: [Int64], into output: inout [UInt8]) {
-    writeHeader(count: values.count, first: values.first ?? 0, into: &output)
-    var deltas = [Int64](repeating: 0, count: encoderBlockSize)
-    var relative = [UInt64](repeating: 0, count: encoderBlockSize)
-    var i = 1
-    while i < values.count {
-      let n = min(encoderBlockSize, values.count - i)
-      var minDelta = Int64.max
-      for k in 0..<n {
-        let d = values[i + k] &- values[i + k - 1]
-        deltas[k] = d
-        minDelta = min(minDelta, d)
-      }
-      for k in 0..<n { relative[k] = UInt64(bitPattern: deltas[k] &- minDelta) }
-      writeBlock(minDelta: minDelta, relative: &relative, count: n, into: &output)
-      i += n
-    }
+    values.withUnsafeBufferPointer { encode($0, into: &output) }
   }
 
   /// Encodes INT32 values with 32-bit wrapping deltas, so no miniblock is wider than 32 bits.
@@ -154,21 +139,77 @@ public enum DeltaBinaryPacked {
   /// Encodings.md: "Writers must not use more bits when bit packing the miniblock data than
   /// would be required to PLAIN encode the physical type."
   public static func encode(int32 values: [Int32], into output: inout [UInt8]) {
-    writeHeader(count: values.count, first: Int64(values.first ?? 0), into: &output)
-    var deltas = [Int32](repeating: 0, count: encoderBlockSize)
-    var relative = [UInt64](repeating: 0, count: encoderBlockSize)
-    var i = 1
-    while i < values.count {
-      let n = min(encoderBlockSize, values.count - i)
-      var minDelta = Int32.max
-      for k in 0..<n {
-        let d = values[i + k] &- values[i + k - 1]
-        deltas[k] = d
-        minDelta = min(minDelta, d)
+    values.withUnsafeBufferPointer { encode(int32: $0, into: &output) }
+  }
+
+  /// Encodes INT64 values; no allocation but the output's growth (the page writer's path).
+  static func encode(_ values: UnsafeBufferPointer<Int64>, into output: inout [UInt8]) {
+    guard let p = values.baseAddress, !values.isEmpty else {
+      writeHeader(count: 0, first: 0, into: &output)
+      return
+    }
+    encode(count: values.count, first: p[0], into: &output) { p[$0] &- p[$0 &- 1] }
+  }
+
+  /// Encodes INT32 values with 32-bit wrapping deltas; no allocation but the output's growth.
+  static func encode(int32 values: UnsafeBufferPointer<Int32>, into output: inout [UInt8]) {
+    guard let p = values.baseAddress, !values.isEmpty else {
+      writeHeader(count: 0, first: 0, into: &output)
+      return
+    }
+    // A wrapped 32-bit delta minus the block's smallest one is at most 2^32 - 1: 32 bits.
+    encode(count: values.count, first: Int64(p[0]), into: &output) {
+      Int64(p[$0] &- p[$0 &- 1])
+    }
+  }
+
+  /// Writes the header, then blocks of the deltas `delta(1) ..< delta(count)`.
+  ///
+  /// `delta(i)` is value `i` minus value `i - 1` (wrapping); each block stores its smallest
+  /// delta and the others relative to it, packed per miniblock at the width of its largest.
+  @inline(__always)
+  static func encode(
+    count: Int, first: Int64, into output: inout [UInt8], delta: (Int) -> Int64
+  ) {
+    writeHeader(count: count, first: first, into: &output)
+    guard count > 1 else { return }
+    let perMiniblock = encoderBlockSize / encoderMiniblockCount
+    output.reserveCapacity(output.count + (count / encoderBlockSize + 1) * 32 + count * 2)
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: encoderBlockSize) { relative in
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: encoderBlockSize * 8 + 8) { packed in
+        guard let rel = relative.baseAddress, let scratch = packed.baseAddress else { return }
+        let out = UnsafeMutableRawPointer(scratch)
+        var i = 1
+        while i < count {
+          let n = min(encoderBlockSize, count - i)
+          var minDelta = Int64.max
+          for k in 0..<n {
+            let d = delta(i &+ k)
+            rel[k] = UInt64(bitPattern: d)
+            minDelta = min(minDelta, d)
+          }
+          for k in 0..<n { rel[k] = UInt64(bitPattern: Int64(bitPattern: rel[k]) &- minDelta) }
+          for k in n..<encoderBlockSize { rel[k] = 0 }
+          LEB128.appendZigZag(minDelta, to: &output)
+          // Bit widths of the miniblocks that hold deltas (0 for the unused ones), then their
+          // bodies (none for the unused ones).
+          var at = 0
+          var widths: UInt32 = 0
+          for m in 0..<encoderMiniblockCount where m * perMiniblock < n {
+            var largest: UInt64 = 0
+            for k in (m * perMiniblock)..<((m + 1) * perMiniblock) { largest |= rel[k] }
+            let width = bitWidth(forMaxValue: largest)
+            widths |= UInt32(width) << UInt32(8 * m)
+            at += BitPacking.pack(
+              rel + m * perMiniblock, count: perMiniblock, width: width, to: out + at)
+          }
+          withUnsafeBytes(of: widths.littleEndian) {
+            output.append(contentsOf: $0.prefix(encoderMiniblockCount))
+          }
+          output.append(contentsOf: UnsafeRawBufferPointer(start: out, count: at))
+          i += n
+        }
       }
-      for k in 0..<n { relative[k] = UInt64(UInt32(bitPattern: deltas[k] &- minDelta)) }
-      writeBlock(minDelta: Int64(minDelta), relative: &relative, count: n, into: &output)
-      i += n
     }
   }
 
@@ -177,28 +218,5 @@ public enum DeltaBinaryPacked {
     LEB128.append(UInt64(encoderMiniblockCount), to: &output)
     LEB128.append(UInt64(count), to: &output)
     LEB128.appendZigZag(first, to: &output)
-  }
-
-  /// Writes one block; `relative[0..<count]` are the deltas minus `minDelta`.
-  static func writeBlock(
-    minDelta: Int64, relative: inout [UInt64], count: Int, into output: inout [UInt8]
-  ) {
-    for k in count..<encoderBlockSize { relative[k] = 0 }
-    LEB128.appendZigZag(minDelta, to: &output)
-    let perMiniblock = encoderBlockSize / encoderMiniblockCount
-    var widths = [Int](repeating: 0, count: encoderMiniblockCount)
-    for m in 0..<encoderMiniblockCount where m * perMiniblock < count {
-      var largest: UInt64 = 0
-      for k in (m * perMiniblock)..<((m + 1) * perMiniblock) { largest |= relative[k] }
-      widths[m] = bitWidth(forMaxValue: largest)
-    }
-    for width in widths { output.append(UInt8(width)) }
-    relative.withUnsafeBufferPointer { all in
-      for m in 0..<encoderMiniblockCount where m * perMiniblock < count {
-        let slice = UnsafeBufferPointer(
-          rebasing: all[(m * perMiniblock)..<((m + 1) * perMiniblock)])
-        BitPacking.pack64(slice, width: widths[m], into: &output)
-      }
-    }
   }
 }

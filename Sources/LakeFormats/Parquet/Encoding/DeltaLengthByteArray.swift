@@ -58,8 +58,34 @@ public enum DeltaLengthByteArray {
 
   /// Encodes `values`: their lengths as DELTA_BINARY_PACKED, then their bytes.
   public static func encode(_ values: [[UInt8]], into output: inout [UInt8]) {
-    DeltaBinaryPacked.encode(values.map { Int64($0.count) }, into: &output)
+    var ends: [Int32] = [0]
+    var end: Int32 = 0
+    for value in values {
+      end += Int32(value.count)
+      ends.append(end)
+    }
+    ends.withUnsafeBufferPointer { encodeLengths(ofEnds: $0, into: &output) }
     for value in values { output.append(contentsOf: value) }
+  }
+
+  /// Encodes the lengths of values given by their end offsets (`ends[0]` is the first start).
+  ///
+  /// The page writer stages byte strings as one buffer plus offsets; it appends the lengths
+  /// with this, then the buffer as it is.
+  public static func encodeLengths(
+    ofEnds ends: UnsafeBufferPointer<Int32>, into output: inout [UInt8]
+  ) {
+    guard let e = ends.baseAddress, ends.count > 1 else {
+      DeltaBinaryPacked.writeHeader(count: 0, first: 0, into: &output)
+      return
+    }
+    // Lengths are below 2^31, so their deltas (and those minus the block's smallest) fit the
+    // INT32 stream a reader expects.
+    DeltaBinaryPacked.encode(
+      count: ends.count - 1, first: Int64(e[1] &- e[0]), into: &output
+    ) { i in
+      Int64(e[i &+ 1] &- e[i]) &- Int64(e[i] &- e[i &- 1])
+    }
   }
 }
 

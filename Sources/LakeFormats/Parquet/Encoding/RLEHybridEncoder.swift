@@ -119,6 +119,92 @@ public struct RLEHybridEncoder {
     appended = 0
   }
 
+  /// Encodes `values` in one pass and appends them to `output`: the bytes that appending them
+  /// one by one and flushing would give, without the per-value bookkeeping.
+  ///
+  /// At each group boundary, 8 equal values start an RLE run that takes every following copy;
+  /// otherwise the next 8 values (zero-padded at the end) are packed into the open bit-packed
+  /// run. Values must be below `2^bitWidth` (0...32); only their low bits are written.
+  public static func encode(
+    _ values: UnsafeBufferPointer<UInt32>, bitWidth: Int, into output: inout [UInt8]
+  ) {
+    precondition(bitWidth >= 0 && bitWidth <= 32, "rle bit width must be in 0...32")
+    guard let p = values.baseAddress, !values.isEmpty else { return }
+    let n = values.count
+    let valueBytes = (bitWidth + 7) / 8
+    let mask = UInt32(truncatingIfNeeded: BitPacking.mask64(bitWidth))
+    // Worst case per 8 values: an RLE run (5-byte header, 4-byte value) or a packed group plus
+    // its share of a header; 8 bytes of slack for the packer's word stores.
+    let bound = (n / 8 + 1) * (max(bitWidth, 9) + 1) + 16
+    let start = output.count
+    output.append(contentsOf: repeatElement(0, count: bound))
+    var used = 0
+    output.withUnsafeMutableBytes { raw in
+      guard let base = raw.baseAddress else { return }
+      let out = base + start
+      var at = 0
+      var header = -1
+      var groups = 0
+      func endPackedRun() {
+        if header >= 0 {
+          out.storeBytes(of: UInt8(groups << 1 | 1), toByteOffset: header, as: UInt8.self)
+        }
+        header = -1
+        groups = 0
+      }
+      var i = 0
+      while i < n {
+        let v = p[i]
+        if i &+ 8 <= n && p[i &+ 1] == v && p[i &+ 2] == v && p[i &+ 3] == v && p[i &+ 4] == v
+          && p[i &+ 5] == v && p[i &+ 6] == v && p[i &+ 7] == v
+        {
+          var j = i &+ 8
+          while j < n && p[j] == v { j &+= 1 }
+          endPackedRun()
+          var length = UInt64(j &- i) << 1
+          while length >= 0x80 {
+            out.storeBytes(
+              of: UInt8(truncatingIfNeeded: length) | 0x80, toByteOffset: at, as: UInt8.self)
+            at &+= 1
+            length >>= 7
+          }
+          out.storeBytes(of: UInt8(truncatingIfNeeded: length), toByteOffset: at, as: UInt8.self)
+          at &+= 1
+          var value = v & mask
+          for _ in 0..<valueBytes {
+            out.storeBytes(of: UInt8(truncatingIfNeeded: value), toByteOffset: at, as: UInt8.self)
+            at &+= 1
+            value >>= 8
+          }
+          i = j
+          continue
+        }
+        if header < 0 || groups == maxPackedGroups {
+          endPackedRun()
+          header = at
+          at &+= 1
+        }
+        if i &+ 8 <= n {
+          at &+= BitPacking.pack(p + i, count: 8, width: bitWidth, to: out + at)
+        } else {
+          // The last group, padded with zeros (the reader stops after `num_values`).
+          var last: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+            (0, 0, 0, 0, 0, 0, 0, 0)
+          withUnsafeMutableBytes(of: &last) { tmp in
+            let t = tmp.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            for k in 0..<(n &- i) { t[k] = p[i &+ k] }
+            at &+= BitPacking.pack(t, count: 8, width: bitWidth, to: out + at)
+          }
+        }
+        groups &+= 1
+        i &+= 8
+      }
+      endPackedRun()
+      used = at
+    }
+    output.removeLast(bound - used)
+  }
+
   /// Packs the full group into the open bit-packed run, opening one if needed.
   @usableFromInline
   mutating func writePackedGroup() {
