@@ -23,6 +23,9 @@ echo "== lh-bronze: land the day in $lake/bronze/events (a Delta table), then la
 echo "== lh-silver: refine bronze into $lake/silver/events and $lake/silver/rejects, then again (nothing new)"
 "$bin/lh-silver" --lake "$lake"
 "$bin/lh-silver" --lake "$lake"
+echo "== lh-gold: the clickstream KPI tables in $lake/gold/, then again (nothing new)"
+"$bin/lh-gold" --lake "$lake"
+"$bin/lh-gold" --lake "$lake"
 echo "== lh-silver --stream: the first two clean rows of a stream"
 head -5 "$lake/incoming/clickstream.ndjson" | "$bin/lh-silver" --stream --quiet | head -2
 echo
@@ -40,3 +43,6 @@ ls "$lake/bronze/events/_delta_log" "$lake/silver/events/_delta_log" "$lake/silv
 echo
 echo "== silver partitions (event_date)"
 ls "$lake/silver/events"
+echo
+echo "== gold tables"
+ls "$lake/gold"

@@ -77,6 +77,25 @@ struct LhGoldTests {
     #expect(utc.status == 0, "\(utc.stdout)\(utc.stderr)")
   }
 
+  @Test("the whole pipeline: gen → bronze → silver → gold equals SQL over lh-silver's table")
+  func pipeline() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let events = try generate(
+      dir, "e.ndjson",
+      [
+        "--count", "20000", "--duration", "2d", "--seed", "6", "--late", "0.02",
+        "--duplicates", "0.01", "--malformed", "0.01",
+      ])
+    #expect(try TestTools.run("lh-bronze", ["--lake", lake, events]).status == 0)
+    let s = try TestTools.run("lh-silver", ["--lake", lake])
+    #expect(s.status == 0, "\(s.stderr)")
+    let g = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(g.status == 0, "\(g.stderr)")
+    let c = try python(["compare", lake, "UTC"])
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+  }
+
   @Test("bad flags and a lake without silver are clear errors")
   func errors() throws {
     let dir = try TestTools.temporaryDirectory()
