@@ -26,10 +26,17 @@ struct LhGold: LakeCommand {
       day and a rerun or a crash never counts a row twice. Days and hours are cut in --tz \
       (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals.
 
+      Stream (--stream): silver rows (NDJSON or Parquet) on stdin, one gold table's tumbling \
+      windows as NDJSON on stdout. A window is emitted once the watermark (the newest event \
+      time minus --watermark) passes its end; with --emit update, open windows are also emitted \
+      every --update-every seconds, marked "final":false. Rows behind the watermark are late: \
+      they are counted in a {"window_start":…,"late_rows":N} record instead.
+
       Examples:
         lh-gold --lake ./lake
         lh-gold --lake ./lake --tz Europe/Berlin --table kpi_minute
         lh-gold --lake ./lake --from 2026-01-01 --to 2026-01-31
+        lh-gen --follow | lh-silver --stream | lh-gold --stream --table kpi_minute
       """,
     version: LakeVersion.string)
 
@@ -68,6 +75,35 @@ struct LhGold: LakeCommand {
   @Flag(help: "Say which days would be recomputed; write nothing.")
   var dryRun = false
 
+  @Flag(help: "Compute one gold table's windows from silver rows on stdin, as NDJSON on stdout.")
+  var stream = false
+
+  @Argument(
+    help: ArgumentHelp("With --stream: the input (none or - for stdin).", valueName: "file"),
+    completion: .file())
+  var input: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --stream: how far behind the newest event time a window closes (default 2m).",
+      valueName: "duration"))
+  var watermark: DurationArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --stream: emit each window once, when final, or also as running updates.",
+      valueName: "final|update"))
+  var emit: EmitMode = .final
+
+  @Option(
+    help: ArgumentHelp(
+      "With --stream --emit update: seconds between updates (default 5s).", valueName: "duration"))
+  var updateEvery: DurationArgument?
+
+  enum EmitMode: String, ExpressibleByArgument, CaseIterable {
+    case final, update
+  }
+
   @OptionGroup var logging: LoggingOptions
 
   static func day(_ text: String, _ flag: String) throws -> Int64 {
@@ -84,12 +120,28 @@ struct LhGold: LakeCommand {
     if rebuild && (from != nil || to != nil) {
       throw ValidationError("--rebuild recomputes every day: it does not go with --from/--to")
     }
+    if stream {
+      if rebuild || from != nil || to != nil || asOf != nil || dryRun {
+        throw ValidationError(
+          "--stream does not go with --rebuild, --from, --to, --as-of or --dry-run")
+      }
+      if table.count > 1 { throw ValidationError("--stream computes one --table") }
+    } else {
+      if input != nil { throw ValidationError("an input file goes only with --stream") }
+      if watermark != nil || updateEvery != nil || emit != .final {
+        throw ValidationError("--watermark, --emit and --update-every go only with --stream")
+      }
+    }
   }
 
   func execute(_ context: ToolContext) throws {
     let environment = processEnvironment()
     let resolved: Contract
     do { resolved = try Contract.resolve(contract) } catch { throw error }
+    if stream {
+      try runStream(resolved, context)
+      return
+    }
     var config = GoldConfig(
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: environment),
       contract: resolved, engine: "lh-gold/\(LakeVersion.string)")
@@ -117,6 +169,33 @@ struct LhGold: LakeCommand {
         }
       }
     }
+  }
+}
+
+extension LhGold {
+  func runStream(_ contract: Contract, _ context: ToolContext) throws {
+    // The table: the one named, else the contract's first minute table, else its first.
+    let name = table.first
+    guard
+      let gold = name.map({ n in contract.gold.first { $0.name == n } })
+        ?? contract.gold.first(where: { $0.grain == .minute }) ?? contract.gold.first
+    else {
+      throw LakeFailure(
+        .usage,
+        name.map { "contract '\(contract.name)' has no gold table '\($0)'" }
+          ?? "contract '\(contract.name)' has no gold tables")
+    }
+    var config = GoldStreamConfig(contract: contract, table: gold)
+    config.zone = tz
+    config.input = input == "-" ? nil : input
+    if let watermark { config.watermark = watermark.micros }
+    config.updates = emit == .update
+    if let updateEvery { config.updateEvery = Double(updateEvery.micros) / 1e6 }
+    let s = try GoldStream.run(config, output: context.stdout)
+    context.diagnostics.note(
+      "\(gold.name): \(s.rows) rows, \(s.windows) windows emitted, \(s.lateRows) late rows"
+        + (config.updates ? ", \(s.updates) updates" : ""))
+    if s.interrupted { throw Interrupted(signal: Interrupt.requested) }
   }
 }
 

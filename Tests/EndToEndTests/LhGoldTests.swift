@@ -96,6 +96,43 @@ struct LhGoldTests {
     #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
   }
 
+  @Test("stream equals SQL on in-order input; with late input, late_rows account for the gap")
+  func stream() throws {
+    let dir = try TestTools.temporaryDirectory()
+    for (name, late) in [("inorder", false), ("late", true)] {
+      let events = try generate(
+        dir, "\(name).ndjson",
+        ["--count", "15000", "--duration", "2h", "--seed", "9"]
+          + (late ? ["--late", "0.05", "--late-by", "10m"] : []))
+      let silver = try TestTools.run(
+        "lh-silver", ["--stream", "--quiet", events])
+      #expect(silver.status == 0, "\(silver.stderr)")
+      let silverFile = dir.appendingPathComponent("\(name).silver.ndjson")
+      try Data(silver.stdout).write(to: silverFile)
+      for table in late
+        ? ["events_per_minute"] : ["kpi_minute", "events_per_minute", "daily_active_users"]
+      {
+        let g = try TestTools.run(
+          "lh-gold", ["--stream", "--table", table], stdin: silver.stdout)
+        #expect(g.status == 0, "\(g.stderr)")
+        #expect(g.stderr.contains(late ? "late rows" : " 0 late rows"), "\(g.stderr)")
+        let out = dir.appendingPathComponent("\(name).\(table).ndjson")
+        try Data(g.stdout).write(to: out)
+        let c = try python(["stream-compare", silverFile.path, out.path, table])
+        #expect(c.status == 0, "\(table): \(c.stdout)\(c.stderr)")
+      }
+    }
+    // Running updates: every window's last record is final.
+    let events = try generate(dir, "u.ndjson", ["--count", "3000", "--duration", "20m"])
+    let u = try TestTools.run(
+      "lh-gold",
+      ["--stream", "--table", "kpi_minute", "--emit", "update", "--update-every", "0s", events])
+    #expect(u.status == 0, "\(u.stderr)")
+    let lines = String(decoding: u.stdout, as: UTF8.self).split(separator: "\n")
+    #expect(lines.contains { $0.hasSuffix("\"final\":false}") })
+    #expect(lines.filter { $0.hasSuffix("\"final\":true}") }.count >= 10)
+  }
+
   @Test("bad flags and a lake without silver are clear errors")
   func errors() throws {
     let dir = try TestTools.temporaryDirectory()

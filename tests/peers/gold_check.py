@@ -4,6 +4,10 @@
     gold_check.py make-silver EVENTS.ndjson LAKE [--append]
         writes LAKE/silver/events with deltalake from clickstream NDJSON (an independent silver:
         typed columns, event_date partition), appending a version with --append
+    gold_check.py stream-compare SILVER.ndjson STREAM.ndjson TABLE
+        compares lh-gold --stream's output for TABLE with the SQL over the silver rows it read:
+        equal when nothing was late; else, window by window, SQL's events = the stream's events
+        + late_rows (TABLE must have an `events` count of every row)
     gold_check.py compare LAKE ZONE [TABLE ...]
         for each clickstream gold table (or those named), runs its SQL in DuckDB over silver's
         live files and compares row by row with LAKE/gold/<table> read by deltalake; prints the
@@ -131,11 +135,83 @@ def compare(lake, zone, names):
     sys.exit(1 if bad else 0)
 
 
+def stream_compare(silver, stream, name):
+    import json
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    cols = ", ".join(f"'{f.name}': '{duck_type(f.type)}'" for f in SCHEMA)
+    con.execute(f"CREATE VIEW silver AS SELECT * FROM read_json('{silver}', "
+                f"format='newline_delimited', columns={{{cols}}})")
+    result = con.sql(SQL[name].replace("{zone}", "UTC")).to_arrow_table()
+    names = result.column_names
+    expected = rows(result, names)
+    got, late = [], {}
+    for line in open(stream):
+        d = json.loads(line)
+        if "late_rows" in d:
+            late[d[names[0]]] = late.get(d[names[0]], 0) + d["late_rows"]
+            continue
+        got.append(tuple(d[c] for c in names))
+    bucket = names[0]
+    if bucket == "window_start":
+        got = [(us(r[0]),) + r[1:] for r in got]
+        late = {us(w): n for w, n in late.items()}
+    # JSON numbers are doubles to the reader: compare numbers at 9 significant digits.
+    def snorm(v):
+        if isinstance(v, (float, decimal.Decimal)) and not isinstance(v, bool):
+            return float(f"{float(v):.9g}")
+        return v
+    got_rows = [tuple(snorm(v) for v in r) for r in got]
+    expected = [tuple(snorm(v) if isinstance(v, (float, decimal.Decimal)) else norm(v) for v in r) for r in expected]
+    if not late:
+        e = sorted(expected, key=repr)
+        g = sorted(got_rows, key=repr)
+        if e != g:
+            print(f"{name}: stream {len(g)} rows, SQL {len(e)}; SQL only {[r for r in e if r not in g][:3]}; stream only {[r for r in g if r not in e][:3]}")
+            sys.exit(1)
+        print(f"{name}: {len(g)} rows equal")
+        return
+    k = names.index("events")
+    want, have = {}, {}
+    for r in expected:
+        want[norm(r[0])] = want.get(norm(r[0]), 0) + r[k]
+    for r in got_rows:
+        have[r[0]] = have.get(r[0], 0) + r[k]
+    late_us = late
+    bad = [(w, want[w], have.get(w, 0), late_us.get(w, 0)) for w in want
+           if want[w] != have.get(w, 0) + late_us.get(w, 0)]
+    if bad:
+        print(f"{name}: windows where SQL events != stream events + late_rows: {bad[:5]}")
+        sys.exit(1)
+    print(f"{name}: {len(want)} windows, {sum(late.values())} late rows account for the difference")
+
+
+def us(text):
+    """µs since the epoch of an RFC 3339 UTC text."""
+    import datetime
+    d = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (d - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) // datetime.timedelta(microseconds=1)
+
+
+def duck_type(t):
+    if pa.types.is_string(t):
+        return "VARCHAR"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_int32(t):
+        return "INTEGER"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    return "TIMESTAMPTZ"
+
+
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     if sys.argv[1] == "make-silver":
         make_silver(sys.argv[2], sys.argv[3], "--append" in sys.argv[4:])
+    elif sys.argv[1] == "stream-compare":
+        stream_compare(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
