@@ -8,6 +8,9 @@
     peers_bench.py duckdb land IN.ndjson OUT.parquet THREADS
         the bronze stage's peer: read_json of IN (schema detected) → zstd Parquet, all timed,
         on THREADS threads
+    peers_bench.py duckdb gold LAKE OUT_DIR THREADS
+        the gold stage's peer: the clickstream gold tables as SQL (tests/peers/gold_check.py)
+        over LAKE/silver/events' live files, each written as zstd Parquet into OUT_DIR
     peers_bench.py duckdb silver BRONZE_TABLE OUT_DIR THREADS
         the silver stage's peer: the bronze table's Parquet files → parse each line as JSON,
         check the clickstream contract (types, required, allowed values, bounds), drop duplicate
@@ -97,6 +100,26 @@ def run(engine, op, args):
                         f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
             seconds = time.perf_counter() - t0
             return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+        if op == "gold":
+            import importlib.util
+            from deltalake import DeltaTable
+            lake, out, threads = args
+            here = os.path.dirname(os.path.abspath(__file__))
+            spec = importlib.util.spec_from_file_location(
+                "gold_check", os.path.join(here, "..", "tests", "peers", "gold_check.py"))
+            gold = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(gold)
+            files = [u.replace("file://", "") for u in DeltaTable(f"{lake}/silver/events").file_uris()]
+            con.execute(f"SET threads={int(threads)}")
+            con.execute("SET TimeZone = 'UTC'")
+            os.makedirs(out, exist_ok=True)
+            t0 = time.perf_counter()
+            con.execute(f"CREATE VIEW silver AS SELECT * FROM read_parquet({files!r}, hive_partitioning = true)")
+            for name, sql in gold.SQL.items():
+                con.execute(f"COPY ({sql.replace('{zone}', 'UTC')}) TO '{out}/{name}.parquet' "
+                            "(FORMAT parquet, COMPRESSION zstd)")
+            seconds = time.perf_counter() - t0
+            return seconds, 0
         if op == "silver":
             bronze, out, threads = args
             con.execute(f"SET threads={int(threads)}")
@@ -144,7 +167,7 @@ def main():
         raise SystemExit(__doc__)
     engine, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     seconds, rows = run(engine, op, args)
-    out = args[2] if op == "write" else args[1] if op in ("land", "silver") else args[0]
+    out = args[2] if op == "write" else args[1] if op in ("land", "silver", "gold") else args[0]
     size = (sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
             if os.path.isdir(out) else os.path.getsize(out))
     print(json.dumps({"seconds": seconds, "rows": rows, "bytes": size,

@@ -7,6 +7,7 @@
 #   write: columns → Parquet    clickstream NDJSON loaded into memory (not timed), then written as
 #                               zstd level 3 Parquet: lh vs pyarrow, DuckDB, Polars
 #   read: Parquet → columns     lh's file read into memory: lh vs pyarrow, DuckDB, Polars
+#   gold: silver → 8 tables     the clickstream gold tables: lh-gold vs DuckDB running them as SQL
 #   bronze: NDJSON → table      the clickstream file landed by lh-bronze (all cores, and one) vs
 #                               DuckDB read_json → COPY zstd Parquet (all cores) vs zstd -T (floor)
 #   silver: bronze → silver     that bronze table (5 % duplicates, 1 % malformed lines) refined by
@@ -151,4 +152,28 @@ lh_s=$1
 row "lh-silver ($cores threads)" lh "$1" "$2" "$3" "$faults_bytes" "1.00"
 set -- $(best duck_silver)
 row "parse+check+dedupe → COPY" duckdb "$1" "$2" "$3" "$faults_bytes" "$(awk -v a="$1" -v b="$lh_s" 'BEGIN{printf "%.2f", a/b}')"
-rm -rf "$work/silverlake" "$work/duck-silver"
+rm -rf "$work/duck-silver"
+
+# 6. Gold: every clickstream gold table from that silver table (lh-gold, all cores) vs DuckDB
+#    running the same tables as SQL (tests/peers/gold_check.py) over silver's files, writing
+#    zstd Parquet (all cores).
+echo
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' "gold: silver → 8 tables" engine seconds events/s MB/s "peak RSS" "output B" "vs lh"
+lh_silver >/dev/null
+silver_bytes=$(find "$work/silverlake/silver/events" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')
+lh_gold() {
+  rm -rf "$work/silverlake/gold"
+  /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-gold" --quiet --lake "$work/silverlake"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(find "$work/silverlake/gold" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')"
+}
+duck_gold() {
+  rm -rf "$work/duck-gold"
+  "$python" "$here/peers_bench.py" duckdb gold "$work/silverlake" "$work/duck-gold" "$cores" |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], d['bytes'])"
+}
+set -- $(best lh_gold)
+lh_g=$1
+row "lh-gold" lh "$1" "$2" "$3" "$silver_bytes" "1.00"
+set -- $(best duck_gold)
+row "8 SQL queries → COPY" duckdb "$1" "$2" "$3" "$silver_bytes" "$(awk -v a="$1" -v b="$lh_g" 'BEGIN{printf "%.2f", a/b}')"
+rm -rf "$work/silverlake" "$work/duck-gold"
