@@ -101,3 +101,44 @@ public struct WorkerThread: @unchecked Sendable {
 public var availableProcessors: Int {
   max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 }
+
+/// Runs `body(i)` for every `i` in `0..<count` on up to `threads` threads (the caller's among
+/// them) and returns when all are done; the first error thrown is rethrown.
+///
+/// For coarse work (a table's aggregation over a batch): it starts threads per call.
+public func parallelFor(
+  _ count: Int, threads: Int, _ body: @escaping @Sendable (Int) throws -> Void
+) throws {
+  let lanes = max(1, min(threads, count))
+  guard lanes > 1 else {
+    for i in 0..<count { try body(i) }
+    return
+  }
+  final class State: @unchecked Sendable {
+    let monitor = Monitor()
+    var next = 0
+    var failure: (any Error)?
+  }
+  let state = State()
+  let count = count
+  let work: @Sendable () -> Void = {
+    while true {
+      let i: Int? = state.monitor.withLock {
+        guard state.failure == nil, state.next < count else { return nil }
+        defer { state.next += 1 }
+        return state.next
+      }
+      guard let i else { return }
+      do { try body(i) } catch {
+        state.monitor.withLock { if state.failure == nil { state.failure = error } }
+      }
+    }
+  }
+  var started: [WorkerThread] = []
+  for _ in 1..<lanes {
+    if let t = try? WorkerThread.start(work) { started.append(t) }
+  }
+  work()
+  for t in started { t.join() }
+  if let failure = state.failure { throw failure }
+}

@@ -115,6 +115,14 @@ public final class GoldAggregator {
     schema = TableSchema(columns)
   }
 
+  /// Interns the current batch's values and buckets this table uses, so that `add` only reads
+  /// the shared context (tables can then be folded on several threads).
+  public func prepare() {
+    _ = context.bucketIds(table.grain)
+    for c in groupColumns { _ = context.valueIds(c) }
+    for m in metrics where m.kind == .distinct { _ = context.valueIds(m.first!) }
+  }
+
   /// Folds a batch of rows (columns of the input schema) into the groups; with `keep`, only
   /// the rows it marks true.
   public func add(_ batch: [ColumnBuffer], rows keep: [Bool]? = nil) throws {

@@ -37,6 +37,8 @@ public struct GoldConfig: Sendable {
   public var engine: String
   public var parquet = ParquetWriteOptions()
   public var dryRun = false
+  /// Threads the tables are folded on.
+  public var threads = availableProcessors
 
   public init(lake: LakeLayout, contract: Contract, engine: String) {
     self.lake = lake
@@ -230,8 +232,13 @@ public enum GoldStage {
           if local != day { all = false }
         }
         context.begin(batch)
-        for j in active {
-          try jobs[j].aggregator.add(batch, rows: all ? nil : keep)
+        // Intern everything the tables use first (the context is then read-only), then fold
+        // the tables on `threads` threads.
+        for j in active { jobs[j].aggregator.prepare() }
+        let aggregators = SendableBox(active.map { jobs[$0].aggregator })
+        let rows = SendableBox(all ? nil : keep)
+        try parallelFor(aggregators.value.count, threads: config.threads) { k in
+          try aggregators.value[k].add(batch, rows: rows.value)
         }
       }
       for j in active {
@@ -327,4 +334,10 @@ public enum GoldStage {
     let b = clock.localDay(start + 86_400_000_000 - 1)
     return Array(a...b)
   }
+}
+
+/// A value handed to worker threads that only read it.
+struct SendableBox<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }
