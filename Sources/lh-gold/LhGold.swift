@@ -100,6 +100,12 @@ struct LhGold: LakeCommand {
       "With --stream --emit update: seconds between updates (default 5s).", valueName: "duration"))
   var updateEvery: DurationArgument?
 
+  @Option(
+    help: ArgumentHelp(
+      "With --stream: also append final windows to LAKE/gold/<table>_live.", valueName: "lake"),
+    completion: .directory)
+  var into: String?
+
   enum EmitMode: String, ExpressibleByArgument, CaseIterable {
     case final, update
   }
@@ -128,8 +134,9 @@ struct LhGold: LakeCommand {
       if table.count > 1 { throw ValidationError("--stream computes one --table") }
     } else {
       if input != nil { throw ValidationError("an input file goes only with --stream") }
-      if watermark != nil || updateEvery != nil || emit != .final {
-        throw ValidationError("--watermark, --emit and --update-every go only with --stream")
+      if watermark != nil || updateEvery != nil || emit != .final || into != nil {
+        throw ValidationError(
+          "--watermark, --emit, --update-every and --into go only with --stream")
       }
     }
   }
@@ -191,6 +198,8 @@ extension LhGold {
     if let watermark { config.watermark = watermark.micros }
     config.updates = emit == .update
     if let updateEvery { config.updateEvery = Double(updateEvery.micros) / 1e6 }
+    config.into = into.map { LakeLayout(root: $0) }
+    config.engine = "lh-gold/\(LakeVersion.string)"
     let s = try GoldStream.run(config, output: context.stdout)
     context.diagnostics.note(
       "\(gold.name): \(s.rows) rows, \(s.windows) windows emitted, \(s.lateRows) late rows"

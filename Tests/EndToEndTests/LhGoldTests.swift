@@ -122,6 +122,22 @@ struct LhGoldTests {
         #expect(c.status == 0, "\(table): \(c.stdout)\(c.stderr)")
       }
     }
+    // --into: the final windows are appended to a live table deltalake reads.
+    let lake = dir.appendingPathComponent("lake").path
+    let silverRows = try Data(contentsOf: dir.appendingPathComponent("inorder.silver.ndjson"))
+    let into = try TestTools.run(
+      "lh-gold", ["--stream", "--table", "kpi_minute", "--into", lake], stdin: [UInt8](silverRows))
+    #expect(into.status == 0, "\(into.stderr)")
+    let windows = String(decoding: into.stdout, as: UTF8.self).split(separator: "\n").count
+    let py = try TestTools.run(
+      try #require(peersPython),
+      [
+        "-c",
+        "import sys, deltalake; print(deltalake.DeltaTable(sys.argv[1]).to_pyarrow_table().num_rows)",
+        lake + "/gold/kpi_minute_live",
+      ])
+    #expect(String(decoding: py.stdout, as: UTF8.self) == "\(windows)\n", "\(py.stderr)")
+
     // Running updates: every window's last record is final.
     let events = try generate(dir, "u.ndjson", ["--count", "3000", "--duration", "20m"])
     let u = try TestTools.run(

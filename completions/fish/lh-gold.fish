@@ -20,7 +20,7 @@ function __lh-gold_parse_tokens -S
     set -l unparsed_tokens (__lh-gold_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-gold'
-        __lh-gold_parse_subcommand 1 'lake=' 'contract=' 'table=+' 'tz=' 'rebuild' 'from=' 'to=' 'as-of=' 'dry-run' 'stream' 'watermark=' 'emit=' 'update-every=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-gold_parse_subcommand 1 'lake=' 'contract=' 'table=+' 'tz=' 'rebuild' 'from=' 'to=' 'as-of=' 'dry-run' 'stream' 'watermark=' 'emit=' 'update-every=' 'into=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-gold_parse_subcommand -r 1 'version'
@@ -91,6 +91,7 @@ complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_positional "lh-
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" watermark' -l 'watermark' -d 'With --stream: how far behind the newest event time a window closes (default 2m).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" emit' -l 'emit' -d 'With --stream: emit each window once, when final, or also as running updates.' -rfka 'final update'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" update-every' -l 'update-every' -d 'With --stream --emit update: seconds between updates (default 5s).' -rfka ''
+complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" into' -l 'into' -d 'With --stream: also append final windows to LAKE/gold/<table>_live.' -rfa '(__lh-gold_complete_directories)'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" v verbose' -l 'verbose' -s 'v' -d 'Print more detail on stderr (resolved settings, timings).'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" version' -l 'version' -d 'Show the version.'

@@ -10,11 +10,14 @@
 // `"final":true`). A row whose window was already emitted is late: it is not counted in the
 // window; instead a record `{"<bucket column>":…,"late_rows":N}` goes out with the next
 // emission, so for a count of every row, batch = stream + late_rows, window by window. End of
-// input (or SIGINT/SIGTERM) emits every open window. Memory: the open windows' groups.
+// input (or SIGINT/SIGTERM) emits every open window. Memory: the open windows' groups. With
+// `--into LAKE`, final windows are appended to `LAKE/gold/<name>_live` too (a commit at least
+// every 10 s and at the end), apart from the batch table, whose days lh-gold recomputes.
 
 import LakeContracts
 import LakeFormats
 import LakeIO
+import LakeTable
 
 /// What a gold stream is asked to do.
 public struct GoldStreamConfig: Sendable {
@@ -29,6 +32,12 @@ public struct GoldStreamConfig: Sendable {
   public var updateEvery = 5.0
   /// The input file; nil means stdin.
   public var input: String?
+  /// With a lake, final windows are also appended to its table `gold/<name>_live` (kept apart
+  /// from the batch table, whose days lh-gold recomputes), committed at least every
+  /// `commitEverySeconds` and at the end.
+  public var into: LakeLayout?
+  public var commitEverySeconds = 10.0
+  public var engine = "lh-gold"
   public var maxLineBytes = 64 << 20
 
   public init(contract: Contract, table: GoldTable) {
@@ -74,6 +83,43 @@ public enum GoldStream {
     var summary = GoldStreamSummary()
     var lastUpdate = SystemClock.monotonicNanoseconds()
 
+    // The live table: final windows appended, partitioned by the bucket's local date.
+    let liveSchema =
+      grain == .day
+      ? probe.schema
+      : TableSchema(
+        probe.schema.columns + [ColumnSpec(Contract.eventDateColumn, .date, nullable: false)])
+    let livePath = try config.into.map { try $0.gold(config.table.name + "_live") }
+    var live: DeltaDataWriter?
+    var liveRows = 0
+    var lastCommit = SystemClock.monotonicNanoseconds()
+    func commitLive(force: Bool) throws {
+      guard let livePath, let w = live, liveRows > 0 else { return }
+      guard
+        force
+          || Double(SystemClock.monotonicNanoseconds() - lastCommit) / 1e9
+            >= config.commitEverySeconds
+      else { return }
+      let adds = try w.finish()
+      let snapshot = try DeltaTable.openOrCreate(
+        at: livePath, schema: liveSchema, partitionColumns: [Contract.eventDateColumn],
+        engine: config.engine)
+      guard snapshot.schema == liveSchema else {
+        w.abort()
+        throw LakeFailure(
+          .data, "\(livePath): its columns differ from gold table '\(config.table.name)'")
+      }
+      var info = DeltaCommitInfo(
+        timestamp: DeltaTable.nowMillis(), operation: "STREAMING UPDATE",
+        operationParameters: ["mode": "Append"], engineInfo: config.engine)
+      info.extra = [("lhGoldStream", "{\"rows\":\(liveRows)}")]
+      _ = try DeltaTable.commit(
+        table: livePath, readVersion: snapshot.version,
+        actions: [.commitInfo(info)] + adds.map { .add($0) })
+      liveRows = 0
+      lastCommit = SystemClock.monotonicNanoseconds()
+    }
+
     func bucket(_ micros: Int64) -> Int64 {
       switch grain {
       case .day: clock.localDay(micros)
@@ -104,6 +150,21 @@ public enum GoldStream {
       if final {
         open[b] = nil
         summary.windows += 1
+        if let livePath, n > 0 {
+          if config.updates { rows.removeLast() }
+          if grain != .day {
+            var dates = ColumnBuffer(type: .date, capacity: n)
+            dates.append(
+              Int32(truncatingIfNeeded: clock.localDay(b)), repeating: n)
+            rows.append(dates)
+          }
+          if live == nil {
+            live = try DeltaDataWriter(
+              table: livePath, schema: liveSchema, partitionColumns: [Contract.eventDateColumn])
+          }
+          try live!.append(&rows)
+          liveRows += n
+        }
       }
     }
     func emitLate() throws {
@@ -124,6 +185,7 @@ public enum GoldStream {
     func advance(to mark: Int64) throws {
       for b in open.keys.sorted() where end(b) <= mark { try emit(b, final: true) }
       try emitLate()
+      try commitLive(force: false)
       if config.updates
         && Double(SystemClock.monotonicNanoseconds() - lastUpdate) / 1e9 >= config.updateEvery
       {
@@ -213,6 +275,7 @@ public enum GoldStream {
     for b in open.keys.sorted() { try emit(b, final: true) }
     try emitLate()
     try output.flush()
+    try commitLive(force: true)
     return summary
   }
 }
