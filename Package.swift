@@ -13,6 +13,7 @@ let package = Package(
     .executable(name: "lh-gen", targets: ["lh-gen"]),
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
     .executable(name: "lh-gold", targets: ["lh-gold"]),
+    .executable(name: "lh-pack", targets: ["lh-pack"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -67,6 +68,13 @@ let package = Package(
       name: "lh-gold",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeFormats", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
+      name: "lh-pack",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeFormats", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
