@@ -165,8 +165,7 @@ public final class ArchiveWriter {
           }, nil, nil),
         "open")
     } catch {
-      archive_write_free(a)
-      archive_entry_free(e)
+      // Every stored property is set: deinit frees the handle and the entry.
       try? fd.close()
       unlink(path)
       throw error
@@ -350,9 +349,8 @@ public final class ArchiveReader {
         }
       }, nil, nil)
     if r != ARCHIVE_OK {
+      // Every stored property is set: deinit frees the handle and closes the file.
       let reason = Self.message(a)
-      archive_read_free(a)
-      try? fd.close()
       throw source.failure
         ?? ArchiveError(path: path, reason: "not a zstd pax archive: \(reason)", category: .data)
     }

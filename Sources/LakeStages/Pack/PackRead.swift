@@ -234,7 +234,7 @@ public enum PackRead {
     table: PackManifest.Table, staged: String, target: String, sha: [String: String],
     config: RestoreConfig
   ) throws -> Int64 {
-    let archived = try DeltaLog.snapshot(table: staged, asOf: .version(table.version))
+    let archived = try DeltaLog.snapshot(table: staged)
     let current = try DeltaLog.snapshot(table: target)
     try DeltaLog.checkWritable(current.protocol, table: target)
     guard archived.metadata.schemaString == current.metadata.schemaString,
