@@ -372,9 +372,11 @@ public final class ArchiveReader {
       path: path, reason: "\(what): \(Self.message(handle))", category: .data)
   }
 
-  /// The next entry; nil after the last one. Bytes of the previous entry not read are skipped.
+  /// The next entry; nil after the last one.
   ///
-  /// The corresponding C function is `archive_read_next_header2`.
+  /// Bytes of the previous entry not read are skipped.
+  ///
+  /// The corresponding C function is `archive_read_next_header`.
   public func nextEntry() throws -> ArchiveEntry? {
     guard !atEnd else { return nil }
     var e: OpaquePointer?

@@ -36,7 +36,8 @@ struct LhPack: LakeCommand {
   @OptionGroup var logging: LoggingOptions
 
   func execute(_ context: ToolContext) throws {
-    throw ValidationError("a subcommand is required: archive, restore, list, verify, compact or vacuum")
+    throw ValidationError(
+      "a subcommand is required: archive, restore, list, verify, compact or vacuum")
   }
 }
 
@@ -70,11 +71,13 @@ extension LhPack {
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
-    @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write.", valueName: "file"),
+    @Option(
+      name: .shortAndLong, help: ArgumentHelp("The archive to write.", valueName: "file"),
       completion: .file(extensions: ["zst"]))
     var output: String
     @OptionGroup var tables: TableOptions
-    @Option(help: ArgumentHelp("Archive partitions before this date only.", valueName: "yyyy-mm-dd"))
+    @Option(
+      help: ArgumentHelp("Archive partitions before this date only.", valueName: "yyyy-mm-dd"))
     var before: String?
     @Option(
       help: ArgumentHelp(
@@ -106,11 +109,14 @@ extension LhPack {
       config.remove = remove
       config.level = zstdLevel
       let progress = context.progress
-      let s = try PackArchive.run(config, note: { context.diagnostics.note($0) }) { done, total in
-        progress.update(
-          "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
-        )
-      }
+      let diagnostics = context.diagnostics
+      let s = try PackArchive.run(
+        config, note: { diagnostics.note($0) },
+        progress: { done, total in
+          progress.update(
+            "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
+          )
+        })
       progress.finish()
       guard let m = s.manifest else { return }
       let seconds = max(progress.elapsedSeconds, 0.001)
@@ -142,7 +148,8 @@ extension LhPack {
     @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
     var file: String
     @Option(
-      name: [.customShort("C"), .long], help: ArgumentHelp("The lake to restore into.", valueName: "dir"),
+      name: [.customShort("C"), .long],
+      help: ArgumentHelp("The lake to restore into.", valueName: "dir"),
       completion: .directory)
     var directory: String
     @Flag(help: "Replace partitions the lake already holds with the archived ones.")

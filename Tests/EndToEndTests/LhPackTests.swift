@@ -212,7 +212,8 @@ struct LhPackTests {
     #expect(try TestTools.shell("zstd -q -d -c \(a) > \(raw.path)").status == 0)
     var tar = try [UInt8](Data(contentsOf: raw))
     // Find the file's bytes in the tar and flip one; recompress with an lh trailer.
-    let head = Array(try Data(contentsOf: URL(fileURLWithPath: lake + "/" + target.path)).prefix(64))
+    let head = Array(
+      try Data(contentsOf: URL(fileURLWithPath: lake + "/" + target.path)).prefix(64))
     let at = try #require(
       (0..<(tar.count - head.count)).first { tar[$0..<($0 + head.count)].elementsEqual(head) })
     tar[at + 100] ^= 1
@@ -341,7 +342,11 @@ struct LhPackTests {
     // The window starts at `mid`'s commit: versions mid… must stay readable.
     let now = RFC3339.string(micros: (mid.timestamp + 86_400_000) * 1000, fractionDigits: 3)
     let r = try TestTools.run(
-      "lh-pack", ["vacuum", "--lake", lake, "--table", "sales/orders", "--retain", "1d", "--now", now, "--apply"])
+      "lh-pack",
+      [
+        "vacuum", "--lake", lake, "--table", "sales/orders", "--retain", "1d", "--now", now,
+        "--apply",
+      ])
     #expect(r.status == 0, "\(r.stderr)")
     for v in mid.version...latest.version {
       #expect(try PackLakes.rows(orders, v) == expected[Int(v)], "version \(v)")

@@ -246,7 +246,8 @@ public enum PackArchive {
         throw LakeFailure(.data, "\(file): missing")
       }
       logEntries.append(
-        Entry(name: name + "/_delta_log/" + DeltaLog.fileName(v), source: .file(file, size: info.size)))
+        Entry(
+          name: name + "/_delta_log/" + DeltaLog.fileName(v), source: .file(file, size: info.size)))
       for action in try DeltaLog.readCommit(table: path, version: v) {
         switch action {
         case .add(let a):

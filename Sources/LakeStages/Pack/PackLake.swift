@@ -41,7 +41,8 @@ public enum PackLake {
   public static func checkTableName(_ name: String) throws {
     let parts = name.split(separator: "/", omittingEmptySubsequences: false)
     guard !parts.isEmpty, parts.count <= 3 else {
-      throw LakeFailure(.usage, "invalid table '\(name)': give a path in the lake like bronze/events")
+      throw LakeFailure(
+        .usage, "invalid table '\(name)': give a path in the lake like bronze/events")
     }
     for p in parts { try LakeLayout.checkTableName(String(p)) }
   }

@@ -168,7 +168,8 @@ public enum PackMaintenance {
       let actions = try DeltaLog.readCommit(table: path, version: v)
       var stamp: Int64?
       for case .commitInfo(let c) in actions { stamp = stamp ?? c.timestamp }
-      stamps.append(stamp ?? PackLake.fileInfo(path + "/_delta_log/" + DeltaLog.fileName(v))?.mtime ?? 0)
+      stamps.append(
+        stamp ?? PackLake.fileInfo(path + "/_delta_log/" + DeltaLog.fileName(v))?.mtime ?? 0)
       commits.append(actions)
     }
     for v in 0...latest where stamps[Int(v)] <= cutoff { first = v }

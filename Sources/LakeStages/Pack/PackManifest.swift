@@ -187,7 +187,8 @@ public struct PackManifest: Sendable, Equatable {
         manifest.tables.append(
           Table(
             name: name, tableID: values["table_id"] ?? "", kind: kind, version: version,
-            fromVersion: ints["from_version"] ?? version, partitionColumn: values["partition_column"],
+            fromVersion: ints["from_version"] ?? version,
+            partitionColumn: values["partition_column"],
             partitions: Int(ints["partitions"] ?? 0), dataFiles: Int(ints["data_files"] ?? 0),
             rows: ints["rows"] ?? 0))
       } else if let format = ints["lh_archive"] {

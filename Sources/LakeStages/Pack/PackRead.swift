@@ -22,9 +22,11 @@ public enum PackRead {
   /// The largest manifest accepted (a hostile archive cannot make us hold more).
   static let maxManifestBytes: Int64 = 256 << 20
 
-  /// Reads every entry; `body` gets each data entry's name and the reader positioned at its
-  /// bytes (it may consume them or not). Returns the manifest once the trailer is checked, and
-  /// the hashes `body` reported by path.
+  /// Reads every entry and returns the manifest and the hashes `body` reported, by path.
+  ///
+  /// `body` gets each data entry and the reader positioned at its bytes (it may consume them or
+  /// not). The trailer is checked after the last entry; with `hashing`, every reported hash
+  /// and size against the manifest.
   static func scan(
     archive: String, hashing: Bool,
     _ body: (ArchiveEntry, ArchiveReader) throws -> (String, Int64)?
