@@ -33,9 +33,11 @@ let package = Package(
       name: "CSnappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CMalloc"),
+    .systemLibrary(name: "CSHA"),
 
     // The library, split by concern.
-    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib", "CMalloc"]),
+    .target(
+      name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib", "CMalloc", "CSHA"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
@@ -86,7 +88,8 @@ let package = Package(
       name: "LakeContractsTests",
       dependencies: ["LakeContracts", "LakeStages", "LakeFormats", "LakeTestSupport"]),
     .testTarget(
-      name: "LakeStagesTests", dependencies: ["LakeStages", "LakeContracts", "LakeTestSupport"]),
+      name: "LakeStagesTests",
+      dependencies: ["LakeStages", "LakeContracts", "LakeTable", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
       name: "EndToEndTests", dependencies: ["LakeTestSupport", "LakeFormats", "LakeStages"],

@@ -48,7 +48,7 @@ public enum PackMaintenance {
   }
 
   /// The groups of small files to rewrite, each of one partition.
-  static func groups(_ files: [DeltaAdd], target: Int64) -> [[DeltaAdd]] {
+  public static func groups(_ files: [DeltaAdd], target: Int64) -> [[DeltaAdd]] {
     var byPartition: [[String: String?]: [DeltaAdd]] = [:]
     var order: [[String: String?]] = []
     for f in files where f.size < target {
