@@ -57,7 +57,10 @@ struct ArchiveTests {
     let dir = try TestTools.temporaryDirectory("lh-archive")
     for (name, bytes) in [
       ("empty", [UInt8]()), ("text", Array("hello\n".utf8)),
-      ("fake-trailer", [UInt8](repeating: 7, count: 100) + ArchiveTrailer.encode(length: 100, crc: 0)),
+      (
+        "fake-trailer",
+        [UInt8](repeating: 7, count: 100) + ArchiveTrailer.encode(length: 100, crc: 0)
+      ),
     ] {
       let p = dir.appendingPathComponent(name).path
       try Data(bytes).write(to: URL(fileURLWithPath: p))

@@ -13,7 +13,10 @@ struct PackTests {
           name: "bronze/events", tableID: "id-1", kind: "partitions", version: 7, fromVersion: 7,
           partitionColumn: "ingest_date", partitions: 2, dataFiles: 3, rows: 42)
       ],
-      files: [.init(path: "bronze/events/a \"b\".parquet", size: 9, sha256: String(repeating: "a", count: 64))])
+      files: [
+        .init(
+          path: "bronze/events/a \"b\".parquet", size: 9, sha256: String(repeating: "a", count: 64))
+      ])
     #expect(try PackManifest.decode(m.encode(), archive: "x") == m)
     #expect(throws: (any Error).self) {
       try PackManifest.decode(Array("{\"lh_archive\":2}\n".utf8), archive: "x")
