@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
     .executable(name: "lh-silver", targets: ["lh-silver"]),
     .executable(name: "lh-gold", targets: ["lh-gold"]),
+    .executable(name: "lh-pack", targets: ["lh-pack"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -33,9 +34,11 @@ let package = Package(
       name: "CSnappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CMalloc"),
+    .systemLibrary(name: "CSHA"),
 
     // The library, split by concern.
-    .target(name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib", "CMalloc"]),
+    .target(
+      name: "LakeIO", dependencies: ["CZstd", "CArchive", "CSnappy", "CZlib", "CMalloc", "CSHA"]),
     .target(name: "LakeFormats", dependencies: ["LakeIO"]),
     .target(name: "LakeTable", dependencies: ["LakeIO", "LakeFormats"]),
     .target(name: "LakeContracts", dependencies: ["LakeIO", "LakeFormats"]),
@@ -78,6 +81,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .executableTarget(
+      name: "lh-pack",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeFormats", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
     // Unit tests per module, end-to-end tests over the built tools.
     .testTarget(name: "LakeIOTests", dependencies: ["LakeIO", "LakeTestSupport"]),
     .testTarget(name: "LakeFormatsTests", dependencies: ["LakeFormats", "LakeTestSupport"]),
@@ -86,7 +96,8 @@ let package = Package(
       name: "LakeContractsTests",
       dependencies: ["LakeContracts", "LakeStages", "LakeFormats", "LakeTestSupport"]),
     .testTarget(
-      name: "LakeStagesTests", dependencies: ["LakeStages", "LakeContracts", "LakeTestSupport"]),
+      name: "LakeStagesTests",
+      dependencies: ["LakeStages", "LakeContracts", "LakeTable", "LakeTestSupport"]),
     .testTarget(name: "LakeCLITests", dependencies: ["LakeCLI", "LakeTestSupport"]),
     .testTarget(
       name: "EndToEndTests",

@@ -14,6 +14,7 @@
 #                               lh-silver (all cores) vs DuckDB reading the same bronze files,
 #                               parsing, validating, deduplicating and writing partitioned zstd
 #                               Parquet (all cores)
+#   archive: lake → .tar.zst    lh-pack archive (and verify) of that bronze lake vs tar -I 'zstd -3'
 # Each timing is the best of BENCH_RUNS runs (the machine is shared; the best run is the least
 # disturbed). Ratio = peer time / lh time: above 1 means lh is faster. Peak RSS is the whole
 # process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
@@ -177,3 +178,35 @@ row "lh-gold" lh "$1" "$2" "$3" "$silver_bytes" "1.00"
 set -- $(best duck_gold)
 row "8 SQL queries → COPY" duckdb "$1" "$2" "$3" "$silver_bytes" "$(awk -v a="$1" -v b="$lh_g" 'BEGIN{printf "%.2f", a/b}')"
 rm -rf "$work/silverlake" "$work/duck-gold"
+
+# 7. lh-pack archive: a bronze lake (the clickstream file landed by lh-bronze) archived to a
+#    .tar.zst by lh-pack (libarchive pax + zstd level 3, SHA-256 of every file, one core) vs
+#    GNU tar piping through the zstd CLI at the same level, one core (`tar -I 'zstd -3'`), on the
+#    same lake. MB/s is of the lake's bytes. lh-pack also verifies with `verify` (read back).
+echo
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' "archive: lake → .tar.zst" engine seconds events/s MB/s "peak RSS" "output B" "vs lh"
+rm -rf "$work/lake"
+"$bin/lh-bronze" --quiet --lake "$work/lake" "$work/events.ndjson"
+lake_bytes=$(du -sb "$work/lake" | cut -f1)
+pack_archive() {
+  rm -f "$work/lake.tar.zst"
+  /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-pack" archive --quiet --lake "$work/lake" -o "$work/lake.tar.zst"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(wc -c < "$work/lake.tar.zst")"
+}
+pack_verify() {
+  /usr/bin/time -f "%e %M" -o "$work/time" "$bin/lh-pack" verify --quiet "$work/lake.tar.zst"
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") 0"
+}
+tar_zstd() {
+  rm -f "$work/tar.tar.zst"
+  /usr/bin/time -f "%e %M" -o "$work/time" tar -C "$work" -I 'zstd -3' -cf "$work/tar.tar.zst" lake
+  echo "$(cut -d' ' -f1 "$work/time") $(cut -d' ' -f2 "$work/time") $(wc -c < "$work/tar.tar.zst")"
+}
+set -- $(best pack_archive)
+lh_a=$1
+row "lh-pack archive" lh "$1" "$2" "$3" "$lake_bytes" "1.00"
+set -- $(best pack_verify)
+row "lh-pack verify" lh "$1" "$2" "$3" "$lake_bytes" "$(awk -v a="$1" -v b="$lh_a" 'BEGIN{printf "%.2f", a/b}')"
+set -- $(best tar_zstd)
+row "tar -I 'zstd -3'" tar "$1" "$2" "$3" "$lake_bytes" "$(awk -v a="$1" -v b="$lh_a" 'BEGIN{printf "%.2f", a/b}')"
+rm -rf "$work/lake" "$work/lake.tar.zst" "$work/tar.tar.zst"

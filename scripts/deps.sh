@@ -2,12 +2,13 @@
 # Installs the system packages lh needs when they are missing: with apt-get when we are root
 # (or have password-less sudo), else prints the exact command and fails.
 #   scripts/deps.sh          build dependencies (C libraries)
-#   scripts/deps.sh test     plus what the tests use (zsh and fish to check completions, groff)
+#   scripts/deps.sh test     plus what the tests use (zsh and fish to check completions, groff,
+#                            bsdtar to list lh-pack archives)
 #   scripts/deps.sh bench    plus what the benchmark uses (GNU time for peak memory, the zstd CLI for the floor)
 set -eu
 pkgs="libzstd-dev libarchive-dev libsnappy-dev zlib1g-dev pkg-config zstd"
 case "${1:-}" in
-test) pkgs="$pkgs zsh fish groff-base" ;;
+test) pkgs="$pkgs zsh fish groff-base libarchive-tools" ;;
 bench) pkgs="$pkgs time zstd" ;;
 esac
 missing=""

@@ -3,6 +3,10 @@
 // Monotonic and wall clocks in integer units (never `Date`, which is Double seconds), and a sleep
 // that resumes after signals.
 
+// libarchive's headers pull in <time.h>, so `timespec` is also declared by CArchive, and the
+// @inlinable functions below must see that module too (release builds refuse them otherwise).
+import CArchive
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

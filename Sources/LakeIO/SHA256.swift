@@ -2,6 +2,10 @@
 //
 // SHA-256 (FIPS 180-4), for content identities: lh-bronze records landed files by their hash, and
 // archives carry checksum manifests. Streaming: `update` any number of times, then `finalize`.
+// Whole blocks go through the x86 SHA extensions when the processor has them (CSHA; about 2 GB/s
+// instead of 0.3), else through the portable code below; both are checked by the same tests.
+
+import CSHA
 
 /// An incremental SHA-256.
 public struct SHA256: Sendable {
@@ -34,51 +38,80 @@ public struct SHA256: Sendable {
 
   public init() {}
 
+  /// True when the processor has the SHA extensions (checked once).
+  static let hasSHAExtensions = csha_has_sha_ni() != 0
+
   /// Hashes more bytes.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     length &+= UInt64(bytes.count)
+    guard let base = bytes.baseAddress else { return }
     var i = 0
-    while i < bytes.count {
-      let take = min(64 - blockCount, bytes.count - i)
-      for j in 0..<take { block[blockCount + j] = bytes[i + j] }
+    // Finish a partial block first, then hash whole blocks straight from the input.
+    if blockCount > 0 {
+      let take = min(64 - blockCount, bytes.count)
+      for j in 0..<take { block[blockCount + j] = bytes[j] }
       blockCount += take
-      i += take
+      i = take
       if blockCount == 64 {
-        compress()
+        block.withUnsafeBytes { compress($0.baseAddress!) }
         blockCount = 0
       }
     }
+    let blocks = (bytes.count - i) / 64
+    if blocks > 0 && Self.hasSHAExtensions {
+      withUnsafeMutableBytes(of: &state) {
+        csha_blocks(
+          $0.baseAddress!.assumingMemoryBound(to: UInt32.self),
+          (base + i).assumingMemoryBound(to: UInt8.self), blocks)
+      }
+      i += 64 * blocks
+    }
+    while bytes.count - i >= 64 {
+      compress(base + i)
+      i += 64
+    }
+    if i < bytes.count {
+      for j in i..<bytes.count { block[j - i] = bytes[j] }
+      blockCount = bytes.count - i
+    }
   }
 
-  mutating func compress() {
-    var w = [UInt32](repeating: 0, count: 64)
-    for t in 0..<16 {
-      w[t] =
-        UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8
-        | UInt32(block[4 * t + 3])
-    }
+  /// One 64-byte block into the state (FIPS 180-4 §6.2.2), with a 16-word rolling schedule on
+  /// the stack.
+  mutating func compress(_ p: UnsafeRawPointer) {
     @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-    for t in 16..<64 {
-      let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-      let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-      w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-    }
     var (a, b, c, d, e, f, g, h) = state
-    for t in 0..<64 {
-      let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-      let ch = (e & f) ^ (~e & g)
-      let t1 = h &+ s1 &+ ch &+ Self.k[t] &+ w[t]
-      let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-      let maj = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ maj
-      h = g
-      g = f
-      f = e
-      e = d &+ t1
-      d = c
-      c = b
-      b = a
-      a = t1 &+ t2
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { w in
+      for t in 0..<16 {
+        w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+      }
+      for t in 0..<64 {
+        let wt: UInt32
+        if t < 16 {
+          wt = w[t]
+        } else {
+          let w15 = w[(t - 15) & 15]
+          let w2 = w[(t - 2) & 15]
+          let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+          let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+          wt = w[t & 15] &+ s0 &+ w[(t - 7) & 15] &+ s1
+          w[t & 15] = wt
+        }
+        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+        let ch = (e & f) ^ (~e & g)
+        let t1 = h &+ s1 &+ ch &+ Self.k[t] &+ wt
+        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+        let maj = (a & b) ^ (a & c) ^ (b & c)
+        let t2 = s0 &+ maj
+        h = g
+        g = f
+        f = e
+        e = d &+ t1
+        d = c
+        c = b
+        b = a
+        a = t1 &+ t2
+      }
     }
     state = (
       state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f,

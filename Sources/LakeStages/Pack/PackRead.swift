@@ -1,0 +1,303 @@
+// LakeStages/Pack/PackRead.swift
+//
+// Reading lh archives (issue 8): `verify` (every entry's SHA-256 and size against the manifest,
+// no entry missing or extra, then the trailer's CRC-32 over every byte), `list` (the manifest),
+// and `restore` into a directory:
+//
+//   entries ─▶ DIR/.lh-restore.<pid>/… (hashed on the way) ─▶ manifest checked ─▶ per table:
+//     a table DIR lacks:  data files renamed into place, then the log, version by version
+//     a table DIR has:    the archived version's files join it in one commit (merge); a partition
+//                         the table already holds is refused unless `replace`, which swaps it
+
+import LakeFormats
+import LakeIO
+import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lh-pack verify`, `list` and `restore`.
+public enum PackRead {
+  /// The largest manifest accepted (a hostile archive cannot make us hold more).
+  static let maxManifestBytes: Int64 = 256 << 20
+
+  /// Reads every entry and returns the manifest and the hashes `body` reported, by path.
+  ///
+  /// `body` gets each data entry and the reader positioned at its bytes (it may consume them or
+  /// not). The trailer is checked after the last entry; with `hashing`, every reported hash
+  /// and size against the manifest.
+  static func scan(
+    archive: String, hashing: Bool,
+    _ body: (ArchiveEntry, ArchiveReader) throws -> (String, Int64)?
+  ) throws -> (PackManifest, [String: (String, Int64)]) {
+    let reader = try ArchiveReader(path: archive)
+    var manifestBytes: [UInt8]?
+    var seen: [String: (String, Int64)] = [:]
+    var order: [String] = []
+    while let entry = try reader.nextEntry() {
+      try PackLake.checkEntryPath(entry.path, archive: archive)
+      guard entry.isRegularFile else { continue }
+      if entry.path == PackManifest.entryName {
+        guard entry.size <= maxManifestBytes else {
+          throw LakeFailure(.data, "\(archive): \(entry.path): manifest too large")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(entry.size))
+        var got = 0
+        while got < bytes.count {
+          let n = try bytes.withUnsafeMutableBytes {
+            try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[got...]))
+          }
+          if n == 0 { break }
+          got += n
+        }
+        guard got == bytes.count else {
+          throw LakeFailure(.data, "\(archive): \(entry.path): truncated")
+        }
+        manifestBytes = bytes
+        continue
+      }
+      guard seen[entry.path] == nil else {
+        throw LakeFailure(.data, "\(archive): \(entry.path): appears twice")
+      }
+      if let r = try body(entry, reader) {
+        seen[entry.path] = r
+        order.append(entry.path)
+      }
+    }
+    try reader.finish()
+    guard let manifestBytes else {
+      throw LakeFailure(.data, "\(archive): no \(PackManifest.entryName): not an lh archive")
+    }
+    let manifest = try PackManifest.decode(manifestBytes, archive: archive)
+    if hashing {
+      var expected: [String: PackManifest.File] = [:]
+      for f in manifest.files { expected[f.path] = f }
+      for path in order {
+        guard let want = expected[path] else {
+          throw LakeFailure(.data, "\(archive): \(path): not in the manifest")
+        }
+        let (sha, size) = seen[path]!
+        guard size == want.size else {
+          throw LakeFailure(
+            .data, "\(archive): \(path): \(size) bytes, the manifest says \(want.size)")
+        }
+        guard sha == want.sha256 else {
+          throw LakeFailure(.data, "\(archive): \(path): SHA-256 mismatch")
+        }
+      }
+      for f in manifest.files where seen[f.path] == nil {
+        throw LakeFailure(.data, "\(archive): \(f.path): in the manifest but not in the archive")
+      }
+    }
+    return (manifest, seen)
+  }
+
+  /// Hashes the reader's current entry, passing its bytes to `sink`.
+  static func hashEntry(
+    _ entry: ArchiveEntry, _ reader: ArchiveReader, buffer: UnsafeMutableRawBufferPointer,
+    _ sink: (UnsafeRawBufferPointer) throws -> Void = { _ in }
+  ) throws -> (String, Int64) {
+    var hash = SHA256()
+    var size: Int64 = 0
+    while true {
+      let n = try reader.read(into: buffer)
+      if n == 0 { break }
+      let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+      hash.update(chunk)
+      try sink(chunk)
+      size += Int64(n)
+    }
+    return (hash.finalize(), size)
+  }
+
+  /// Checks every byte of an archive; returns its manifest.
+  ///
+  /// - Throws: `.data` naming the archive and the file whose bytes differ.
+  public static func verify(archive: String, progress: (Int64) -> Void = { _ in }) throws
+    -> PackManifest
+  {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    var done: Int64 = 0
+    return try scan(archive: archive, hashing: true) { entry, reader in
+      let r = try hashEntry(entry, reader, buffer: buffer)
+      done += r.1
+      progress(done)
+      return r
+    }.0
+  }
+
+  /// The manifest of an archive (every entry is read, not hashed; the trailer is checked).
+  public static func list(archive: String) throws -> PackManifest {
+    try scan(archive: archive, hashing: false) { _, _ in nil }.0
+  }
+
+  /// What `lh-pack restore` does.
+  public struct RestoreConfig: Sendable {
+    public var archive: String
+    /// The lake to restore into (created if missing).
+    public var directory: String
+    /// Replace partitions the lake already holds instead of refusing.
+    public var replace = false
+    public var engine: String
+
+    public init(archive: String, directory: String, engine: String) {
+      self.archive = archive
+      self.directory = directory
+      self.engine = engine
+    }
+  }
+
+  /// What a restore did, per table: created (with versions) or merged (the commit's version).
+  public struct RestoreSummary: Sendable {
+    public var manifest: PackManifest
+    public var created: [String] = []
+    public var merged: [(table: String, version: Int64)] = []
+  }
+
+  /// Restores an archive into a new lake or merges it into an existing one.
+  public static func restore(_ config: RestoreConfig, progress: (Int64) -> Void = { _ in }) throws
+    -> RestoreSummary
+  {
+    let dir = config.directory
+    try PackLake.makeDirectories(dir)
+    let scratch = dir + "/.lh-restore.\(getpid())"
+    PackLake.removeTree(scratch)
+    try PackLake.makeDirectories(scratch)
+    defer { PackLake.removeTree(scratch) }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    var done: Int64 = 0
+    let (manifest, _) = try scan(archive: config.archive, hashing: true) { entry, reader in
+      let target = scratch + "/" + entry.path
+      try PackLake.makeDirectories(PackLake.directory(of: target))
+      let fd = try FileDescriptor.create(writingTo: target, exclusive: true)
+      let r: (String, Int64)
+      do {
+        r = try hashEntry(entry, reader, buffer: buffer) { try fd.writeAll($0) }
+        try fd.sync()
+        try fd.close()
+      } catch {
+        try? fd.close()
+        throw error
+      }
+      done += r.1
+      progress(done)
+      return r
+    }
+    var sha: [String: String] = [:]
+    for f in manifest.files { sha[f.path] = f.sha256 }
+    var summary = RestoreSummary(manifest: manifest)
+    for table in manifest.tables {
+      try PackLake.checkTableName(table.name)
+      let staged = scratch + "/" + table.name
+      let target = dir + "/" + table.name
+      if try DeltaLog.versions(table: target).isEmpty {
+        try create(table: table.name, staged: staged, target: target)
+        summary.created.append(table.name)
+      } else {
+        let v = try merge(
+          table: table, staged: staged, target: target, sha: sha, config: config)
+        summary.merged.append((table.name, v))
+      }
+    }
+    return summary
+  }
+
+  /// A table the lake lacks: data files first, then the log, so that a crash leaves at most
+  /// unreferenced files or a shorter but valid log.
+  static func create(table: String, staged: String, target: String) throws {
+    for relative in try PackLake.dataFiles(under: staged) {
+      let to = target + "/" + relative
+      try PackLake.makeDirectories(PackLake.directory(of: to))
+      guard rename(staged + "/" + relative, to) == 0 else {
+        throw SystemError("rename", path: to, errno: errno, category: .cannotCreate)
+      }
+      try PackLake.syncDirectory(PackLake.directory(of: to))
+    }
+    try PackLake.makeDirectories(target + "/_delta_log")
+    for v in try DeltaLog.versions(table: staged) {
+      let name = "/_delta_log/" + DeltaLog.fileName(v)
+      guard link(staged + name, target + name) == 0 else {
+        let e = errno
+        if e == EEXIST {
+          throw LakeFailure(
+            .tempFail, "\(target): another writer created the table while restoring; try again")
+        }
+        throw SystemError("link", path: target + name, errno: e, category: .cannotCreate)
+      }
+    }
+    try PackLake.syncDirectory(target + "/_delta_log")
+  }
+
+  /// A table the lake has: the archived version's files join it in one commit.
+  static func merge(
+    table: PackManifest.Table, staged: String, target: String, sha: [String: String],
+    config: RestoreConfig
+  ) throws -> Int64 {
+    let archived = try DeltaLog.snapshot(table: staged)
+    let current = try DeltaLog.snapshot(table: target)
+    try DeltaLog.checkWritable(current.protocol, table: target)
+    guard archived.metadata.schemaString == current.metadata.schemaString,
+      archived.metadata.partitionColumns == current.metadata.partitionColumns
+    else {
+      throw LakeFailure(
+        .data,
+        "\(target): its schema or partitioning differs from the archived table's; restore into a new directory"
+      )
+    }
+    let partitions = Set(archived.files.map(\.partitionValues))
+    let clash = current.files.filter { partitions.contains($0.partitionValues) }
+    if let first = clash.first, !config.replace {
+      throw LakeFailure(
+        .cannotCreate,
+        "\(target): the lake already holds \(PackLake.describe(first.partitionValues, columns: current.metadata.partitionColumns)); use --replace to replace it with the archived one"
+      )
+    }
+    let hashBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { hashBuffer.deallocate() }
+    for add in archived.files {
+      let relative = try PartitionPath.uriDecode(add.path)
+      let from = staged + "/" + relative
+      let to = target + "/" + relative
+      if PackLake.fileInfo(to) != nil {
+        // Still there (removed from the table, not yet vacuumed): the same bytes, or a refusal.
+        let (have, _) = try PackLake.sha256(of: to, buffer: hashBuffer)
+        guard have == sha[table.name + "/" + relative] else {
+          throw LakeFailure(
+            .cannotCreate, "\(to): exists with other content than the archived file")
+        }
+        continue
+      }
+      try PackLake.makeDirectories(PackLake.directory(of: to))
+      guard rename(from, to) == 0 else {
+        throw SystemError("rename", path: to, errno: errno, category: .cannotCreate)
+      }
+      try PackLake.syncDirectory(PackLake.directory(of: to))
+    }
+    let now = DeltaTable.nowMillis()
+    var info = DeltaCommitInfo(
+      timestamp: now, operation: "WRITE",
+      operationParameters: [
+        "mode": config.replace ? "Overwrite" : "Append",
+        "archive": PackLake.baseName(config.archive),
+      ],
+      engineInfo: config.engine)
+    info.extra = [("lhPackRestoredVersion", String(table.version))]
+    let removes: [DeltaAction] =
+      config.replace
+      ? clash.map {
+        .remove(
+          DeltaRemove(
+            path: $0.path, deletionTimestamp: now, dataChange: true,
+            partitionValues: $0.partitionValues, size: $0.size))
+      } : []
+    var adds = archived.files
+    for i in adds.indices { adds[i].dataChange = true }
+    return try DeltaTable.commit(
+      table: target, readVersion: current.version,
+      actions: [.commitInfo(info)] + removes + adds.map { .add($0) },
+      readPartitions: partitions)
+  }
+}

@@ -1,0 +1,339 @@
+// lh-pack: archive, restore, list, verify, compact and vacuum a lake. Flags here, logic in
+// LakeStages/Pack.
+
+import ArgumentParser
+import LakeCLI
+import LakeFormats
+import LakeIO
+import LakeStages
+import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct LhPack: LakeCommand {
+  static let toolName = "lh-pack"
+  static let configuration = CommandConfiguration(
+    commandName: "lh-pack",
+    abstract: "Archive, restore, verify, compact and vacuum a lake.",
+    discussion: """
+      An archive is a pax tar compressed with zstd (libarchive), holding whole Delta tables \
+      (their log and files: time travel included) or the partitions older than a date (with a \
+      log of their own), and a manifest of every file's size and SHA-256. The same lake and \
+      flags give the same bytes, and plain `tar --zstd -xf` opens it.
+
+      Examples:
+        lh-pack archive --lake ./lake --before 2026-01-01 --remove -o 2025.tar.zst
+        lh-pack verify 2025.tar.zst
+        lh-pack restore 2025.tar.zst -C ./lake
+        lh-pack compact --lake ./lake && lh-pack vacuum --lake ./lake --apply
+      """,
+    version: LakeVersion.string,
+    subcommands: [Archive.self, Restore.self, List.self, Verify.self, Compact.self, Vacuum.self])
+
+  @OptionGroup var logging: LoggingOptions
+
+  func execute(_ context: ToolContext) throws {
+    throw ValidationError(
+      "a subcommand is required: archive, restore, list, verify, compact or vacuum")
+  }
+}
+
+/// `--table`, repeatable.
+struct TableOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "A table, as its path in the lake (repeatable; default: every table).",
+      valueName: "bronze/events"))
+  var table: [String] = []
+}
+
+func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
+func megabytes(_ bytes: Int64) -> String {
+  let tenths = Int((Double(bytes) / 1e5).rounded())
+  return "\(tenths / 10).\(tenths % 10) MB"
+}
+
+extension LhPack {
+  struct Archive: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "Archive tables, or their partitions older than a date, to a .tar.zst.",
+      discussion: """
+        Whole tables keep their log and every file still on disk, so a restored table time-travels \
+        like the original. With --before, the partitions of a date-partitioned table older than \
+        the date are archived with a one-version log of their own. With --remove, they leave \
+        the lake in one commit per table, only after the archive is written, fsynced and read \
+        back; a failure or a kill before that leaves the lake as it was.
+        """)
+
+    @OptionGroup var lakeOptions: LakeOptions
+    @Option(
+      name: .shortAndLong, help: ArgumentHelp("The archive to write.", valueName: "file"),
+      completion: .file(extensions: ["zst"]))
+    var output: String
+    @OptionGroup var tables: TableOptions
+    @Option(
+      help: ArgumentHelp("Archive partitions before this date only.", valueName: "yyyy-mm-dd"))
+    var before: String?
+    @Option(
+      help: ArgumentHelp(
+        "Archive each table as of this version or time (RFC 3339 or YYYY-MM-DD).",
+        valueName: "version-or-time"))
+    var asOf: AsOfArgument?
+    @Flag(help: "Remove the archived partitions from the lake once the archive is verified.")
+    var remove = false
+    @Option(help: "zstd compression level of the archive (1–19).")
+    var zstdLevel: Int32 = 3
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+      if let before, PackLake.day(before) == nil {
+        throw ValidationError("--before wants a date YYYY-MM-DD, not '\(before)'")
+      }
+      guard (1...19).contains(zstdLevel) else {
+        throw ValidationError("--zstd-level must be between 1 and 19")
+      }
+    }
+
+    func execute(_ context: ToolContext) throws {
+      var config = PackArchiveConfig(
+        lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
+        output: output, engine: "lh-pack/\(LakeVersion.string)")
+      config.tables = tables.table.isEmpty ? nil : tables.table
+      config.before = before
+      config.asOf = asOf?.travel ?? .latest
+      config.remove = remove
+      config.level = zstdLevel
+      let progress = context.progress
+      let diagnostics = context.diagnostics
+      let s = try PackArchive.run(
+        config, note: { diagnostics.note($0) },
+        progress: { done, total in
+          progress.update(
+            "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
+          )
+        })
+      progress.finish()
+      guard let m = s.manifest else { return }
+      let seconds = max(progress.elapsedSeconds, 0.001)
+      context.diagnostics.note(
+        "archived \(plural(m.tables.count, "table")), \(plural(m.files.count, "file")), \(megabytes(s.bytes)) into \(output) (\(megabytes(s.archiveBytes)), \(Progress.compact(Double(s.bytes) / seconds))B/s)"
+      )
+      for t in m.tables {
+        context.diagnostics.detail(
+          "  \(t.name): version \(t.version) (\(t.kind)), \(plural(t.partitions, "partition")), \(plural(t.dataFiles, "file")), \(t.rows) rows"
+        )
+      }
+      for r in s.removed {
+        context.diagnostics.note(
+          "removed \(plural(r.files, "file")) from \(r.table) (version \(r.version))")
+      }
+    }
+  }
+
+  struct Restore: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "Restore an archive into a new lake, or merge it into a lake.",
+      discussion: """
+        Every file is checked against the manifest before anything joins the lake. A table the \
+        lake lacks is created as archived (its whole log); a table it has gets the archived \
+        files in one commit. A partition the table already holds is refused unless --replace.
+        """)
+
+    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    var file: String
+    @Option(
+      name: [.customShort("C"), .long],
+      help: ArgumentHelp("The lake to restore into.", valueName: "dir"),
+      completion: .directory)
+    var directory: String
+    @Flag(help: "Replace partitions the lake already holds with the archived ones.")
+    var replace = false
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      var config = PackRead.RestoreConfig(
+        archive: file, directory: directory, engine: "lh-pack/\(LakeVersion.string)")
+      config.replace = replace
+      let progress = context.progress
+      let s = try PackRead.restore(config) { progress.update("\(megabytes($0)) read") }
+      progress.finish()
+      var parts: [String] = []
+      if !s.created.isEmpty { parts.append("created \(s.created.joined(separator: ", "))") }
+      for m in s.merged { parts.append("merged into \(m.table) (version \(m.version))") }
+      context.diagnostics.note(
+        "restored \(plural(s.manifest.files.count, "file")) into \(directory): \(parts.joined(separator: "; "))"
+      )
+    }
+  }
+
+  struct List: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "List an archive's files as 'SHA-256  path' lines (sha256sum's format).",
+      discussion: "Tables, versions and totals go to stderr.")
+
+    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    var file: String
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      let m = try PackRead.list(archive: file)
+      for f in m.files {
+        var line = Array("\(f.sha256)  \(f.path)\n".utf8)
+        try line.withUnsafeMutableBytes {
+          let p = try context.stdout.reserve($0.count)
+          p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
+          context.stdout.commit($0.count)
+        }
+      }
+      for t in m.tables {
+        context.diagnostics.note(
+          "\(t.name): version \(t.version)\(t.fromVersion < t.version ? " (from \(t.fromVersion))" : "") \(t.kind), \(plural(t.partitions, "partition")), \(plural(t.dataFiles, "data file")), \(t.rows) rows"
+        )
+      }
+      context.diagnostics.note(
+        "\(plural(m.files.count, "file")), \(megabytes(m.files.reduce(0) { $0 + $1.size }))\(m.before.map { ", partitions before \($0)" } ?? ""), lh \(m.lhVersion)"
+      )
+    }
+  }
+
+  struct Verify: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "Check every file of an archive against its manifest, and every byte.",
+      discussion: "Exits 65 naming the file at the first mismatch.")
+
+    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    var file: String
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      let progress = context.progress
+      let m = try PackRead.verify(archive: file) { progress.update("\(megabytes($0)) checked") }
+      progress.finish()
+      context.diagnostics.note(
+        "\(file): ok: \(plural(m.files.count, "file")), \(megabytes(m.files.reduce(0) { $0 + $1.size })), \(plural(m.tables.count, "table"))"
+      )
+    }
+  }
+
+  struct Compact: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "Rewrite the small files of each partition into large ones.",
+      discussion: """
+        One commit per table (dataChange false); the old files stay for time travel until vacuum.
+        """)
+
+    @OptionGroup var lakeOptions: LakeOptions
+    @OptionGroup var tables: TableOptions
+    @Option(help: ArgumentHelp("Size of the files to make (e.g. 128MiB).", valueName: "size"))
+    var targetSize: SizeArgument = SizeArgument(bytes: 128 << 20)
+    @Flag(help: "Say what would be rewritten; write nothing.")
+    var dryRun = false
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      var config = PackMaintenance.CompactConfig(
+        lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
+        engine: "lh-pack/\(LakeVersion.string)")
+      config.tables = tables.table.isEmpty ? nil : tables.table
+      config.targetSize = targetSize.bytes
+      config.dryRun = dryRun
+      let results = try PackMaintenance.compact(config) { context.diagnostics.note($0) }
+      for r in results where r.filesRemoved > 0 {
+        context.diagnostics.note(
+          dryRun
+            ? "\(r.table): would rewrite \(plural(r.filesRemoved, "file")) into \(r.filesAdded)"
+            : "\(r.table): rewrote \(plural(r.filesRemoved, "file")) into \(r.filesAdded) (version \(r.version ?? 0))"
+        )
+      }
+      if results.allSatisfy({ $0.filesRemoved == 0 }) {
+        context.diagnostics.note("nothing to compact in \(plural(results.count, "table"))")
+      }
+    }
+  }
+
+  struct Vacuum: LakeCommand {
+    static let toolName = "lh-pack"
+    static let configuration = CommandConfiguration(
+      abstract: "Delete files no version within the retention references (dry run by default).",
+      discussion: """
+        Prints each file it deletes (with --apply) or would delete, relative to the lake. Kept: \
+        every file of the versions committed within --retain and of the version current at its \
+        start, and any file newer than that (a writer's files not yet committed).
+        """)
+
+    @OptionGroup var lakeOptions: LakeOptions
+    @OptionGroup var tables: TableOptions
+    @Option(
+      help: ArgumentHelp(
+        "Keep what time travel within this span needs (default: 7d).", valueName: "duration"))
+    var retain: DurationArgument?
+    @Flag(help: "Delete the files (without it, only list them).")
+    var apply = false
+    @Option(help: .hidden) var now: TimestampArgument?
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      var config = PackMaintenance.VacuumConfig(
+        lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
+        nowMillis: now.map { $0.micros / 1000 } ?? DeltaTable.nowMillis())
+      config.tables = tables.table.isEmpty ? nil : tables.table
+      config.retainMicros = retain?.micros ?? 7 * 86_400_000_000
+      config.apply = apply
+      let out = context.stdout
+      let r = try PackMaintenance.vacuum(config) { f in
+        var line = Array((f.path + "\n").utf8)
+        try line.withUnsafeMutableBytes {
+          let p = try out.reserve($0.count)
+          p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
+          out.commit($0.count)
+        }
+      }
+      context.diagnostics.note(
+        "\(apply ? "deleted" : "would delete") \(plural(r.files, "file")) (\(megabytes(r.bytes))) from \(plural(r.tables, "table"))\(apply ? "" : "; run with --apply to delete")"
+      )
+    }
+  }
+}
+
+/// A size in bytes: a number with an optional unit (`128MiB`, `64MB`, `1GiB`, `4096`).
+struct SizeArgument: ExpressibleByArgument {
+  var bytes: Int64
+
+  init(bytes: Int64) { self.bytes = bytes }
+
+  init?(argument: String) {
+    let digits = argument.prefix { $0.isNumber }
+    guard let n = Int64(digits), n > 0 else { return nil }
+    let units: [String: Int64] = [
+      "": 1, "B": 1, "K": 1 << 10, "KiB": 1 << 10, "KB": 1000, "M": 1 << 20, "MiB": 1 << 20,
+      "MB": 1_000_000, "G": 1 << 30, "GiB": 1 << 30, "GB": 1_000_000_000,
+    ]
+    guard let scale = units[String(argument.dropFirst(digits.count))] else { return nil }
+    bytes = n * scale
+  }
+
+  var defaultValueDescription: String { "128MiB" }
+}
+
+/// The process environment as a dictionary (no Foundation in the tools).
+func processEnvironment() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let text = String(cString: entry)
+    if let eq = text.firstIndex(of: "=") {
+      out[String(text[..<eq])] = String(text[text.index(after: eq)...])
+    }
+    p += 1
+  }
+  return out
+}

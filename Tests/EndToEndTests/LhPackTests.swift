@@ -1,0 +1,372 @@
+import Foundation
+import LakeFormats
+import LakeIO
+import LakeStages
+import LakeTable
+import LakeTestSupport
+import Testing
+
+/// Lakes for lh-pack's proofs (issue 8): a bronze table landed by lh-gen | lh-bronze, and a
+/// `sales/orders` table partitioned by date over four days, written in several commits.
+enum PackLakes {
+  static let ordersSchema = TableSchema([
+    ColumnSpec("id", .int64, nullable: false), ColumnSpec("name", .string),
+    ColumnSpec("amount", .decimal(precision: 12, scale: 2)),
+    ColumnSpec("event_date", .date, nullable: false),
+  ])
+
+  /// Orders `ids`, spread over the days 2026-01-01 … 2026-01-04.
+  static func orders(_ ids: Range<Int>) -> [ColumnBuffer] {
+    var cols = ordersSchema.columns.map { ColumnBuffer(type: $0.type) }
+    for i in ids {
+      cols[0].append(Int64(i))
+      if i % 5 == 0 { cols[1].appendNull() } else { cols[1].append(string: "order \(i)") }
+      cols[2].append(Int64(i * 37 % 10_000))
+      cols[3].append(Int32(20_454 + i % 4))
+    }
+    return cols
+  }
+
+  /// Appends `ids` to the orders table in one commit.
+  static func append(_ table: String, _ ids: Range<Int>) throws {
+    let snapshot = try DeltaLog.snapshot(table: table)
+    let adds = try DeltaTable.writeFiles(snapshot, columns: orders(ids))
+    _ = try DeltaTable.commit(
+      table: table, readVersion: snapshot.version,
+      actions: [
+        .commitInfo(
+          DeltaCommitInfo(
+            timestamp: DeltaTable.nowMillis(), operation: "WRITE",
+            operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+      ] + adds.map { .add($0) })
+  }
+
+  /// A lake with bronze/events (3 versions) and sales/orders (5 versions, 4 days).
+  static func make(_ dir: URL, bronzeLines: Int = 4000) throws -> String {
+    let lake = dir.appendingPathComponent("lake").path
+    let gen = try TestTools.shell(
+      "lh-gen --count \(bronzeLines) --seed 5 --quiet | lh-bronze --lake \(lake) --commit-every \(bronzeLines / 2) --quiet"
+    )
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let orders = lake + "/sales/orders"
+    _ = try DeltaTable.openOrCreate(
+      at: orders, schema: ordersSchema, partitionColumns: ["event_date"], engine: "lh-test")
+    for range in [0..<300, 300..<500, 500..<520, 520..<900] { try append(orders, range) }
+    return lake
+  }
+
+  /// Every row of a table at a version, canonical and sorted.
+  static func rows(_ table: String, _ version: Int64? = nil) throws -> [String] {
+    let snapshot = try DeltaLog.snapshot(
+      table: table, asOf: version.map { .version($0) } ?? .latest)
+    var out: [String] = []
+    try DeltaScan.forEachBatch(snapshot) { batch in
+      out += Canonical.ndjson(batch, schema: snapshot.schema).split(separator: "\n").map(
+        String.init)
+    }
+    return out.sorted()
+  }
+}
+
+@Suite("lh-pack end to end")
+struct LhPackTests {
+  @Test(
+    "archive → restore: every table equal at every archived version; same bytes twice; tar and bsdtar list it"
+  )
+  func roundTrip() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    let b = dir.appendingPathComponent("b.tar.zst").path
+    let r = try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", a])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("archived 2 tables"), "\(r.stderr)")
+    #expect(try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", b, "-q"]).status == 0)
+    #expect(FileManager.default.contentsEqual(atPath: a, andPath: b), "reproducible bytes")
+
+    let list = try TestTools.run("lh-pack", ["list", a])
+    #expect(list.status == 0)
+    let listed = list.output.split(separator: "\n").map { String($0.split(separator: " ").last!) }
+    for tool in ["tar --zstd -tf", "bsdtar -tf"] {
+      let t = try TestTools.shell("\(tool) \(a)")
+      #expect(t.status == 0, "\(tool): \(t.stderr)")
+      #expect(
+        t.output.split(separator: "\n").map(String.init).sorted()
+          == (listed + [PackManifest.entryName]).sorted(), "\(tool)")
+    }
+    #expect(try TestTools.run("lh-pack", ["verify", a]).status == 0)
+
+    let restored = dir.appendingPathComponent("restored").path
+    let back = try TestTools.run("lh-pack", ["restore", a, "-C", restored])
+    #expect(back.status == 0, "\(back.stderr)")
+    for table in ["bronze/events", "sales/orders"] {
+      let versions = try DeltaLog.versions(table: lake + "/" + table)
+      #expect(try DeltaLog.versions(table: restored + "/" + table) == versions)
+      for v in versions {
+        #expect(
+          try PackLakes.rows(lake + "/" + table, v) == PackLakes.rows(restored + "/" + table, v),
+          "\(table) version \(v)")
+      }
+    }
+    // Plain tar gives the same lake.
+    let untarred = dir.appendingPathComponent("untarred")
+    try FileManager.default.createDirectory(at: untarred, withIntermediateDirectories: true)
+    #expect(try TestTools.shell("tar --zstd -xf \(a) -C \(untarred.path)").status == 0)
+    #expect(
+      try PackLakes.rows(untarred.path + "/sales/orders") == PackLakes.rows(lake + "/sales/orders"))
+
+    // deltalake agrees, version by version.
+    if let python = peersPython {
+      let script = """
+        import sys, deltalake
+        a, b = sys.argv[1], sys.argv[2]
+        for t in ['bronze/events', 'sales/orders']:
+            x = deltalake.DeltaTable(a + '/' + t)
+            n = x.version()
+            assert deltalake.DeltaTable(b + '/' + t).version() == n
+            for v in range(n + 1):
+                ta = deltalake.DeltaTable(a + '/' + t, version=v).to_pyarrow_table()
+                tb = deltalake.DeltaTable(b + '/' + t, version=v).to_pyarrow_table()
+                key = [(c, 'ascending') for c in ta.column_names if c not in ('line_bytes',)]
+                assert ta.sort_by(key).equals(tb.sort_by(key)), (t, v)
+        print('ok')
+        """
+      let p = try TestTools.run(python, ["-c", script, lake, restored])
+      #expect(p.status == 0 && p.output.contains("ok"), "\(p.output)\(p.stderr)")
+    } else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+    }
+  }
+
+  @Test(
+    "--before --remove: old partitions leave the lake only in the archive; restore merges them back"
+  )
+  func partitionsRemoveAndMerge() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir)
+    let orders = lake + "/sales/orders"
+    let before = try PackLakes.rows(orders)
+    let version = try DeltaLog.snapshot(table: orders).version
+    let a = dir.appendingPathComponent("old.tar.zst").path
+    let r = try TestTools.run(
+      "lh-pack", ["archive", "--lake", lake, "--before", "2026-01-03", "--remove", "-o", a])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("not partitioned by a date; skipped") == false)
+    #expect(r.stderr.contains("removed"), "\(r.stderr)")
+    let old = before.filter { $0.contains("2026-01-01") || $0.contains("2026-01-02") }
+    #expect(!old.isEmpty)
+    #expect(try PackLakes.rows(orders) == before.filter { !old.contains($0) })
+    // Time travel to before the removal still sees everything (files stay until vacuum).
+    #expect(try PackLakes.rows(orders, version) == before)
+    // The archive alone is a valid table holding exactly the archived partitions.
+    let alone = dir.appendingPathComponent("alone").path
+    #expect(try TestTools.run("lh-pack", ["restore", a, "-C", alone]).status == 0)
+    #expect(try PackLakes.rows(alone + "/sales/orders") == old)
+    #expect(try DeltaLog.versions(table: alone + "/sales/orders") == [0])
+    // Merge back: one commit, every row back.
+    let merged = try TestTools.run("lh-pack", ["restore", a, "-C", lake])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    #expect(try PackLakes.rows(orders) == before)
+    // Again: the partitions are there now, so it is refused, unless --replace.
+    let again = try TestTools.run("lh-pack", ["restore", a, "-C", lake])
+    #expect(again.status == 73 && again.stderr.contains("event_date=2026-01-0"), "\(again.stderr)")
+    #expect(try TestTools.run("lh-pack", ["restore", a, "-C", lake, "--replace"]).status == 0)
+    #expect(try PackLakes.rows(orders) == before)
+    // Nothing older than 2026-01-01: nothing to archive, no file.
+    let none = try TestTools.run(
+      "lh-pack", ["archive", "--lake", lake, "--before", "2025-01-01", "-o", a + ".none"])
+    #expect(none.status == 0 && !FileManager.default.fileExists(atPath: a + ".none"))
+  }
+
+  @Test("a corrupted byte anywhere makes verify fail (65, naming the file)")
+  func corruption() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    #expect(
+      try TestTools.run("lh-pack", ["archive", "--lake", lake, "--table", "sales/orders", "-o", a])
+        .status == 0)
+    let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: a)))
+    _ = try PackRead.verify(archive: a)
+    let bad = dir.appendingPathComponent("bad.tar.zst").path
+    var positions = Array(0..<min(64, good.count)) + Array(max(0, good.count - 64)..<good.count)
+    positions += stride(from: 0, to: good.count, by: max(1, good.count / 300)).map { $0 }
+    var failures = 0
+    for p in Set(positions) {
+      var copy = good
+      copy[p] ^= 0x5A
+      try Data(copy).write(to: URL(fileURLWithPath: bad))
+      do {
+        _ = try PackRead.verify(archive: bad)
+        Issue.record("byte \(p) of \(good.count) changed and verify passed")
+      } catch let e as LakeError {
+        #expect(e.category == .data, "byte \(p): \(e)")
+        failures += 1
+      }
+    }
+    #expect(failures == Set(positions).count)
+    // The tool: a changed byte inside a data file's bytes names that file.
+    let manifest = try PackRead.list(archive: a)
+    let target = try #require(manifest.files.first { $0.path.hasSuffix(".parquet") })
+    let raw = dir.appendingPathComponent("raw.tar")
+    #expect(try TestTools.shell("zstd -q -d -c \(a) > \(raw.path)").status == 0)
+    var tar = try [UInt8](Data(contentsOf: raw))
+    // Find the file's bytes in the tar and flip one; recompress with an lh trailer.
+    let head = Array(
+      try Data(contentsOf: URL(fileURLWithPath: lake + "/" + target.path)).prefix(64))
+    let at = try #require(
+      (0..<(tar.count - head.count)).first { tar[$0..<($0 + head.count)].elementsEqual(head) })
+    tar[at + 100] ^= 1
+    try Data(tar).write(to: raw)
+    #expect(try TestTools.shell("zstd -q -f \(raw.path) -o \(bad)").status == 0)
+    var rebuilt = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bad)))
+    let crc = rebuilt.withUnsafeBytes { ArchiveTrailer.crc(0, $0) }
+    rebuilt += ArchiveTrailer.encode(length: UInt64(rebuilt.count), crc: crc)
+    try Data(rebuilt).write(to: URL(fileURLWithPath: bad))
+    let v = try TestTools.run("lh-pack", ["verify", bad])
+    #expect(v.status == 65)
+    #expect(v.stderr == "lh-pack: \(bad): \(target.path): SHA-256 mismatch\n", "\(v.stderr)")
+    let notOurs = try TestTools.run("lh-pack", ["verify", raw.path])
+    #expect(notOurs.status == 65 && notOurs.stderr.contains("not an lh archive"))
+    #expect(try TestTools.run("lh-pack", ["verify", dir.path + "/missing.tar.zst"]).status == 66)
+  }
+
+  @Test("kill -9 during archive --remove never loses a row")
+  func killNine() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 60000)
+    let bronze = lake + "/bronze/events"
+    // Bronze rows are identified by their line number (one source: stdin).
+    func lines(_ table: String) throws -> [Int64] {
+      var out: [Int64] = []
+      try DeltaScan.forEachBatch(
+        try DeltaLog.snapshot(table: table), files: try DeltaLog.snapshot(table: table).files,
+        columns: ["line_number"]
+      ) { out += $0[0].int64s }
+      return out
+    }
+    let all = try lines(bronze).sorted()
+    #expect(all == Array(1...60000))
+    for (i, delay) in ["0.05", "0.25", "0.5", "0.9", "1.4"].enumerated() {
+      let a = dir.appendingPathComponent("k\(i).tar.zst").path
+      _ = try TestTools.shell(
+        "lh-pack archive --lake \(lake) --table bronze/events --remove -q -o \(a) & p=$!; sleep \(delay); kill -KILL $p; wait"
+      )
+      var rows = try lines(bronze)
+      if FileManager.default.fileExists(atPath: a) {
+        _ = try PackRead.verify(archive: a)
+        let scratch = dir.appendingPathComponent("s\(i)").path
+        _ = try PackRead.restore(.init(archive: a, directory: scratch, engine: "test"))
+        rows += try lines(scratch + "/bronze/events")
+      }
+      #expect(Set(rows) == Set(all), "kill after \(delay) s")
+      if try lines(bronze).isEmpty {
+        // Everything archived and removed: put it back for the next round.
+        _ = try PackRead.restore(.init(archive: a, directory: lake, engine: "test"))
+        #expect(try lines(bronze).sorted() == all)
+      }
+    }
+  }
+
+  @Test("compact keeps the rows and time travel; vacuum dry-run lists exactly what --apply deletes")
+  func compactAndVacuum() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let orders = lake + "/sales/orders"
+    let before = try DeltaLog.snapshot(table: orders)
+    let history = try (0...before.version).map { try PackLakes.rows(orders, $0) }
+    let c = try TestTools.run("lh-pack", ["compact", "--lake", lake, "--table", "sales/orders"])
+    #expect(c.status == 0, "\(c.stderr)")
+    let after = try DeltaLog.snapshot(table: orders)
+    #expect(after.version == before.version + 1)
+    #expect(after.files.count == 4, "one file per day: \(after.files.count)")
+    #expect(try PackLakes.rows(orders) == history.last!)
+    for v in 0...before.version { #expect(try PackLakes.rows(orders, v) == history[Int(v)]) }
+    for case .add(let add) in try DeltaLog.readCommit(table: orders, version: after.version) {
+      #expect(!add.dataChange)
+    }
+    // Leftovers of a kill -9: a writer's temp file and a commit temp, both old; and a fresh one.
+    let day = orders + "/event_date=2026-01-01"
+    let orphan = day + "/.part-x.zstd.parquet.123.abc.tmp"
+    let commitTemp = orders + "/_delta_log/_commit_dead.json.tmp"
+    let fresh = day + "/part-fresh.zstd.parquet"
+    for f in [orphan, commitTemp, fresh] {
+      FileManager.default.createFile(atPath: f, contents: Data("x".utf8))
+    }
+    let old = Date(timeIntervalSinceNow: -30 * 86_400)
+    for f in [orphan, commitTemp] {
+      try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: f)
+    }
+    // The compacted files' tombstones are recent: with the default retention they stay.
+    let keep = try TestTools.run("lh-pack", ["vacuum", "--lake", lake])
+    #expect(keep.status == 0)
+    #expect(
+      keep.output.split(separator: "\n").sorted() == [
+        "sales/orders/_delta_log/_commit_dead.json.tmp",
+        "sales/orders/event_date=2026-01-01/.part-x.zstd.parquet.123.abc.tmp",
+      ], "\(keep.output)")
+    // A week later: the versions before the compaction are out of the window.
+    let now = RFC3339.string(
+      micros: (after.timestamp + 8 * 86_400_000) * 1000, fractionDigits: 3)
+    let dry = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now, "--apply"])
+    #expect(dry.status == 0 && apply.status == 0, "\(apply.stderr)")
+    #expect(dry.output == apply.output)
+    let deleted = dry.output.split(separator: "\n").map(String.init)
+    #expect(deleted.count == before.files.count + 2 + 1, "\(deleted)")
+    for f in deleted { #expect(!FileManager.default.fileExists(atPath: lake + "/" + f)) }
+    for f in after.files {
+      #expect(FileManager.default.fileExists(atPath: orders + "/" + f.path))
+    }
+    #expect(try PackLakes.rows(orders) == history.last!)
+    #expect(try PackLakes.rows(orders, after.version) == history.last!)
+    // Nothing left to do.
+    let again = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    #expect(again.output.isEmpty)
+  }
+
+  @Test("vacuum keeps every version within the retention readable")
+  func vacuumRetainedVersionsRead() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let orders = lake + "/sales/orders"
+    let v0 = try DeltaLog.snapshot(table: orders)
+    #expect(try TestTools.run("lh-pack", ["compact", "--lake", lake, "-q"]).status == 0)
+    // Another compaction after new appends, so that there are tombstones of two ages.
+    try PackLakes.append(orders, 900..<1000)
+    try PackLakes.append(orders, 1000..<1100)
+    let mid = try DeltaLog.snapshot(table: orders)
+    #expect(try TestTools.run("lh-pack", ["compact", "--lake", lake, "-q"]).status == 0)
+    let latest = try DeltaLog.snapshot(table: orders)
+    let expected = try (0...latest.version).map { try PackLakes.rows(orders, $0) }
+    // The window starts at `mid`'s commit: versions mid… must stay readable.
+    let now = RFC3339.string(micros: (mid.timestamp + 86_400_000) * 1000, fractionDigits: 3)
+    let r = try TestTools.run(
+      "lh-pack",
+      [
+        "vacuum", "--lake", lake, "--table", "sales/orders", "--retain", "1d", "--now", now,
+        "--apply",
+      ])
+    #expect(r.status == 0, "\(r.stderr)")
+    for v in mid.version...latest.version {
+      #expect(try PackLakes.rows(orders, v) == expected[Int(v)], "version \(v)")
+    }
+    _ = v0
+  }
+
+  @Test("bad input: one line, sysexits status")
+  func badInput() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = dir.appendingPathComponent("lake").path
+    let missing = try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", dir.path + "/x"])
+    #expect(missing.status == 66, "\(missing.stderr)")
+    let usage = try TestTools.run(
+      "lh-pack", ["archive", "--lake", lake, "--before", "yesterday", "-o", "x"])
+    #expect(usage.status == 64)
+    let escape = try TestTools.run(
+      "lh-pack", ["archive", "--lake", lake, "--table", "../etc", "-o", "x"])
+    #expect(escape.status == 64, "\(escape.stderr)")
+    let noSub = try TestTools.run("lh-pack", [])
+    #expect(noSub.status == 64)
+  }
+}
