@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "lh-bronze", targets: ["lh-bronze"]),
     .executable(name: "lh-silver", targets: ["lh-silver"]),
     .executable(name: "lh-gold", targets: ["lh-gold"]),
+    .executable(name: "lh-report", targets: ["lh-report"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -75,6 +76,13 @@ let package = Package(
       name: "lh-gold",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeFormats", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
+      name: "lh-report",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

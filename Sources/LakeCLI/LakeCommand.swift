@@ -114,6 +114,10 @@ extension LakeCommand {
     if let e = error as? Interrupted {
       return 128 + e.signal
     }
+    if error is NegativeAnswer {
+      // A documented "no" (style.md §3), not an error: nothing more to print.
+      return ExitStatus.answeredNo
+    }
     if let e = error as? SystemError, e.isBrokenPipe {
       return ExitStatus.ok  // the reader went away: not an error (ripgrep, xsv)
     }
@@ -156,4 +160,10 @@ extension String {
 public struct Interrupted: Error {
   public let signal: Int32
   public init(signal: Int32) { self.signal = signal }
+}
+
+/// Thrown by a tool whose documented answer is "no" (`lh-report status --check` found a
+/// problem): status 1, after the tool has printed what it found.
+public struct NegativeAnswer: Error {
+  public init() {}
 }
