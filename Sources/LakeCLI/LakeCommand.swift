@@ -44,12 +44,15 @@ public protocol LakeCommand: ParsableCommand {
 
 extension LakeCommand {
   /// Runs the tool: see the file overview.
-  public static func main() {
+  public static func main() { main(arguments: nil) }
+
+  /// Runs the tool on `arguments` (nil: the process's), for a tool that dispatches by hand.
+  public static func main(arguments: [String]?) {
     Signals.install()
     returnLargeAllocationsToSystem()
     let command: ParsableCommand
     do {
-      command = try parseAsRoot()
+      command = try parseAsRoot(arguments)
     } catch {
       let code = exitCode(for: error)
       if code == .validationFailure {

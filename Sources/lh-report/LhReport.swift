@@ -90,6 +90,15 @@ struct LhReport: LakeCommand {
     version: LakeVersion.string,
     subcommands: [Status.self])
 
+  /// `status` is matched by hand: the root's table arguments would take it as a table.
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "status" {
+      Status.main(arguments: Array(arguments.dropFirst()))
+    }
+    main(arguments: arguments)
+  }
+
   @OptionGroup var lakeOptions: LakeOptions
 
   @Argument(

@@ -258,7 +258,7 @@ public final class ReportRenderer {
     var total = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
     while total > style.width {
       guard
-        let c = widths.indices.filter({ !info.columns[$0].kind.isNumeric && widths[$0] > 8 })
+        let c = widths.indices.filter({ info.columns[$0].kind == .text && widths[$0] > 8 })
           .max(by: { widths[$0] < widths[$1] })
       else { return }
       widths[c] -= 1

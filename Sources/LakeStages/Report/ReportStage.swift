@@ -60,7 +60,9 @@ public enum ReportStage {
     let tables = try resolveTables(config, contract: contract)
     let renderer = ReportRenderer(
       format: config.format, style: config.style, output: output, multiple: tables.count > 1)
-    try renderer.beginDocument(title: "lh report: \(config.lake.root)")
+    try renderer.beginDocument(
+      title: "lh report: "
+        + (config.lake.root.split(separator: "/").last.map(String.init) ?? "lake"))
     var rows = 0
     for (name, path) in tables {
       rows += try renderTable(name: name, path: path, config, contract: contract, renderer)
