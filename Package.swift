@@ -15,6 +15,7 @@ let package = Package(
     .executable(name: "lh-silver", targets: ["lh-silver"]),
     .executable(name: "lh-gold", targets: ["lh-gold"]),
     .executable(name: "lh-pack", targets: ["lh-pack"]),
+    .executable(name: "lh-report", targets: ["lh-report"]),
     // The library, for the benchmark package in Benchmarks/.
     .library(
       name: "LakeKit",
@@ -85,6 +86,13 @@ let package = Package(
       name: "lh-pack",
       dependencies: [
         "LakeCLI", "LakeStages", "LakeTable", "LakeFormats", "LakeIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(
+      name: "lh-report",
+      dependencies: [
+        "LakeCLI", "LakeStages", "LakeTable", "LakeContracts", "LakeIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -44,12 +44,15 @@ public protocol LakeCommand: ParsableCommand {
 
 extension LakeCommand {
   /// Runs the tool: see the file overview.
-  public static func main() {
+  public static func main() { main(arguments: nil) }
+
+  /// Runs the tool on `arguments` (nil: the process's), for a tool that dispatches by hand.
+  public static func main(arguments: [String]?) {
     Signals.install()
     returnLargeAllocationsToSystem()
     let command: ParsableCommand
     do {
-      command = try parseAsRoot()
+      command = try parseAsRoot(arguments)
     } catch {
       let code = exitCode(for: error)
       if code == .validationFailure {
@@ -114,6 +117,10 @@ extension LakeCommand {
     if let e = error as? Interrupted {
       return 128 + e.signal
     }
+    if error is NegativeAnswer {
+      // A documented "no" (style.md §3), not an error: nothing more to print.
+      return ExitStatus.answeredNo
+    }
     if let e = error as? SystemError, e.isBrokenPipe {
       return ExitStatus.ok  // the reader went away: not an error (ripgrep, xsv)
     }
@@ -156,4 +163,10 @@ extension String {
 public struct Interrupted: Error {
   public let signal: Int32
   public init(signal: Int32) { self.signal = signal }
+}
+
+/// Thrown by a tool whose documented answer is "no" (`lh-report status --check` found a
+/// problem): status 1, after the tool has printed what it found.
+public struct NegativeAnswer: Error {
+  public init() {}
 }

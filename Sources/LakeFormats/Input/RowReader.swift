@@ -29,14 +29,18 @@ public final class RowReader {
   var decoder: NDJSONRowDecoder
 
   /// Opens `path` (or stdin when nil or "-") and sniffs its format.
+  ///
+  /// With `schema` nil, the rows are whatever the input holds: a Parquet input's own columns
+  /// (then `schema` is the file's), or NDJSON lines left to the caller through ``lineReader``.
   public init(
-    path: String?, schema: TableSchema, batchRows: Int = 65_536, maxLineBytes: Int = 64 << 20
+    path: String?, schema wanted: TableSchema?, batchRows: Int = 65_536,
+    maxLineBytes: Int = 64 << 20
   ) throws {
-    self.schema = schema
     self.batchRows = batchRows
-    decoder = NDJSONRowDecoder(schema: schema)
-    source = try ByteSource(path: path)
+    let source = try ByteSource(path: path)
+    self.source = source
     format = InputFormat.sniff(try source.peek(4))
+    var schema = wanted ?? TableSchema([])
     switch format {
     case .parquet:
       let reader: ParquetFileReader
@@ -45,6 +49,7 @@ public final class RowReader {
       } else {
         reader = try Self.spool(source)
       }
+      if wanted == nil { schema = TableSchema(reader.leaves.map(\.spec)) }
       projection = try schema.columns.map { want in
         guard let i = reader.leaves.firstIndex(where: { $0.spec.name == want.name }) else {
           throw LakeFailure(.data, "\(source.name): Parquet input has no column '\(want.name)'")
@@ -61,7 +66,12 @@ public final class RowReader {
     case .ndjson(let compression):
       lines = try LineReader(source: source, compression: compression, maxLineBytes: maxLineBytes)
     }
+    self.schema = schema
+    decoder = NDJSONRowDecoder(schema: schema)
   }
+
+  /// The NDJSON lines of an input opened without a schema (nil for Parquet).
+  public var lineReader: LineReader? { lines }
 
   /// Copies a non-seekable Parquet input to an unlinked temporary file and opens that.
   static func spool(_ source: ByteSource) throws -> ParquetFileReader {

@@ -164,3 +164,25 @@ struct JSONObjectView {
     return Array(s)
   }
 }
+
+/// The integer members at the top level of a small JSON object text.
+///
+/// For the counts lh writes into `add.stats` (`numRecords`) and commitInfo (`lhSilver`,
+/// `lhGold`); members of other kinds are left out, and text that is not an object gives none.
+public enum JSONIntegerMembers {
+  /// The integer members of `text`, by key.
+  public static func of(_ text: String) -> [String: Int64] {
+    guard let view = try? JSONObjectView(Array(text.utf8)) else { return [:] }
+    var out: [String: Int64] = [:]
+    for (f, key) in zip(view.fields, view.keys) where f.kind == .number {
+      if let v = try? view.int(key) { out[key] = v }
+    }
+    return out
+  }
+
+  /// The string member `key` of `text`, if it has one.
+  public static func string(_ key: String, in text: String) -> String? {
+    guard let view = try? JSONObjectView(Array(text.utf8)) else { return nil }
+    return try? view.string(key)
+  }
+}

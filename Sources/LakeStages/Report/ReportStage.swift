@@ -1,0 +1,321 @@
+// LakeStages/Report/ReportStage.swift
+//
+// lh-report: which tables, in which order, read how, rendered by `ReportRenderer`.
+//
+//   names given ─▶ LAKE/<name> (bronze/events, silver/events, silver/rejects, gold/<name>),
+//                  else LAKE/gold/<name>, else a path to a Delta table
+//   none        ─▶ every LAKE/gold/* table: the contract's order by grain (day, hour,
+//                  minute; the contract's order within a grain), unknown tables after, by name
+//   stdin       ─▶ one table of the rows on stdin (NDJSON or Parquet)
+//
+// A table is read batch by batch (Parquet row groups), only its live files whose date
+// partition lies in --from…--to, and rendered in blocks of 1000 rows: memory holds a row group
+// and a block, never the table.
+
+import LakeContracts
+import LakeFormats
+import LakeIO
+import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a report is asked to show.
+public struct ReportConfig: Sendable {
+  public var lake: LakeLayout
+  /// Tables by name or path; empty means the gold tables (or stdin, with `stdin`).
+  public var tables: [String] = []
+  /// Read rows from stdin (or `input`) instead of the lake.
+  public var stdin = false
+  public var input: String?
+  /// Days (since 1970-01-01) of the date range, inclusive.
+  public var from: Int64?
+  public var to: Int64?
+  public var asOf: TimeTravel = .latest
+  public var format: ReportFormat = .text
+  public var style = ReportStyle()
+  /// The contract that made the gold tables (nil: read from silver's progress, else none).
+  public var contract: Contract?
+
+  public init(lake: LakeLayout) { self.lake = lake }
+}
+
+/// Renders reports.
+public enum ReportStage {
+  static let blockRows = 1000
+
+  /// Renders the tables `config` names to `output`; returns how many rows were rendered.
+  @discardableResult
+  public static func run(_ config: ReportConfig, output: OutputBuffer) throws -> Int {
+    if config.stdin {
+      let renderer = ReportRenderer(
+        format: config.format, style: config.style, output: output, multiple: false)
+      try renderer.beginDocument(title: "lh report")
+      let n = try renderInput(config, renderer)
+      try renderer.endDocument()
+      return n
+    }
+    let contract = config.contract ?? lakeContract(config.lake)
+    let tables = try resolveTables(config, contract: contract)
+    let renderer = ReportRenderer(
+      format: config.format, style: config.style, output: output, multiple: tables.count > 1)
+    try renderer.beginDocument(
+      title: "lh report: "
+        + (config.lake.root.split(separator: "/").last.map(String.init) ?? "lake"))
+    var rows = 0
+    for (name, path) in tables {
+      rows += try renderTable(name: name, path: path, config, contract: contract, renderer)
+    }
+    try renderer.endDocument()
+    return rows
+  }
+
+  /// The contract recorded in silver's progress (`lh-silver:<name>`), when built in.
+  public static func lakeContract(_ lake: LakeLayout) -> Contract? {
+    guard let snap = try? DeltaLog.snapshot(table: lake.silverEvents) else { return nil }
+    for app in snap.transactions.keys.sorted() where app.hasPrefix("lh-silver:") {
+      if let c = Contract.builtin(String(app.dropFirst("lh-silver:".count))) { return c }
+    }
+    return nil
+  }
+
+  /// The gold tables present in the lake, in report order.
+  public static func goldTables(_ lake: LakeLayout, contract: Contract?) throws -> [String] {
+    let present = Set(
+      listDirectory(lake.root + "/gold").filter { name in
+        (try? LakeLayout.checkTableName(name)) != nil
+          && ((try? DeltaLog.versions(table: lake.root + "/gold/" + name))?.isEmpty == false)
+      })
+    let grains: [GoldGrain] = [.day, .hour, .minute]
+    var ordered: [String] = []
+    for g in grains {
+      for t in contract?.gold ?? [] where t.grain == g && present.contains(t.name) {
+        ordered.append(t.name)
+      }
+    }
+    ordered += present.subtracting(ordered).sorted()
+    return ordered
+  }
+
+  static func listDirectory(_ path: String) -> [String] {
+    guard let d = opendir(path) else { return [] }
+    defer { closedir(d) }
+    var out: [String] = []
+    while let entry = readdir(d) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if !name.hasPrefix(".") { out.append(name) }
+    }
+    return out
+  }
+
+  static func isTable(_ path: String) -> Bool {
+    (try? DeltaLog.versions(table: path))?.isEmpty == false
+  }
+
+  /// (display name, path) of each table to render.
+  static func resolveTables(_ config: ReportConfig, contract: Contract?) throws -> [(
+    String, String
+  )] {
+    if config.tables.isEmpty {
+      let gold = try goldTables(config.lake, contract: contract)
+      guard !gold.isEmpty else {
+        throw LakeFailure(
+          .noInput, "\(config.lake.root)/gold: no gold tables (run lh-gold, or name a table)")
+      }
+      return try gold.map { ($0, try config.lake.gold($0)) }
+    }
+    return try config.tables.map { name in
+      let trimmed = name.hasSuffix("/") ? String(name.dropLast()) : name
+      let inLake = config.lake.root + "/" + trimmed
+      if !trimmed.hasPrefix("/") && !trimmed.split(separator: "/").contains("..") && isTable(inLake)
+      {
+        return (trimmed, inLake)
+      }
+      if (try? LakeLayout.checkTableName(trimmed)) != nil,
+        isTable(config.lake.root + "/gold/" + trimmed)
+      {
+        return (trimmed, config.lake.root + "/gold/" + trimmed)
+      }
+      if isTable(trimmed) { return (trimmed, trimmed) }
+      throw LakeFailure(
+        .noInput,
+        "\(trimmed): no such table in \(config.lake.root) (nor a Delta table at that path)")
+    }
+  }
+
+  /// The chart of a table: its bucket column and a value column.
+  ///
+  /// Gold tables of the contract: the bucket, and the first count or sum metric when the
+  /// table is grouped (those add up over groups), else its first metric. Other tables: the
+  /// first date or timestamp column (window_start before event_date) and the first number.
+  static func chart(_ columns: [ReportColumn], gold: GoldTable?) -> ReportChartSpec? {
+    func index(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
+    if let gold, let t = index(gold.grain.bucketColumn) {
+      let additive = gold.metrics.first { $0.aggregate == .count || $0.aggregate == .sum }
+      let pick = gold.groupBy.isEmpty ? (gold.metrics.first ?? additive) : additive
+      if let pick, let v = index(pick.name), columns[v].kind.isNumeric {
+        return ReportChartSpec(time: t, value: v)
+      }
+      return nil
+    }
+    guard
+      let t = index("window_start").flatMap({ columns[$0].kind.isTime ? $0 : nil })
+        ?? columns.firstIndex(where: { $0.kind.isTime }),
+      let v = columns.firstIndex(where: { $0.kind.isNumeric })
+    else { return nil }
+    return ReportChartSpec(time: t, value: v)
+  }
+
+  static func subtitle(_ gold: GoldTable?, version: Int64, config: ReportConfig) -> String {
+    var parts: [String] = []
+    if let gold {
+      parts.append("per \(gold.grain.rawValue)")
+      if !gold.groupBy.isEmpty { parts.append("by " + gold.groupBy.joined(separator: ", ")) }
+    }
+    parts.append("version \(version)")
+    if config.from != nil || config.to != nil {
+      let f = config.from.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? "…"
+      let t = config.to.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? "…"
+      parts.append("\(f) to \(t)")
+    }
+    return parts.joined(separator: " · ")
+  }
+
+  /// Whether a file's date partition (if it has one) lies in the range.
+  static func inRange(_ add: DeltaAdd, _ snapshot: Snapshot, _ config: ReportConfig) -> Bool {
+    guard config.from != nil || config.to != nil else { return true }
+    for column in snapshot.metadata.partitionColumns {
+      guard let index = snapshot.schema.index(of: column),
+        snapshot.schema.columns[index].type == .date,
+        let text = add.partitionValues[column] ?? nil,
+        let micros = RFC3339.parse(text + "T00:00:00Z")
+      else { continue }
+      let day = micros / 86_400_000_000
+      if let f = config.from, day < f { return false }
+      if let t = config.to, day > t { return false }
+    }
+    return true
+  }
+
+  static func renderTable(
+    name: String, path: String, _ config: ReportConfig, contract: Contract?,
+    _ renderer: ReportRenderer
+  ) throws -> Int {
+    let snapshot = try DeltaLog.snapshot(table: path, asOf: config.asOf)
+    let columns = snapshot.schema.columns.map { ReportColumn($0.name, ReportKind($0.type)) }
+    let isGold = path.hasPrefix(config.lake.root + "/gold/")
+    let gold =
+      isGold
+      ? contract?.gold.first { $0.name == name.split(separator: "/").last.map(String.init) } : nil
+    try renderer.beginTable(
+      ReportTableInfo(
+        title: name, subtitle: subtitle(gold, version: snapshot.version, config: config),
+        columns: columns, chart: chart(columns, gold: gold)))
+    let files = snapshot.files.filter { inRange($0, snapshot, config) }
+    var block: [[ReportCell]] = []
+    block.reserveCapacity(blockRows)
+    var rows = 0
+    try DeltaScan.forEachBatch(snapshot, files: files, columns: nil) { batch in
+      let count = batch.first?.count ?? 0
+      for r in 0..<count {
+        block.append(batch.map { ReportCell.from($0, row: r) })
+        if block.count == blockRows {
+          try renderer.rows(block)
+          rows += block.count
+          block.removeAll(keepingCapacity: true)
+        }
+      }
+    }
+    try renderer.rows(block)
+    rows += block.count
+    try renderer.endTable()
+    return rows
+  }
+
+  // MARK: stdin
+
+  /// Renders the rows of stdin (or `config.input`) as one table.
+  static func renderInput(_ config: ReportConfig, _ renderer: ReportRenderer) throws -> Int {
+    let reader = try RowReader(path: config.input, schema: nil)
+    let title = reader.source.name
+    var rows = 0
+    if let lines = reader.lineReader {
+      var decoder = ReportLineDecoder(source: reader.source.name)
+      var pending: [[UInt8]] = []
+      var started = false
+      var block: [[ReportCell]] = []
+      func start() throws {
+        decoder.decideColumns(pending)
+        let columns = decoder.columns
+        try renderer.beginTable(
+          ReportTableInfo(
+            title: title, subtitle: "", columns: columns, chart: chart(columns, gold: nil)))
+        started = true
+      }
+      func flush() throws {
+        let kept = block.filter { keep($0, decoder.columns, config) }
+        try renderer.rows(kept)
+        rows += kept.count
+        block.removeAll(keepingCapacity: true)
+      }
+      var lineNumbers: [Int] = []
+      try lines.forEachLine { line, number in
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+        if !started {
+          pending.append(Array(line))
+          lineNumbers.append(number)
+          if pending.count == blockRows {
+            try start()
+            for (l, n) in zip(pending, lineNumbers) { block.append(try decoder.cells(l, line: n)) }
+            pending = []
+            try flush()
+          }
+          return true
+        }
+        block.append(try decoder.cells(Array(line), line: number))
+        if block.count == blockRows { try flush() }
+        return true
+      }
+      if !started {
+        try start()
+        for (l, n) in zip(pending, lineNumbers) { block.append(try decoder.cells(l, line: n)) }
+      }
+      try flush()
+    } else {
+      let columns = reader.schema.columns.map { ReportColumn($0.name, ReportKind($0.type)) }
+      try renderer.beginTable(
+        ReportTableInfo(
+          title: title, subtitle: "", columns: columns, chart: chart(columns, gold: nil)))
+      while let batch = try reader.nextBatch() {
+        var block: [[ReportCell]] = []
+        for r in 0..<(batch.first?.count ?? 0) {
+          let row = batch.map { ReportCell.from($0, row: r) }
+          if keep(row, columns, config) { block.append(row) }
+          if block.count == blockRows {
+            try renderer.rows(block)
+            rows += block.count
+            block.removeAll(keepingCapacity: true)
+          }
+        }
+        try renderer.rows(block)
+        rows += block.count
+      }
+    }
+    try renderer.endTable()
+    return rows
+  }
+
+  /// The date range on rows without partitions: the first date or timestamp column's UTC day.
+  static func keep(_ row: [ReportCell], _ columns: [ReportColumn], _ config: ReportConfig) -> Bool {
+    guard config.from != nil || config.to != nil,
+      let t = columns.firstIndex(where: { $0.kind.isTime }), let micros = row[t].micros
+    else { return true }
+    let day = micros >= 0 ? micros / 86_400_000_000 : (micros - 86_399_999_999) / 86_400_000_000
+    if let f = config.from, day < f { return false }
+    if let to = config.to, day > to { return false }
+    return true
+  }
+}

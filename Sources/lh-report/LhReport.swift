@@ -1,0 +1,235 @@
+// lh-report: gold tables (or any table, or rows on stdin) as text, CSV, NDJSON, Markdown or
+// HTML; `status` for the lake's state; `--follow` for a live view. Logic in LakeStages/Report.
+
+import ArgumentParser
+import LakeCLI
+import LakeContracts
+import LakeIO
+import LakeStages
+import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `--format`, `--width`, `--ascii`: how a report is drawn (shared by the report and status).
+struct DrawingOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Output format (default: text on a terminal, else ndjson).", valueName: "format"))
+  var format: ReportFormat?
+
+  @Option(
+    help: ArgumentHelp("Columns to draw in (default: the terminal's, else 80).", valueName: "n"))
+  var width: Int?
+
+  @Flag(help: "Draw with ASCII characters only (also when the locale is not UTF-8).")
+  var ascii = false
+
+  func validate() throws {
+    if let width, !(20...1000).contains(width) {
+      throw ValidationError("--width must be between 20 and 1000")
+    }
+  }
+
+  func resolve(_ context: ToolContext, _ env: [String: String]) -> (ReportFormat, ReportStyle) {
+    let format = format ?? (context.stdoutIsTerminal ? .text : .ndjson)
+    var style = ReportStyle()
+    style.width = width ?? terminalColumns(env, context.stdoutIsTerminal) ?? 80
+    let locale =
+      env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap {
+        $0.isEmpty ? nil : $0
+      } ?? env["LANG"] ?? ""
+    let utf8 = locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
+    style.ascii = ascii || !utf8
+    style.color =
+      context.stdoutIsTerminal && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
+    return (format, style)
+  }
+}
+
+/// `$COLUMNS`, else the terminal's width.
+func terminalColumns(_ env: [String: String], _ terminal: Bool) -> Int? {
+  if let c = env["COLUMNS"].flatMap({ Int($0) }), c >= 20 { return min(c, 1000) }
+  guard terminal else { return nil }
+  var size = winsize()
+  guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 else { return nil }
+  return Int(size.ws_col)
+}
+
+func terminalRows() -> Int {
+  var size = winsize()
+  guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row >= 5 else { return 24 }
+  return Int(size.ws_row)
+}
+
+@main
+struct LhReport: LakeCommand {
+  static let toolName = "lh-report"
+  static let configuration = CommandConfiguration(
+    commandName: "lh-report",
+    abstract: "Render gold tables (or any table, or rows on stdin) as text, CSV or HTML.",
+    discussion: """
+      Without a table, every gold table of the lake, coarse grains first (days, then hours, \
+      then minutes, in the contract's order). A table is a gold table's name, a lake path \
+      (silver/events, bronze/events, silver/rejects, gold/<name>) or a Delta table's directory. \
+      With no table named and stdin not a terminal, the rows on stdin (NDJSON or Parquet). \
+      Text has aligned columns, numbers right-aligned with thousands separators, decimals at \
+      their scale, and a bar chart per time series; HTML is one self-contained page with a \
+      table and an inline SVG chart per table.
+
+      Examples:
+        lh-report --lake ./lake
+        lh-report --lake ./lake kpi_minute --from 2026-01-01 --to 2026-01-02
+        lh-report --lake ./lake --format html > report.html
+        lh-report status --lake ./lake --check --max-lag 2h
+        lh-gen --follow | lh-silver --stream | lh-gold --stream | lh-report --follow
+      """,
+    version: LakeVersion.string,
+    subcommands: [Status.self])
+
+  /// `status` is matched by hand: the root's table arguments would take it as a table.
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "status" {
+      Status.main(arguments: Array(arguments.dropFirst()))
+    }
+    main(arguments: arguments)
+  }
+
+  @OptionGroup var lakeOptions: LakeOptions
+
+  @Argument(
+    help: ArgumentHelp("Tables to render (default: the gold tables).", valueName: "table"))
+  var tables: [String] = []
+
+  @Option(help: ArgumentHelp("Rows from this date on (YYYY-MM-DD).", valueName: "date"))
+  var from: String?
+
+  @Option(help: ArgumentHelp("Rows up to this date (YYYY-MM-DD).", valueName: "date"))
+  var to: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Read tables as of this version or time (RFC 3339 or YYYY-MM-DD).",
+      valueName: "version-or-time"))
+  var asOf: AsOfArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "Read rows from this file (NDJSON or Parquet; - for stdin) instead of the lake.",
+      valueName: "file"),
+    completion: .file())
+  var input: String?
+
+  @Flag(help: "Follow lh-gold --stream's windows on stdin and redraw a live view.")
+  var follow = false
+
+  @OptionGroup var drawing: DrawingOptions
+  @OptionGroup var logging: LoggingOptions
+
+  static func day(_ text: String, _ flag: String) throws -> Int64 {
+    var t = text
+    guard let d = t.withUTF8({ DateText.parse(UnsafeRawBufferPointer($0)) }) else {
+      throw ValidationError("\(flag) wants a date YYYY-MM-DD, not '\(text)'")
+    }
+    return Int64(d)
+  }
+
+  func validate() throws {
+    if let from { _ = try Self.day(from, "--from") }
+    if let to { _ = try Self.day(to, "--to") }
+    if input != nil && !tables.isEmpty { throw ValidationError("--input does not go with tables") }
+    if follow && (!tables.isEmpty || from != nil || to != nil || asOf != nil) {
+      throw ValidationError("--follow reads a stream: no tables, --from, --to or --as-of")
+    }
+  }
+
+  func execute(_ context: ToolContext) throws {
+    let env = processEnvironment()
+    let (format, style) = drawing.resolve(context, env)
+    if follow {
+      var config = FollowConfig()
+      config.input = input == "-" ? nil : input
+      config.terminal = context.stdoutIsTerminal
+      config.height = context.stdoutIsTerminal ? terminalRows() : 24
+      config.style = style
+      _ = try ReportFollow.run(config, output: context.stdout)
+      if Interrupt.requested != 0 { throw Interrupted(signal: Interrupt.requested) }
+      return
+    }
+    var config = ReportConfig(lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: env))
+    config.tables = tables
+    config.stdin =
+      input != nil
+      || (tables.isEmpty && !FileDescriptor.standardInput.isTerminal && lakeOptions.lake == nil
+        && env["LH_LAKE"] == nil)
+    config.input = input == "-" ? nil : input
+    config.from = try from.map { try Self.day($0, "--from") }
+    config.to = try to.map { try Self.day($0, "--to") }
+    config.asOf = asOf?.travel ?? .latest
+    config.format = format
+    config.style = style
+    let rows = try ReportStage.run(config, output: context.stdout)
+    context.diagnostics.detail("\(rows) rows")
+  }
+}
+
+extension LhReport {
+  struct Status: LakeCommand {
+    static let toolName = "lh-report"
+    static let configuration = CommandConfiguration(
+      commandName: "status",
+      abstract: "Show each table's version, size and lag, and the bronze reconciliation.",
+      discussion: """
+        For each table: version, rows, files, bytes, partitions, last commit time, and how \
+        many bronze versions (and for how long) silver and gold lag behind bronze; then \
+        bronze rows = silver rows + rejects + duplicates. With --check the status is 1 when \
+        a table lags more than --max-lag or the lake does not reconcile (a documented answer, \
+        for cron and monitoring), 0 otherwise.
+        """)
+
+    @OptionGroup var lakeOptions: LakeOptions
+
+    @Flag(help: "Exit 1 when a table is stale beyond --max-lag or the lake does not reconcile.")
+    var check = false
+
+    @Option(
+      help: ArgumentHelp("How long bronze commits may wait (default 1h).", valueName: "duration"))
+    var maxLag: DurationArgument?
+
+    @OptionGroup var drawing: DrawingOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func execute(_ context: ToolContext) throws {
+      let env = processEnvironment()
+      let (format, style) = drawing.resolve(context, env)
+      let lake = LakeLayout.resolve(flag: lakeOptions.lake, environment: env)
+      let report = try LakeStatus.collect(
+        lake, now: SystemClock.wallMicroseconds() / 1000,
+        maxLag: (maxLag?.micros ?? 3_600_000_000) / 1000)
+      try LakeStatus.render(report, format: format, style: style, output: context.stdout)
+      if check && !report.problems.isEmpty {
+        for p in report.problems { context.diagnostics.note(p) }
+        try context.stdout.flush()
+        throw NegativeAnswer()
+      }
+    }
+  }
+}
+
+/// The process environment as a dictionary (no Foundation in the tools).
+func processEnvironment() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let text = String(cString: entry)
+    if let eq = text.firstIndex(of: "=") {
+      out[String(text[..<eq])] = String(text[text.index(after: eq)...])
+    }
+    p += 1
+  }
+  return out
+}
