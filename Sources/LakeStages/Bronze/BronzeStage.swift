@@ -264,7 +264,9 @@ public enum BronzeStage {
         }
         if let tee {
           try tee.write(line)
-          try tee.write(UnsafeRawBufferPointer(start: [UInt8(0x0A)], count: 1))
+          // The newline written in place (a pointer to a temporary array would dangle).
+          try tee.reserve(1).pointee = 0x0A
+          tee.commit(1)
         }
         if chunk.take(line, number: number, dryRun: dryRun, bytes: chunkBytes) {
           try flush()

@@ -124,6 +124,15 @@ struct ParquetRoundTripTests {
     }
     for c in expected.indices { expectEqual(read[c], expected[c], allTypesSchema.columns[c].name) }
 
+    // Reading into the same buffers, group after group (storage reused), gives the same rows.
+    let again = try ParquetFileReader(path: path)
+    var reused: [ColumnBuffer] = []
+    for g in 0..<again.rowGroupCount {
+      try again.readRowGroup(g, into: &reused)
+      let fresh = try reader.readRowGroup(g)
+      for c in fresh.indices { expectEqual(reused[c], fresh[c], "reused \(g)/\(c)") }
+    }
+
     // Column projection reads only what is asked.
     let projected = try reader.readRowGroup(1, columns: [5, 2])
     #expect(projected.count == 2 && projected[0].type == .string && projected[1].type == .int64)

@@ -41,8 +41,18 @@ struct ColumnChunkReader {
     default: throw ParquetError.unsupported("compression codec \(codec)")
     }
     self.codec = codec
+    codecValue = rawCodec
     self.zstd = zstd
     dense = ColumnBuffer(type: leaf.spec.type)
+  }
+
+  /// The codec as the footer gave it (a cached reader serves chunks of the same codec).
+  let codecValue: Int32
+
+  /// Readies the reader for the next chunk of its column (buffers kept).
+  mutating func reset() {
+    dictionary = nil
+    dense.removeAll()
   }
 
   /// Decodes a whole chunk of `rows` rows from `chunk`, appending them to `output`.

@@ -38,6 +38,10 @@ public final class ParquetFileReader {
   public let leaves: [ParquetLeaf]
   let source: Source
   let zstd: ZstdDecompressor
+  /// Reused from one row group to the next (no allocation, no page faults per chunk): the
+  /// chunk readers per leaf (their page buffers) and the bytes of the chunk being read.
+  var chunkReaders: [Int: ColumnChunkReader] = [:]
+  var chunkBytes: [UInt8] = []
 
   enum Source {
     case file(FileDescriptor, size: Int)
@@ -149,6 +153,41 @@ public final class ParquetFileReader {
     return (start, m.totalCompressedSize)
   }
 
+  /// Reads `count` bytes at `offset` into the start of `buffer` (grown when too small).
+  static func read(
+    _ source: Source, offset: Int, count: Int, name: String, into buffer: inout [UInt8]
+  ) throws {
+    switch source {
+    case .memory(let bytes):
+      guard offset >= 0, count >= 0, offset <= bytes.count - count else {
+        throw ParquetError("read past the end of the file", file: name)
+      }
+      if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+      buffer.withUnsafeMutableBufferPointer { out in
+        bytes.withUnsafeBufferPointer { src in
+          if count > 0 { out.baseAddress!.update(from: src.baseAddress! + offset, count: count) }
+        }
+      }
+    case .file(let fd, _):
+      guard offset >= 0, count >= 0 else {
+        throw ParquetError("read past the end of the file", file: name)
+      }
+      if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+      var done = 0
+      try buffer.withUnsafeMutableBytes { buf in
+        while done < count {
+          let n = pread(fd.rawValue, buf.baseAddress! + done, count - done, off_t(offset + done))
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw SystemError("read", path: name, errno: errno)
+          }
+          if n == 0 { throw ParquetError("file ends early (truncated while reading?)", file: name) }
+          done += n
+        }
+      }
+    }
+  }
+
   static func read(_ source: Source, offset: Int, count: Int, name: String) throws -> [UInt8] {
     switch source {
     case .memory(let bytes):
@@ -226,15 +265,27 @@ public final class ParquetFileReader {
 
   /// Reads row group `group`: one buffer per requested column index (all columns when nil).
   public func readRowGroup(_ group: Int, columns wanted: [Int]? = nil) throws -> [ColumnBuffer] {
+    var out: [ColumnBuffer] = []
+    try readRowGroup(group, columns: wanted, into: &out)
+    return out
+  }
+
+  /// Reads row group `group` into `out`, reusing its buffers' storage when it already holds
+  /// columns of the same types (a loop over row groups then allocates nothing per group).
+  public func readRowGroup(
+    _ group: Int, columns wanted: [Int]? = nil, into out: inout [ColumnBuffer]
+  ) throws {
     let indices = wanted ?? Array(leaves.indices)
     let rowGroup = metadata.rowGroups[group]
-    var out: [ColumnBuffer] = []
-    for c in indices {
+    if out.count != indices.count
+      || zip(out, indices).contains(where: { $0.0.type != leaves[$0.1].spec.type })
+    {
+      out = indices.map { ColumnBuffer(type: leaves[$0].spec.type) }
+    }
+    for (k, c) in indices.enumerated() {
       let leaf = leaves[c]
-      if rowGroup.numRows == 0 {
-        out.append(ColumnBuffer(type: leaf.spec.type))
-        continue
-      }
+      out[k].removeAll()
+      if rowGroup.numRows == 0 { continue }
       guard let m = rowGroup.columns[c].metaData else {
         throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.spec.name)
       }
@@ -243,22 +294,28 @@ public final class ParquetFileReader {
           throw ParquetError.corrupt("chunk has \(m.numValues) values for \(rowGroup.numRows) rows")
         }
         let (start, length) = Self.chunkRange(m)
-        let bytes = try Self.read(source, offset: Int(start), count: Int(length), name: name)
-        var reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
-        // Capacity from the footer is a hint only: a corrupt count must not allocate.
-        var column = ColumnBuffer(
-          type: leaf.spec.type, capacity: min(Int(rowGroup.numRows), 1 << 20))
-        try bytes.withUnsafeBytes {
-          try reader.read($0, rows: Int(rowGroup.numRows), into: &column)
+        try Self.read(source, offset: Int(start), count: Int(length), name: name, into: &chunkBytes)
+        var reader: ColumnChunkReader
+        if let cached = chunkReaders.removeValue(forKey: c), cached.codecValue == m.codec {
+          reader = cached
+          reader.reset()
+        } else {
+          reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
         }
-        out.append(column)
+        // Capacity from the footer is a hint only: a corrupt count must not allocate.
+        out[k].reserve(min(Int(rowGroup.numRows), 1 << 20))
+        try chunkBytes.withUnsafeBytes {
+          try reader.read(
+            UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)]), rows: Int(rowGroup.numRows),
+            into: &out[k])
+        }
+        chunkReaders[c] = reader
       } catch let e as ParquetError {
         throw e.at(file: name, column: leaf.spec.name)
       } catch let e as LakeError where e.category == .data {
         throw ParquetError("\(e)", file: name, column: leaf.spec.name)
       }
     }
-    return out
   }
 
   /// True when `bytes` start with the Parquet magic (input sniffing).
