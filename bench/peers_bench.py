@@ -8,6 +8,10 @@
     peers_bench.py duckdb land IN.ndjson OUT.parquet THREADS
         the bronze stage's peer: read_json of IN (schema detected) → zstd Parquet, all timed,
         on THREADS threads
+    peers_bench.py duckdb e2e IN.ndjson OUT_DIR THREADS
+        the whole pipeline's peer, three steps on THREADS threads: read_json of IN → bronze zstd
+        Parquet; bronze → silver (validated, deduplicated by event_id, partitioned by
+        event_date); silver → the eight clickstream gold tables (tests/peers/gold_check.py SQL)
     peers_bench.py duckdb gold LAKE OUT_DIR THREADS
         the gold stage's peer: the clickstream gold tables as SQL (tests/peers/gold_check.py)
         over LAKE/silver/events' live files, each written as zstd Parquet into OUT_DIR
@@ -100,6 +104,34 @@ def run(engine, op, args):
                         f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
             seconds = time.perf_counter() - t0
             return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+        if op == "e2e":
+            import importlib.util
+            src, out, threads = args
+            here = os.path.dirname(os.path.abspath(__file__))
+            spec = importlib.util.spec_from_file_location(
+                "gold_check", os.path.join(here, "..", "tests", "peers", "gold_check.py"))
+            gold = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(gold)
+            con.execute(f"SET threads={int(threads)}")
+            con.execute("SET preserve_insertion_order=false")
+            con.execute("SET TimeZone = 'UTC'")
+            os.makedirs(out, exist_ok=True)
+            t0 = time.perf_counter()
+            con.execute(f"COPY (SELECT * FROM read_json('{src}', format='newline_delimited')) "
+                        f"TO '{out}/bronze.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"""COPY (
+                SELECT *, CAST(ts AT TIME ZONE 'UTC' AS DATE) AS event_date
+                FROM read_parquet('{out}/bronze.parquet')
+                WHERE event_id IS NOT NULL AND user_id >= 1 AND session_id IS NOT NULL
+                  AND event_type IN ('page_view','click','add_to_cart','purchase','login','logout')
+                  AND page IS NOT NULL AND source IN ('web','mobile','api') AND ts IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY event_id) = 1
+              ) TO '{out}/silver' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (event_date))""")
+            con.execute(f"CREATE VIEW silver AS SELECT * FROM read_parquet('{out}/silver/*/*.parquet', hive_partitioning = true)")
+            for name, sql in gold.SQL.items():
+                con.execute(f"COPY ({sql.replace('{zone}', 'UTC')}) TO '{out}/{name}.parquet' "
+                            "(FORMAT parquet, COMPRESSION zstd)")
+            return time.perf_counter() - t0, 0
         if op == "gold":
             import importlib.util
             from deltalake import DeltaTable
@@ -167,7 +199,7 @@ def main():
         raise SystemExit(__doc__)
     engine, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     seconds, rows = run(engine, op, args)
-    out = args[2] if op == "write" else args[1] if op in ("land", "silver", "gold") else args[0]
+    out = args[2] if op == "write" else args[1] if op in ("land", "silver", "gold", "e2e") else args[0]
     size = (sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
             if os.path.isdir(out) else os.path.getsize(out))
     print(json.dumps({"seconds": seconds, "rows": rows, "bytes": size,

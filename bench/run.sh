@@ -15,6 +15,7 @@
 #                               parsing, validating, deduplicating and writing partitioned zstd
 #                               Parquet (all cores)
 #   archive: lake → .tar.zst    lh-pack archive (and verify) of that bronze lake vs tar -I 'zstd -3'
+#   end to end: gen → gold      lh-bronze + lh-silver + lh-gold vs DuckDB doing the same steps
 # Each timing is the best of BENCH_RUNS runs (the machine is shared; the best run is the least
 # disturbed). Ratio = peer time / lh time: above 1 means lh is faster. Peak RSS is the whole
 # process (loading included). Results go in bench/RESULTS.md by hand, with the machine.
@@ -210,3 +211,32 @@ row "lh-pack verify" lh "$1" "$2" "$3" "$lake_bytes" "$(awk -v a="$1" -v b="$lh_
 set -- $(best tar_zstd)
 row "tar -I 'zstd -3'" tar "$1" "$2" "$3" "$lake_bytes" "$(awk -v a="$1" -v b="$lh_a" 'BEGIN{printf "%.2f", a/b}')"
 rm -rf "$work/lake" "$work/lake.tar.zst" "$work/tar.tar.zst"
+
+# 8. End to end: the clickstream file through lh-bronze, lh-silver and lh-gold (all cores) vs
+#    DuckDB doing the same three steps (read_json → bronze Parquet, validate + dedupe → silver
+#    partitioned by day, the eight gold tables as SQL; all cores). Seconds are the three steps'
+#    sum; peak RSS the largest step's.
+echo
+printf '%-28s %-8s %9s %12s %9s %10s %13s %8s\n' "end to end: gen → gold" engine seconds events/s MB/s "peak RSS" "output B" "vs lh"
+lh_e2e() {
+  rm -rf "$work/e2e"
+  total=0; peak=0
+  for step in "lh-bronze --quiet --lake $work/e2e $work/events.ndjson" "lh-silver --quiet --lake $work/e2e" "lh-gold --quiet --lake $work/e2e"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/"$step
+    total=$(awk -v a="$total" -v b="$(cut -d' ' -f1 "$work/time")" 'BEGIN{print a + b}')
+    peak=$(awk -v a="$peak" -v b="$(cut -d' ' -f2 "$work/time")" 'BEGIN{print (b > a) ? b : a}')
+  done
+  echo "$total $peak $(find "$work/e2e" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')"
+}
+duck_e2e() {
+  rm -rf "$work/duck-e2e"
+  "$python" "$here/peers_bench.py" duckdb e2e "$work/events.ndjson" "$work/duck-e2e" "$cores" |
+    "$python" -c "import json,sys; d=json.load(sys.stdin); print(d['seconds'], d['rss_kb'], d['bytes'])"
+}
+set -- $(best lh_e2e)
+lh_e=$1
+row "bronze+silver+gold" lh "$1" "$2" "$3" "$ndjson_bytes" "1.00"
+set -- $(best duck_e2e)
+row "the same three steps" duckdb "$1" "$2" "$3" "$ndjson_bytes" "$(awk -v a="$1" -v b="$lh_e" 'BEGIN{printf "%.2f", a/b}')"
+rm -rf "$work/e2e" "$work/duck-e2e"
