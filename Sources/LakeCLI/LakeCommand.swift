@@ -170,3 +170,18 @@ public struct Interrupted: Error {
 public struct NegativeAnswer: Error {
   public init() {}
 }
+
+/// The process environment as a dictionary (no Foundation in the tools).
+public func processEnvironment() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let text = String(
+      decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
+    if let eq = text.firstIndex(of: "=") {
+      out[String(text[..<eq])] = String(text[text.index(after: eq)...])
+    }
+    p += 1
+  }
+  return out
+}

@@ -323,17 +323,3 @@ struct SizeArgument: ExpressibleByArgument {
 
   var defaultValueDescription: String { "128MiB" }
 }
-
-/// The process environment as a dictionary (no Foundation in the tools).
-func processEnvironment() -> [String: String] {
-  var out: [String: String] = [:]
-  var p = environ
-  while let entry = p.pointee {
-    let text = String(cString: entry)
-    if let eq = text.firstIndex(of: "=") {
-      out[String(text[..<eq])] = String(text[text.index(after: eq)...])
-    }
-    p += 1
-  }
-  return out
-}

@@ -73,16 +73,30 @@ public final class RowReader {
   /// The NDJSON lines of an input opened without a schema (nil for Parquet).
   public var lineReader: LineReader? { lines }
 
+  /// Opens a Parquet input: the file itself, or a non-seekable input (stdin) copied to an
+  /// unlinked temporary file first (Parquet needs its footer; memory stays bounded).
+  public static func openParquet(_ source: ByteSource) throws -> ParquetFileReader {
+    if let path = source.path, source.isRegularFile { return try ParquetFileReader(path: path) }
+    return try spool(source)
+  }
+
   /// Copies a non-seekable Parquet input to an unlinked temporary file and opens that.
   static func spool(_ source: ByteSource) throws -> ParquetFileReader {
     let dir =
-      (getenv("TMPDIR").map { String(cString: $0) }).flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+      (getenv("TMPDIR").map {
+        String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self)
+      })
+      .flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array("\(dir)/lh-spool-XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else {
       throw SystemError("create", path: dir, errno: errno, category: .cannotCreate)
     }
-    let path = String(cString: template)
+    let path = template.withUnsafeBufferPointer {
+      String(
+        decoding: UnsafeRawBufferPointer(start: $0.baseAddress!, count: strlen($0.baseAddress!)),
+        as: UTF8.self)
+    }
     unlink(path)
     let spool = FileDescriptor(rawValue: fd, name: "\(source.name) (spooled)")
     var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -249,25 +249,6 @@ extension SilverStage {
   /// A Parquet reader for a stream: the file itself, or stdin spooled to an unlinked
   /// temporary file (Parquet needs its footer).
   static func openParquet(_ source: ByteSource) throws -> ParquetFileReader {
-    if let path = source.path, source.isRegularFile { return try ParquetFileReader(path: path) }
-    let dir =
-      (getenv("TMPDIR").map { String(cString: $0) }).flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    var template = Array("\(dir)/lh-spool-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else {
-      throw SystemError("create", path: dir, errno: errno, category: .cannotCreate)
-    }
-    let path = String(cString: template)
-    unlink(path)
-    let spool = FileDescriptor(rawValue: fd, name: "\(source.name) (spooled)")
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-      if n == 0 { break }
-      try buffer.withUnsafeBytes { try spool.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-    let reader = try ParquetFileReader(path: "/proc/self/fd/\(fd)", name: source.name)
-    try spool.close()
-    return reader
+    try RowReader.openParquet(source)
   }
 }
