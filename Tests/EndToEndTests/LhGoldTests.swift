@@ -149,6 +149,27 @@ struct LhGoldTests {
     #expect(lines.filter { $0.hasSuffix("\"final\":true}") }.count >= 10)
   }
 
+  @Test(
+    "the iot and sales gold tables equal SQL too (through lh-bronze and lh-silver)",
+    arguments: [
+      ("iot", ["sensor_minute", "sensor_hourly"]),
+      ("sales", ["store_daily", "product_daily", "sales_daily", "region_hourly"]),
+    ])
+  func otherContracts(contract: String, tables: [String]) throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let events = try generate(
+      dir, "\(contract).ndjson",
+      ["--contract", contract, "--count", "8000", "--duration", "2d", "--seed", "5"])
+    #expect(try TestTools.run("lh-bronze", ["--lake", lake, events]).status == 0)
+    let s = try TestTools.run("lh-silver", ["--lake", lake, "--contract", contract])
+    #expect(s.status == 0, "\(s.stderr)")
+    let g = try TestTools.run("lh-gold", ["--lake", lake, "--contract", contract])
+    #expect(g.status == 0 && g.stderr.contains("\(tables.count) of \(tables.count)"), "\(g.stderr)")
+    let c = try python(["compare", lake, "UTC"] + tables)
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+  }
+
   @Test("bad flags and a lake without silver are clear errors")
   func errors() throws {
     let dir = try TestTools.temporaryDirectory()

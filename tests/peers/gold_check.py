@@ -80,6 +80,41 @@ SQL = {
         FROM silver GROUP BY 1""",
 }
 
+# The built-in iot and sales gold tables (hours are UTC here: run them with --tz UTC).
+HOUR = "date_trunc('hour', ts)"
+SQL.update({
+    "sensor_minute": f"""
+        SELECT {MINUTE} AS window_start, device_id, sensor, count(*) AS readings,
+               min(value) AS min_value, max(value) AS max_value, avg(value) AS avg_value,
+               min(battery) AS min_battery
+        FROM silver GROUP BY 1, 2, 3""",
+    "sensor_hourly": f"""
+        SELECT {HOUR} AS window_start, sensor, count(*) AS readings,
+               count(DISTINCT device_id) AS devices, min(value) AS min_value,
+               max(value) AS max_value, avg(value) AS avg_value
+        FROM silver GROUP BY 1, 2""",
+    "store_daily": f"""
+        SELECT {DAY} AS event_date, store, region, count(*) AS orders, sum(quantity) AS units,
+               sum(revenue) AS revenue, sum(cost) AS cost, avg(revenue)::DOUBLE AS avg_order_value,
+               sum(cost)::DOUBLE / nullif(sum(revenue)::DOUBLE, 0) AS cost_ratio
+        FROM silver GROUP BY 1, 2, 3""",
+    "product_daily": f"""
+        SELECT {DAY} AS event_date, product, category, count(*) AS orders,
+               sum(quantity) AS units, sum(revenue) AS revenue, count(DISTINCT store) AS stores
+        FROM silver GROUP BY 1, 2, 3""",
+    "sales_daily": f"""
+        SELECT {DAY} AS event_date, count(*) AS orders, sum(quantity) AS units,
+               sum(revenue) AS revenue, sum(cost) AS cost, count(DISTINCT store) AS stores,
+               sum(cost)::DOUBLE / nullif(sum(revenue)::DOUBLE, 0) AS cost_ratio
+        FROM silver GROUP BY 1""",
+    "region_hourly": f"""
+        SELECT {HOUR} AS window_start, region, count(*) AS orders, sum(revenue) AS revenue
+        FROM silver GROUP BY 1, 2""",
+})
+CLICKSTREAM = ["daily_active_users", "conversion_rate_daily", "events_per_source_daily",
+               "purchases_per_page_daily", "events_per_minute", "logins_per_source_minute",
+               "purchases_per_minute", "kpi_minute"]
+
 
 def make_silver(events, lake, append):
     table = pj.read_json(events, parse_options=pj.ParseOptions(
@@ -117,7 +152,7 @@ def compare(lake, zone, names):
     files = DeltaTable(f"{lake}/silver/events").file_uris()
     con.execute(f"CREATE VIEW silver AS SELECT * FROM read_parquet({files!r}, hive_partitioning = true)")
     bad = 0
-    for name in names or SQL:
+    for name in names or CLICKSTREAM:
         sql = SQL[name].replace("{zone}", zone)
         result = con.execute(sql).to_arrow_table()
         cols = result.column_names
