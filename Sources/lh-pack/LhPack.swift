@@ -110,13 +110,21 @@ extension LhPack {
       config.level = zstdLevel
       let progress = context.progress
       let diagnostics = context.diagnostics
-      let s = try PackArchive.run(
-        config, note: { diagnostics.note($0) },
-        progress: { done, total in
-          progress.update(
-            "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
-          )
-        })
+      let s: PackArchiveSummary
+      do {
+        s = try PackArchive.run(
+          config, note: { diagnostics.note($0) },
+          progress: { done, total in
+            progress.update(
+              "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
+            )
+          })
+      } catch let e as InterruptedArchive {
+        // SIGINT/SIGTERM: say what was (not) done, then exit 130/143 like every tool.
+        progress.finish()
+        diagnostics.note("\(e)")
+        throw Interrupted(signal: Interrupt.requested)
+      }
       progress.finish()
       guard let m = s.manifest else { return }
       let seconds = max(progress.elapsedSeconds, 0.001)

@@ -178,6 +178,33 @@ struct LhPackTests {
     #expect(none.status == 0 && !FileManager.default.fileExists(atPath: a + ".none"))
   }
 
+  @Test("SIGTERM during an archive: status 143, no archive left, the lake untouched")
+  func terminated() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let out = dir.appendingPathComponent("a.tar.zst").path
+    #expect(
+      try TestTools.shell(
+        "lh-gen --count 300000 --quiet | lh-bronze --lake \(lake) --commit-every 20000 --quiet"
+      ).status == 0)
+    let before = try TestTools.shell("cd \(lake) && find . -type f | sort | xargs sha256sum")
+    // The archive stops within a file or finishes first: either way, never status 75.
+    let r = try TestTools.shell(
+      "lh-pack archive --lake \(lake) -o \(out) & sleep 0.05; kill -TERM $!; wait $!; echo \"status $?\" >&2"
+    )
+    let err = r.stderr
+    if err.contains("status 143") {
+      #expect(err.contains("interrupted; no archive written, nothing removed"), "\(err)")
+      #expect(!FileManager.default.fileExists(atPath: out))
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+      #expect(leftovers.allSatisfy { !$0.hasPrefix(".a.tar.zst") }, "\(leftovers)")
+    } else {
+      #expect(err.contains("status 0"), "\(err)")
+    }
+    let after = try TestTools.shell("cd \(lake) && find . -type f | sort | xargs sha256sum")
+    #expect(after.stdout == before.stdout)
+  }
+
   @Test("a corrupted byte anywhere makes verify fail (65, naming the file)")
   func corruption() throws {
     let dir = try TestTools.temporaryDirectory("lh-pack")
