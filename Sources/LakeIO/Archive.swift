@@ -249,8 +249,26 @@ public struct ArchiveEntry: Sendable, Equatable {
   public var path: String
   /// Its size in bytes.
   public var size: Int64
-  /// True for a regular file.
-  public var isRegularFile: Bool
+  /// True for a regular file (not a hard link to another entry).
+  public var isRegularFile: Bool { kind == .file }
+  /// What kind of entry it is.
+  public var kind: Kind
+
+  /// The kinds of archive entries; lh writes only regular files.
+  public enum Kind: String, Sendable, Equatable {
+    case file = "a regular file"
+    case directory = "a directory"
+    case symbolicLink = "a symbolic link"
+    case hardLink = "a hard link"
+    case other = "a device, FIFO or socket"
+  }
+
+  /// Creates an entry description.
+  public init(path: String, size: Int64, kind: Kind) {
+    self.path = path
+    self.size = size
+    self.kind = kind
+  }
 }
 
 /// Reads an lh archive: its entries through libarchive, and its trailer.
@@ -389,9 +407,20 @@ public final class ArchiveReader {
     guard let name = archive_entry_pathname(e) else {
       throw ArchiveError(path: path, reason: "an entry without a name", category: .data)
     }
-    return ArchiveEntry(
-      path: String(cString: name), size: archive_entry_size(e),
-      isRegularFile: archive_entry_filetype(e) == CARCHIVE_AE_IFREG)
+    let kind: ArchiveEntry.Kind
+    let type = archive_entry_filetype(e)
+    if archive_entry_hardlink(e) != nil {
+      kind = .hardLink
+    } else if archive_entry_symlink(e) != nil || type == CARCHIVE_AE_IFLNK {
+      kind = .symbolicLink
+    } else if type == CARCHIVE_AE_IFREG {
+      kind = .file
+    } else if type == CARCHIVE_AE_IFDIR {
+      kind = .directory
+    } else {
+      kind = .other
+    }
+    return ArchiveEntry(path: String(cString: name), size: archive_entry_size(e), kind: kind)
   }
 
   /// Reads bytes of the current entry into `buffer`; 0 at its end.

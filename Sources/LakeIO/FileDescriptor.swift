@@ -46,13 +46,17 @@ public struct FileDescriptor: Sendable {
 
   /// Creates (or truncates) `path` for writing with mode 0666 less the umask.
   ///
+  /// With `followLinks` false, a symbolic link at `path` is refused (`ELOOP`), never followed.
+  ///
   /// - Throws: `SystemError` with category `.cannotCreate`.
   ///
   /// The corresponding C function is `open`.
-  public static func create(writingTo path: String, exclusive: Bool = false) throws
-    -> FileDescriptor
-  {
-    let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+  public static func create(
+    writingTo path: String, exclusive: Bool = false, followLinks: Bool = true
+  ) throws -> FileDescriptor {
+    let flags =
+      O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+      | (followLinks ? 0 : O_NOFOLLOW)
     while true {
       let fd = Glibc.open(path, flags, 0o666)
       if fd >= 0 { return FileDescriptor(rawValue: fd, name: path) }

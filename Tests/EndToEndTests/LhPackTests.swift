@@ -397,3 +397,137 @@ struct LhPackTests {
     #expect(noSub.status == 64)
   }
 }
+
+/// Crafted archives for the hostile-input proofs (issue 9): a pax tar built by Python's
+/// `tarfile`, compressed by the `zstd` CLI, ended by a valid lh trailer.
+enum CraftedArchive {
+  /// One entry: a name, a tar type (`file`, `symlink`, `hardlink`, `chr`, `fifo`, `dir`), a
+  /// link target.
+  struct Entry {
+    var name: String
+    var type = "file"
+    var link = ""
+  }
+
+  /// Writes the archive of `entries` to `path`.
+  static func write(_ entries: [Entry], to path: String) throws {
+    let spec = entries.map { "\($0.type)\t\($0.name)\t\($0.link)" }.joined(separator: "\n")
+    let script = """
+      import io, sys, tarfile
+      types = {"file": tarfile.REGTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+               "chr": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE, "dir": tarfile.DIRTYPE}
+      out = io.BytesIO()
+      with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+          for line in sys.stdin.read().split("\\n"):
+              kind, name, link = line.split("\\t")
+              info = tarfile.TarInfo(name)
+              info.type = types[kind]
+              info.linkname = link
+              data = b"hostile\\n" if kind == "file" else b""
+              info.size = len(data)
+              tar.addfile(info, io.BytesIO(data))
+      sys.stdout.buffer.write(out.getvalue())
+      """
+    let tar = path + ".tar"
+    let made = try TestTools.shell(
+      "python3 -c '\(script.replacingOccurrences(of: "'", with: "'\\''"))' > \(tar) && zstd -q -f \(tar) -o \(path) && rm \(tar)",
+      stdin: Array(spec.utf8))
+    #expect(made.status == 0, "\(made.stderr)")
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let crc = bytes.withUnsafeBytes { ArchiveTrailer.crc(0, $0) }
+    bytes += ArchiveTrailer.encode(length: UInt64(bytes.count), crc: crc)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+  }
+}
+
+@Suite("lh-pack hostile archives")
+struct LhPackHostileTests {
+  /// Every file and link under `dir`, relative, sorted.
+  static func tree(_ dir: String) throws -> [String] {
+    let r = try TestTools.shell("cd \(dir) && find . -mindepth 1 | sort")
+    return r.stdout.isEmpty
+      ? [] : String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+  }
+
+  @Test(
+    "absolute paths, .., symlinks, hard links, devices, FIFOs and folding collisions: 65 naming the entry, nothing written"
+  )
+  func crafted() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack-hostile")
+    let outside = dir.path + "/outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    let cases: [(String, [CraftedArchive.Entry], String)] = [
+      ("absolute", [.init(name: outside + "/abs")], outside + "/abs"),
+      ("dotdot", [.init(name: "sales/../../outside/dotdot")], "sales/../../outside/dotdot"),
+      ("symlink", [.init(name: "sales/link", type: "symlink", link: outside)], "sales/link"),
+      (
+        "symlink-then-file",
+        [.init(name: "s/l", type: "symlink", link: outside), .init(name: "s/l/x")], "s/l"
+      ),
+      (
+        "hardlink", [.init(name: "sales/hard", type: "hardlink", link: "/etc/passwd")], "sales/hard"
+      ),
+      ("chr", [.init(name: "sales/null", type: "chr")], "sales/null"),
+      ("fifo", [.init(name: "sales/fifo", type: "fifo")], "sales/fifo"),
+      (
+        "case", [.init(name: "sales/o/a.parquet"), .init(name: "sales/o/A.parquet")],
+        "sales/o/A.parquet"
+      ),
+      (
+        "case-dir", [.init(name: "sales/o/a.parquet"), .init(name: "Sales/O/A.parquet")],
+        "Sales/O/A.parquet"
+      ),
+      (
+        "nfc", [.init(name: "sales/caf\u{E9}"), .init(name: "sales/cafe\u{301}")],
+        "sales/cafe\u{301}"
+      ),
+      ("file-and-dir", [.init(name: "sales/x"), .init(name: "sales/x/y")], "sales/x/y"),
+    ]
+    for (label, entries, named) in cases {
+      let archive = dir.path + "/\(label).tar.zst"
+      try CraftedArchive.write(entries, to: archive)
+      let target = dir.path + "/restore-\(label)"
+      let r = try TestTools.run("lh-pack", ["restore", archive, "-C", target])
+      #expect(r.status == 65, "\(label): \(r.status) \(r.stderr)")
+      #expect(r.stderr.hasPrefix("lh-pack: \(archive): "), "\(label): \(r.stderr)")
+      #expect(r.stderr.contains(named), "\(label): \(r.stderr)")
+      #expect(r.stderr.filter { $0 == "\n" }.count == 1, "\(label): \(r.stderr)")
+      #expect(try Self.tree(outside).isEmpty, "\(label): wrote outside the target")
+      let left = try Self.tree(target)
+      #expect(left.isEmpty, "\(label): left \(left)")
+      for command in ["verify", "list"] {
+        let v = try TestTools.run("lh-pack", [command, archive])
+        #expect(v.status == 65, "\(label) \(command): \(v.status) \(v.stderr)")
+      }
+    }
+  }
+
+  @Test("a symbolic link already in the target is never followed")
+  func linkInTarget() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack-hostile")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    #expect(
+      try TestTools.run("lh-pack", ["archive", "--lake", lake, "--table", "sales/orders", "-o", a])
+        .status == 0)
+    let outside = dir.path + "/outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    for link in ["sales", "sales/orders", "sales/orders/_delta_log"] {
+      let target = dir.path + "/t-\(link.replacingOccurrences(of: "/", with: "-"))"
+      let parent = (target + "/" + link as NSString).deletingLastPathComponent
+      try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+      #expect(symlink(outside, target + "/" + link) == 0)
+      let r = try TestTools.run("lh-pack", ["restore", a, "-C", target])
+      #expect(r.status == 73, "\(link): \(r.status) \(r.stderr)")
+      #expect(r.stderr.contains("symbolic link"), "\(r.stderr)")
+      #expect(try Self.tree(outside).isEmpty, "\(link): wrote through the link")
+      #expect(try !Self.tree(target).contains { $0.contains(".lh-restore") })
+    }
+    // Without links the same archive restores, and leaves no scratch directory behind.
+    let target = dir.path + "/t-clean"
+    let ok = try TestTools.run("lh-pack", ["restore", a, "-C", target])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(try !Self.tree(target).contains { $0.contains(".lh-restore") })
+    #expect(try Self.tree(outside).isEmpty)
+  }
+}

@@ -138,6 +138,42 @@ public enum PackLake {
     }
   }
 
+  /// `mkdir -p` of `relative` inside `base`, never through a symbolic link: each component is
+  /// checked with `lstat` and must be a real directory (or is created).
+  ///
+  /// - Throws: `.cannotCreate` naming the component that is a link or not a directory.
+  static func makeDirectories(_ relative: String, under base: String) throws {
+    var current = base
+    for part in relative.split(separator: "/") where !part.isEmpty && part != "." {
+      guard part != ".." else {
+        throw LakeFailure(.cannotCreate, "\(current)/\(part): refusing a path that leaves \(base)")
+      }
+      current += "/" + part
+      var st = stat()
+      if lstat(current, &st) == 0 {
+        if (st.st_mode & S_IFMT) == S_IFLNK {
+          throw LakeFailure(
+            .cannotCreate, "\(current): is a symbolic link; lh-pack never writes through one")
+        }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+          throw LakeFailure(.cannotCreate, "\(current): exists and is not a directory")
+        }
+        continue
+      }
+      if mkdir(current, 0o777) != 0 && errno != EEXIST {
+        throw SystemError("mkdir", path: current, errno: errno, category: .cannotCreate)
+      }
+      guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+        throw LakeFailure(.cannotCreate, "\(current): is not a directory")
+      }
+    }
+  }
+
+  /// The part of `path` below `base` (`path` must start with `base/`).
+  static func relative(_ path: String, to base: String) -> String {
+    path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+  }
+
   /// fsyncs a directory (after a rename or link into it).
   static func syncDirectory(_ dir: String) throws {
     let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -163,6 +199,13 @@ public enum PackLake {
 
   /// `rm -r` of a directory lh-pack made (scratch space); errors ignored.
   static func removeTree(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else {
+      // A link or a file where the scratch directory should be: remove it, never follow it.
+      unlink(path)
+      return
+    }
     if let list = try? entries(path) {
       for (name, isDirectory) in list {
         let p = path + "/" + name

@@ -35,9 +35,20 @@ public enum PackRead {
     var manifestBytes: [UInt8]?
     var seen: [String: (String, Int64)] = [:]
     var order: [String] = []
+    var folded = Set<String>()
+    var foldedDirectories = Set<String>()
     while let entry = try reader.nextEntry() {
       try PackLake.checkEntryPath(entry.path, archive: archive)
-      guard entry.isRegularFile else { continue }
+      switch entry.kind {
+      case .file: break
+      case .directory: continue
+      case .symbolicLink, .hardLink, .other:
+        throw LakeFailure(
+          .data,
+          "\(archive): \(entry.path): \(entry.kind.rawValue); lh archives hold only regular files")
+      }
+      try checkCollision(
+        entry.path, archive: archive, files: &folded, directories: &foldedDirectories)
       if entry.path == PackManifest.entryName {
         guard entry.size <= maxManifestBytes else {
           throw LakeFailure(.data, "\(archive): \(entry.path): manifest too large")
@@ -91,6 +102,33 @@ public enum PackRead {
       }
     }
     return (manifest, seen)
+  }
+
+  /// Refuses an entry whose name equals an earlier one's after Unicode normalisation and case
+  /// folding (on a case-insensitive or normalising file system they would be one file), or that
+  /// is both a file and a directory.
+  static func checkCollision(
+    _ path: String, archive: String, files: inout Set<String>, directories: inout Set<String>
+  ) throws {
+    // Swift's String equality is Unicode canonical equivalence; lowercased() folds case.
+    let key = path.lowercased()
+    var prefix = ""
+    let parts = key.split(separator: "/")
+    for part in parts.dropLast() {
+      prefix += (prefix.isEmpty ? "" : "/") + part
+      directories.insert(prefix)
+      if files.contains(prefix) {
+        throw LakeFailure(
+          .data,
+          "\(archive): \(path): collides with another entry (a file where it needs a directory)")
+      }
+    }
+    guard !directories.contains(key), files.insert(key).inserted else {
+      throw LakeFailure(
+        .data,
+        "\(archive): \(path): collides with another entry's name after Unicode normalisation and case folding"
+      )
+    }
   }
 
   /// Hashes the reader's current entry, passing its bytes to `sink`.
@@ -164,15 +202,17 @@ public enum PackRead {
     try PackLake.makeDirectories(dir)
     let scratch = dir + "/.lh-restore.\(getpid())"
     PackLake.removeTree(scratch)
-    try PackLake.makeDirectories(scratch)
+    guard mkdir(scratch, 0o700) == 0 else {
+      throw SystemError("mkdir", path: scratch, errno: errno, category: .cannotCreate)
+    }
     defer { PackLake.removeTree(scratch) }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     defer { buffer.deallocate() }
     var done: Int64 = 0
     let (manifest, _) = try scan(archive: config.archive, hashing: true) { entry, reader in
       let target = scratch + "/" + entry.path
-      try PackLake.makeDirectories(PackLake.directory(of: target))
-      let fd = try FileDescriptor.create(writingTo: target, exclusive: true)
+      try PackLake.makeDirectories(PackLake.directory(of: entry.path), under: scratch)
+      let fd = try FileDescriptor.create(writingTo: target, exclusive: true, followLinks: false)
       let r: (String, Int64)
       do {
         r = try hashEntry(entry, reader, buffer: buffer) { try fd.writeAll($0) }
@@ -193,6 +233,8 @@ public enum PackRead {
       try PackLake.checkTableName(table.name)
       let staged = scratch + "/" + table.name
       let target = dir + "/" + table.name
+      // The table's directory and its log are never reached through a link in the lake.
+      try PackLake.makeDirectories(table.name + "/_delta_log", under: dir)
       if try DeltaLog.versions(table: target).isEmpty {
         try create(table: table.name, staged: staged, target: target)
         summary.created.append(table.name)
@@ -210,13 +252,13 @@ public enum PackRead {
   static func create(table: String, staged: String, target: String) throws {
     for relative in try PackLake.dataFiles(under: staged) {
       let to = target + "/" + relative
-      try PackLake.makeDirectories(PackLake.directory(of: to))
+      try PackLake.makeDirectories(PackLake.directory(of: relative), under: target)
       guard rename(staged + "/" + relative, to) == 0 else {
         throw SystemError("rename", path: to, errno: errno, category: .cannotCreate)
       }
       try PackLake.syncDirectory(PackLake.directory(of: to))
     }
-    try PackLake.makeDirectories(target + "/_delta_log")
+    try PackLake.makeDirectories("_delta_log", under: target)
     for v in try DeltaLog.versions(table: staged) {
       let name = "/_delta_log/" + DeltaLog.fileName(v)
       guard link(staged + name, target + name) == 0 else {
@@ -259,8 +301,15 @@ public enum PackRead {
     defer { hashBuffer.deallocate() }
     for add in archived.files {
       let relative = try PartitionPath.uriDecode(add.path)
+      try PackLake.checkEntryPath(relative, archive: config.archive)
       let from = staged + "/" + relative
       let to = target + "/" + relative
+      try PackLake.makeDirectories(PackLake.directory(of: relative), under: target)
+      var st = stat()
+      if lstat(to, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+        throw LakeFailure(
+          .cannotCreate, "\(to): is a symbolic link; lh-pack never writes through one")
+      }
       if PackLake.fileInfo(to) != nil {
         // Still there (removed from the table, not yet vacuumed): the same bytes, or a refusal.
         let (have, _) = try PackLake.sha256(of: to, buffer: hashBuffer)
@@ -270,7 +319,6 @@ public enum PackRead {
         }
         continue
       }
-      try PackLake.makeDirectories(PackLake.directory(of: to))
       guard rename(from, to) == 0 else {
         throw SystemError("rename", path: to, errno: errno, category: .cannotCreate)
       }
