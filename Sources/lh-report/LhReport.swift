@@ -28,6 +28,12 @@ struct DrawingOptions: ParsableArguments {
   @Flag(help: "Draw with ASCII characters only (also when the locale is not UTF-8).")
   var ascii = false
 
+  @Flag(
+    help:
+      "CSV cells exactly as in the data (by default a text cell starting with =, +, -, @, tab or CR gets a leading ' so that spreadsheets do not run it as a formula)."
+  )
+  var rawCSV = false
+
   func validate() throws {
     if let width, !(20...1000).contains(width) {
       throw ValidationError("--width must be between 20 and 1000")
@@ -44,6 +50,7 @@ struct DrawingOptions: ParsableArguments {
       } ?? env["LANG"] ?? ""
     let utf8 = locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
     style.ascii = ascii || !utf8
+    style.rawCSV = rawCSV
     style.color =
       context.stdoutIsTerminal && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
     return (format, style)

@@ -20,10 +20,10 @@ function __lh-report_parse_tokens -S
     set -l unparsed_tokens (__lh-report_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-report'
-        __lh-report_parse_subcommand -r 1 'lake=' 'from=' 'to=' 'as-of=' 'input=' 'follow' 'format=' 'width=' 'ascii' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-report_parse_subcommand -r 1 'lake=' 'from=' 'to=' 'as-of=' 'input=' 'follow' 'format=' 'width=' 'ascii' 'raw-csv' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'status'
-            __lh-report_parse_subcommand 0 'lake=' 'check' 'max-lag=' 'format=' 'width=' 'ascii' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            __lh-report_parse_subcommand 0 'lake=' 'check' 'max-lag=' 'format=' 'width=' 'ascii' 'raw-csv' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'help'
             __lh-report_parse_subcommand -r 1 'version'
         end
@@ -88,6 +88,7 @@ complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_op
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" format' -l 'format' -d 'Output format (default: text on a terminal, else ndjson).' -rfka 'text csv ndjson markdown html'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" width' -l 'width' -d 'Columns to draw in (default: the terminal\'s, else 80).' -rfka ''
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" ascii' -l 'ascii' -d 'Draw with ASCII characters only (also when the locale is not UTF-8).'
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" raw-csv' -l 'raw-csv' -d 'CSV cells exactly as in the data (by default a text cell starting with =, +, -, @, tab or CR gets a leading \' so that spreadsheets do not run it as a formula).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" v verbose' -l 'verbose' -s 'v' -d 'Print more detail on stderr (resolved settings, timings).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" version' -l 'version' -d 'Show the version.'
@@ -100,6 +101,7 @@ complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_op
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" format' -l 'format' -d 'Output format (default: text on a terminal, else ndjson).' -rfka 'text csv ndjson markdown html'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" width' -l 'width' -d 'Columns to draw in (default: the terminal\'s, else 80).' -rfka ''
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" ascii' -l 'ascii' -d 'Draw with ASCII characters only (also when the locale is not UTF-8).'
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" raw-csv' -l 'raw-csv' -d 'CSV cells exactly as in the data (by default a text cell starting with =, +, -, @, tab or CR gets a leading \' so that spreadsheets do not run it as a formula).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" v verbose' -l 'verbose' -s 'v' -d 'Print more detail on stderr (resolved settings, timings).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" version' -l 'version' -d 'Show the version.'

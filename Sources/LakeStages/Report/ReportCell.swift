@@ -117,6 +117,7 @@ public enum ReportCell: Sendable, Equatable {
       if !v.isFinite { return v.isNaN ? "NaN" : (v < 0 ? "-inf" : "inf") }
       if abs(v) >= 1e14 { return v.description }
       return Self.decimalText(Int64((v * 10_000).rounded()), scale: 4, grouped: true)
+    case .text(let s): return TerminalText.escape(s)
     default: return plain ?? ""
     }
   }
@@ -192,5 +193,37 @@ public enum ReportCell: Sendable, Equatable {
       // Beyond Int64 (p > 18, read only): spelled exactly, not summed in charts.
       return .text(decimalText(digits: String(v.magnitude), negative: v < 0, scale: s, false))
     }
+  }
+}
+
+/// Text from the data made safe for a terminal (and for Markdown and HTML, which show the
+/// pretty spelling): control characters never pass raw.
+public enum TerminalText {
+  /// C0 controls (NUL…US, also tab, CR and LF), DEL and C1 controls (U+0080…U+009F) spelled as
+  /// escapes: `\n`, `\r`, `\t`, `\x1B`, `\u{9B}`; everything else unchanged.
+  public static func escape(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var out = ""
+    out.reserveCapacity(text.utf8.count + 8)
+    for u in text.unicodeScalars {
+      guard isControl(u) else {
+        out.unicodeScalars.append(u)
+        continue
+      }
+      switch u {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        let hex = String(u.value, radix: 16, uppercase: true)
+        out += u.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" : "") + hex : "\\u{" + hex + "}"
+      }
+    }
+    return out
+  }
+
+  /// A C0 or C1 control character or DEL.
+  static func isControl(_ u: Unicode.Scalar) -> Bool {
+    u.value < 0x20 || (0x7F...0x9F).contains(u.value)
   }
 }

@@ -131,7 +131,7 @@ struct FollowView {
     let texts = shown.map { row[$0].pretty }
     if !printedHeader {
       widths = shown.map { max(columns[$0].name.count, 12) }
-      try output.write(line(shown.map { columns[$0].name }, shown) + "\n")
+      try output.write(line(shown.map { TerminalText.escape(columns[$0].name) }, shown) + "\n")
       printedHeader = true
     }
     for (i, t) in texts.enumerated() where t.count > widths[i] { widths[i] = t.count }

@@ -30,11 +30,15 @@ public struct ReportStyle: Sendable, Equatable {
   public var ascii = false
   /// ANSI colour (only on a terminal, never with NO_COLOR).
   public var color = false
+  /// CSV cells as they are: no `'` before a text cell starting with `=`, `+`, `-`, `@`, tab or
+  /// CR (`--raw-csv`).
+  public var rawCSV = false
 
-  public init(width: Int = 80, ascii: Bool = false, color: Bool = false) {
+  public init(width: Int = 80, ascii: Bool = false, color: Bool = false, rawCSV: Bool = false) {
     self.width = width
     self.ascii = ascii
     self.color = color
+    self.rawCSV = rawCSV
   }
 }
 
@@ -123,7 +127,7 @@ public final class ReportRenderer {
   /// Starts a table.
   public func beginTable(_ info: ReportTableInfo) throws {
     table = info
-    widths = info.columns.map { $0.name.count }
+    widths = info.columns.map { TerminalText.escape($0.name).count }
     headerDone = false
     rowsSeen = 0
     series = ReportSeries(
@@ -131,16 +135,17 @@ public final class ReportRenderer {
     switch format {
     case .text:
       if tableIndex > 0 { try out.write("\n") }
-      try out.write(bold(info.title) + "\n")
-      if !info.subtitle.isEmpty { try out.write(dim(info.subtitle) + "\n") }
+      try out.write(bold(TerminalText.escape(info.title)) + "\n")
+      if !info.subtitle.isEmpty { try out.write(dim(TerminalText.escape(info.subtitle)) + "\n") }
       try out.write("\n")
     case .csv:
       if tableIndex > 0 { try out.write("\r\n") }
-      try out.write(info.columns.map { Self.csvField($0.name) }.joined(separator: ",") + "\r\n")
+      try out.write(
+        info.columns.map { Self.csvField(csvSafe($0.name)) }.joined(separator: ",") + "\r\n")
     case .markdown:
       if tableIndex > 0 { try out.write("\n") }
-      try out.write("## \(info.title)\n\n")
-      if !info.subtitle.isEmpty { try out.write("\(info.subtitle)\n\n") }
+      try out.write("## \(Self.markdownCell(info.title))\n\n")
+      if !info.subtitle.isEmpty { try out.write("\(Self.markdownCell(info.subtitle))\n\n") }
       try out.write(
         "| " + info.columns.map { Self.markdownCell($0.name) }.joined(separator: " | ") + " |\n")
       try out.write(
@@ -176,7 +181,7 @@ public final class ReportRenderer {
     case .text: try textRows(info, block)
     case .csv:
       for row in block {
-        try out.write(row.map { $0.plain.map(Self.csvField) ?? "" }.joined(separator: ",") + "\r\n")
+        try out.write(row.map(csvCell).joined(separator: ",") + "\r\n")
       }
     case .ndjson:
       for row in block { try out.write(ndjsonLine(info, row)) }
@@ -203,11 +208,12 @@ public final class ReportRenderer {
     guard let info = table else { return }
     let valueName =
       info.chart.map { "\(info.columns[$0.value].name) per \(info.columns[$0.time].name)" } ?? ""
+    let shownName = TerminalText.escape(valueName)
     switch format {
     case .text:
       if !headerDone { try textRows(info, []) }
       if info.chart != nil && !series.values.isEmpty {
-        try out.write("\n" + dim(valueName) + "\n")
+        try out.write("\n" + dim(shownName) + "\n")
         for line in series.terminalLines(width: style.width, ascii: style.ascii, color: style.color)
         {
           try out.write(line + "\n")
@@ -215,7 +221,7 @@ public final class ReportRenderer {
       }
     case .markdown:
       if info.chart != nil && !series.values.isEmpty {
-        try out.write("\n\(valueName):\n\n```text\n")
+        try out.write("\n\(Self.markdownCell(valueName)):\n\n```text\n")
         for line in series.terminalLines(width: style.width, ascii: style.ascii, color: false) {
           try out.write(line + "\n")
         }
@@ -245,7 +251,7 @@ public final class ReportRenderer {
     if !headerDone {
       fitWidths(info)
       headerDone = true
-      try out.write(bold(line(info.columns.map(\.name), info)) + "\n")
+      try out.write(bold(line(info.columns.map { TerminalText.escape($0.name) }, info)) + "\n")
       let rule = style.ascii ? "-" : "─"
       try out.write(
         dim(widths.map { String(repeating: rule, count: $0) }.joined(separator: "  ")) + "\n")
@@ -280,6 +286,24 @@ public final class ReportRenderer {
 
   // MARK: csv, markdown, ndjson
 
+  /// A cell for CSV: numbers as they are, text neutralised by `csvSafe`; empty for null.
+  func csvCell(_ cell: ReportCell) -> String {
+    guard let text = cell.plain else { return "" }
+    switch cell {
+    case .integer, .decimal, .real: return Self.csvField(text)
+    default: return Self.csvField(csvSafe(text))
+    }
+  }
+
+  /// Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+  /// leading `'`, unless `rawCSV`.
+  func csvSafe(_ text: String) -> String {
+    guard !style.rawCSV, let first = text.unicodeScalars.first,
+      "=+-@\t\r".unicodeScalars.contains(first)
+    else { return text }
+    return "'" + text
+  }
+
   /// A CSV field, quoted when it holds a comma, a quote, CR or LF (RFC 4180 §2).
   public static func csvField(_ s: String) -> String {
     guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
@@ -296,11 +320,12 @@ public final class ReportRenderer {
     for c in s {
       switch c {
       case "|": out += "\\|"
+      case "<": out += "\\<"
       case "\n", "\r", "\r\n": out += " "
       default: out.append(c)
       }
     }
-    return out
+    return TerminalText.escape(out)
   }
 
   func ndjsonLine(_ info: ReportTableInfo, _ row: [ReportCell]) -> String {
