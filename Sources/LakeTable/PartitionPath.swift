@@ -18,9 +18,12 @@ public enum PartitionPath {
   public static let nullDirectoryValue = "__HIVE_DEFAULT_PARTITION__"
 
   /// The directory segment `column=value` for one partition value (nil means null).
+  ///
+  /// The column is escaped like a value, so the segment is always one directory name that starts
+  /// with `column=`: a `/`, NUL or `..` in a value or a column can never leave the table.
   public static func segment(column: String, value: String?) -> String {
-    guard let value, !value.isEmpty else { return column + "=" + nullDirectoryValue }
-    return column + "=" + hiveEscape(value)
+    guard let value, !value.isEmpty else { return hiveEscape(column) + "=" + nullDirectoryValue }
+    return hiveEscape(column) + "=" + hiveEscape(value)
   }
 
   /// Escapes a partition value for a directory name: `%XX` (upper case) for the characters

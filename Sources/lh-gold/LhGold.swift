@@ -123,6 +123,14 @@ struct LhGold: LakeCommand {
   func validate() throws {
     if let from { _ = try Self.day(from, "--from") }
     if let to { _ = try Self.day(to, "--to") }
+    // A table name is a directory under LAKE/gold: checked before anything is read or made.
+    for name in table {
+      do {
+        try LakeLayout.checkTableName(name)
+      } catch let e as LakeFailure {
+        throw ValidationError(e.message)
+      }
+    }
     if rebuild && (from != nil || to != nil) {
       throw ValidationError("--rebuild recomputes every day: it does not go with --from/--to")
     }

@@ -393,6 +393,16 @@ struct LhPackTests {
     let escape = try TestTools.run(
       "lh-pack", ["archive", "--lake", lake, "--table", "../etc", "-o", "x"])
     #expect(escape.status == 64, "\(escape.stderr)")
+    for bad in ["../../x", "/etc/x", "gold/../../x", "bronze/events/../../../x", "..", ""] {
+      for sub in [["archive", "-o", dir.path + "/x.tar.zst"], ["compact"], ["vacuum"]] {
+        let r = try TestTools.run("lh-pack", sub + ["--lake", lake, "--table", bad])
+        #expect(r.status == 64, "\(sub) --table '\(bad)': \(r.status) \(r.stderr)")
+      }
+      let gold = try TestTools.run("lh-gold", ["--lake", lake, "--table", bad])
+      #expect(gold.status == 64, "lh-gold --table '\(bad)': \(gold.status) \(gold.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.path + "/x"))
+    #expect(!FileManager.default.fileExists(atPath: lake))
     let noSub = try TestTools.run("lh-pack", [])
     #expect(noSub.status == 64)
   }

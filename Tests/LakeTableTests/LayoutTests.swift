@@ -67,4 +67,30 @@ struct LayoutTests {
       try PartitionPath.uriDecode(path)
     } throws: { ($0 as? LakeFailure)?.category == .data }
   }
+
+  @Test(
+    "a partition segment is one directory name below the table, whatever the value or column",
+    arguments: [
+      ("region", "/"), ("region", ".."), ("region", "../../etc"), ("region", "a/../../b"),
+      ("region", "x\u{0}y"), ("region", "."), ("..", "v"), ("a/../..", "v"), ("c\u{0}", "/x"),
+    ])
+  func segmentStaysInside(column: String, value: String) throws {
+    let segment = PartitionPath.segment(column: column, value: value)
+    #expect(!segment.contains("/") && !segment.utf8.contains(0), "\(segment)")
+    #expect(segment != "." && segment != "..")
+    // As a Delta log path it decodes back to one safe segment under the table.
+    let decoded = try PartitionPath.uriDecode(
+      PartitionPath.uriEncode(segment + "/part-0.parquet"))
+    #expect(decoded == segment + "/part-0.parquet")
+    #expect(PartitionPath.hiveUnescape(String(segment.drop { $0 != "=" }.dropFirst())) == value)
+  }
+
+  @Test(
+    "a log path that leaves the table is refused",
+    arguments: ["/etc/passwd", "../x", "a/../../x", "%2E%2E/x", "a/%2e%2e/b", "x%00y"])
+  func logPathEscapes(path: String) {
+    #expect {
+      try PartitionPath.uriDecode(path)
+    } throws: { ($0 as? LakeFailure)?.category == .data }
+  }
 }
