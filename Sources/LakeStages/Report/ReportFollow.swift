@@ -172,14 +172,16 @@ struct FollowView {
         }
       }
       chartLines = [
-        "", columns[shown[chart.value]].name + " per " + columns[shown[chart.time]].name,
+        "",
+        TerminalText.escape(
+          columns[shown[chart.value]].name + " per " + columns[shown[chart.time]].name),
       ]
       chartLines += series.terminalLines(
         width: config.style.width, height: 6, ascii: config.style.ascii, color: config.style.color)
     }
     for l in chartLines { text += l + "\r\n" }
     text += "\r\n"
-    var widths = shown.map { columns[$0].name.count }
+    var widths = shown.map { TerminalText.escape(columns[$0].name).count }
     let room = max(1, config.height - chartLines.count - 5)
     let visible = rows.suffix(room)
     for row in visible {
@@ -194,7 +196,7 @@ struct FollowView {
       }
       return String(s.prefix(config.style.width))
     }
-    text += bold + fmt(shown.map { columns[$0].name }) + reset + "\r\n"
+    text += bold + fmt(shown.map { TerminalText.escape(columns[$0].name) }) + reset + "\r\n"
     for row in visible { text += fmt(shown.map { row[$0].pretty }) + "\r\n" }
     try out.write(text)
   }
