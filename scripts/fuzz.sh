@@ -4,7 +4,6 @@
 #
 #   scripts/fuzz.sh [TARGET...]      targets: ndjson parquet delta-log contract (default: all)
 #   FUZZ_SECONDS=60                  run time per target
-#   FUZZ_JOBS=1                      libFuzzer worker processes per target
 #
 # Corpora grow in Fuzz/corpus/<target>/ (git-ignored, reseeded every run); crashes, timeouts
 # and out-of-memory inputs land in Fuzz/crashes/<target>/. Each one found becomes a regression
@@ -16,7 +15,6 @@ cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_JOBS=${FUZZ_JOBS:-1}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(ndjson parquet delta-log contract)
 
@@ -78,7 +76,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$crashes"
   echo "fuzz-$target: ${FUZZ_SECONDS}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
   if ! "$bin/fuzz-$target" "$corpus" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=512 \
-    -max_len="$(max_len "$target")" -timeout=10 -jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS" \
+    -max_len="$(max_len "$target")" -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$crashes/" 2> "Fuzz/crashes/$target.log"; then
     found=1
     echo "fuzz-$target: found a failure (Fuzz/crashes/$target.log):"
