@@ -8,6 +8,7 @@
 // pointer from another file is emitted twice in a debug build (duplicate symbol at link time).
 
 import FuzzDriver
+import Glibc
 import LakeFormats
 
 /// libFuzzer's entry point: one input, any bytes.
@@ -16,14 +17,23 @@ import LakeFormats
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-  guard let reader = try? ParquetFileReader(bytes: bytes, name: "fuzz.parquet") else { return 0 }
-  _ = reader.schema
-  for group in 0..<reader.rowGroupCount {
-    for column in reader.leaves.indices { _ = reader.statistics(rowGroup: group, column: column) }
-    _ = try? reader.readRowGroup(group)
+  do {
+    let reader = try ParquetFileReader(bytes: bytes, name: "fuzz.parquet")
+    _ = reader.schema
+    for group in 0..<reader.rowGroupCount {
+      for column in reader.leaves.indices {
+        _ = reader.statistics(rowGroup: group, column: column)
+      }
+      _ = try reader.readRowGroup(group)
+    }
+  } catch {
+    if printErrors { print(error) }
   }
   return 0
 }
+
+/// Whether to print each input's error (LH_FUZZ_PRINT=1), to triage a single input.
+nonisolated(unsafe) let printErrors = getenv("LH_FUZZ_PRINT") != nil
 
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
