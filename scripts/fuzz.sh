@@ -9,6 +9,9 @@
 # and out-of-memory inputs land in Fuzz/crashes/<target>/. Each one found becomes a regression
 # fixture in fixtures/fuzz/<target>/ (minimise it with `-minimize_crash=1`), which `make test`
 # runs through the same entry point; fixtures/fuzz/ is also part of the seeds.
+# Triage one input: `$(swift build --package-path Fuzz -c debug --show-bin-path)/fuzz-TARGET FILE`
+# replays it (LH_FUZZ_PRINT=1 prints fuzz-parquet's error); add `-minimize_crash=1 -runs=10000`
+# to shrink a crashing one.
 # Status: 0 when no target found anything, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
