@@ -72,6 +72,12 @@ PY
   fi
 }
 
+# AddressSanitizer keeps 256 MiB of freed memory in quarantine by default; with libFuzzer's copy
+# of a corpus of a few thousand inputs, that alone pushed the whole process past the 512 MiB
+# limit (a false out-of-memory: the input it named ran in 60 MiB on its own). A smaller
+# quarantine leaves the limit to the code under test.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32}
+
 found=0
 for target in "${targets[@]}"; do
   corpus=Fuzz/corpus/$target crashes=Fuzz/crashes/$target
