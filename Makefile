@@ -3,6 +3,7 @@
 #   make demo          install what is missing, build in release, run the pipeline on ./lake
 #   make test          install what is missing, lint, build, check man/ and completions/, run every test
 #   make bench         the benchmark of bench/ (see bench/RESULTS.md)
+#   make fuzz          each libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60); see scripts/fuzz.sh
 #   make install       binaries, man pages and completions under PREFIX (default /usr/local)
 #   make man           regenerate man/ (commit the result)
 #   make completions   regenerate completions/ (commit the result)
@@ -15,7 +16,7 @@ include scripts/tools.sh
 export LH_TOOLS
 
 .PHONY: all build release demo test lint check-generated deps deps-test peers man completions \
-	install bench format clean
+	install bench fuzz format clean
 
 all: build
 
@@ -35,7 +36,7 @@ demo: release
 	@scripts/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
 lint:
-	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks Fuzz
 
 check-generated: build
 	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
@@ -80,8 +81,13 @@ bench: release
 	LH_BENCH="$$($(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks --show-bin-path)/lh-bench" \
 	  bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
+# Not part of `make test`: that runs the regression fixtures of fixtures/fuzz/ instead.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
 format:
-	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
+	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests Fuzz
 
 clean:
 	rm -rf .build lake bench/work .venv

@@ -162,10 +162,36 @@ struct ColumnChunkReader {
     }
   }
 
+  /// The most bytes one page may decompress to (peers write pages of about 1 MiB; a single
+  /// value is at most an NDJSON line, 64 MiB): what one page can cost in memory.
+  static let maxPageBytes = 256 << 20
+
+  /// The most bytes `count` compressed bytes of `codec` can decompress to, by the format.
+  ///
+  /// Snappy's densest element is a 3-byte copy of 64 bytes (×21.4), deflate's 1032:1, zstd's a
+  /// 4-byte RLE block of 128 KiB (×32768); a few bytes more allow for headers.
+  static func maxExpansion(of count: Int, _ codec: CompressionCodec) -> Int {
+    switch codec {
+    case .snappy: count * 22 + 64
+    case .gzip: count * 1032 + 1024
+    case .zstd: count * 32768 + (128 << 10)
+    default: count
+    }
+  }
+
   /// Returns the page body decompressed to exactly `size` bytes.
+  ///
+  /// The size comes from the file: it is checked against ``maxPageBytes`` and against what the
+  /// codec can make of `page` before anything is allocated, so a 100-byte page claiming 900 MiB
+  /// is refused without allocating it.
   mutating func decompress(_ page: UnsafeRawBufferPointer, to size: Int) throws -> [UInt8] {
-    guard size <= 1 << 30 else {
-      throw ParquetError.corrupt("page claims \(size) uncompressed bytes")
+    guard size <= Self.maxPageBytes else {
+      throw ParquetError.corrupt(
+        "page claims \(size) uncompressed bytes (at most \(Self.maxPageBytes))")
+    }
+    guard codec == .uncompressed || size <= Self.maxExpansion(of: page.count, codec) else {
+      throw ParquetError.corrupt(
+        "page claims \(size) uncompressed bytes from \(page.count) \(codec) bytes")
     }
     if codec == .uncompressed {
       guard page.count == size else { throw ParquetError.corrupt("uncompressed page sizes differ") }

@@ -1,0 +1,2 @@
+// Empty: the target exists for its header (LLVMFuzzerRunDriver comes from libFuzzer).
+#include "FuzzDriver.h"
