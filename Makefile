@@ -15,7 +15,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 include scripts/tools.sh
 export LH_TOOLS
 
-.PHONY: all build release demo test lint check-generated deps deps-test peers man completions \
+.PHONY: all build release demo test lint check-generated bench-tool deps deps-test peers man completions \
 	install bench fuzz format clean
 
 all: build
@@ -38,8 +38,13 @@ demo: release
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks Fuzz
 
-check-generated: build
-	scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
+check-generated: build bench-tool
+	LH_BENCH_BIN="$$($(SWIFT) build --package-path Benchmarks --show-bin-path)" \
+	  scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
+
+# lh-bench (Benchmarks/): not installed, but its completions are generated with the tools'.
+bench-tool:
+	$(SWIFT) build --package-path Benchmarks
 
 # pyarrow, DuckDB, Polars and deltalake in .venv (created once, reused), and the harness's
 # self-tests (Parquet and Delta): the checkers that prove lh's files must first prove they
@@ -57,8 +62,9 @@ test: deps-test lint check-generated peers
 man: build
 	scripts/man.sh man
 
-completions: build
-	scripts/completions.sh "$$($(SWIFT) build --show-bin-path)" completions
+completions: build bench-tool
+	LH_BENCH_BIN="$$($(SWIFT) build --package-path Benchmarks --show-bin-path)" \
+	  scripts/completions.sh "$$($(SWIFT) build --show-bin-path)" completions
 
 install: release
 	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"; \

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
-// The lh side of `make bench`, kept out of the product package (style.md §1): not a tool, not
-// installed, no man page or completions.
+// The lh side of `make bench`, kept out of the product package (style.md §1): not installed,
+// no man page; its shell completions are generated with the tools' (scripts/completions.sh).
 import Foundation
 import PackageDescription
 
@@ -10,11 +10,17 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 
 let package = Package(
   name: "lh-benchmarks",
-  dependencies: [.package(path: root.path)],
+  dependencies: [
+    .package(path: root.path),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
   targets: [
     .executableTarget(
       name: "lh-bench",
-      dependencies: [.product(name: "LakeKit", package: root.lastPathComponent.lowercased())])
+      dependencies: [
+        .product(name: "LakeKit", package: root.lastPathComponent.lowercased()),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ])
   ],
   swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@
 // Prints one JSON object with the timings in seconds, rows and output bytes; bench/run.sh
 // runs the same workloads through DuckDB, pyarrow and Polars and prints the ratios.
 
+import ArgumentParser
 import LakeContracts
 import LakeFormats
 import LakeIO
@@ -21,34 +22,61 @@ import LakeStages
 import Glibc
 #endif
 
+/// The benchmark's lh side, one subcommand per workload.
 @main
-struct LhBench {
-  static func now() -> Double { Double(SystemClock.monotonicNanoseconds()) / 1e9 }
+struct LhBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lh-bench",
+    abstract: "The lh side of make bench: time one workload, print its timings as JSON.",
+    subcommands: [Write.self, Read.self, Validate.self])
 
-  static func main() {
-    let args = CommandLine.arguments
-    do {
-      switch args.count > 1 ? args[1] : "" {
-      case "write" where args.count >= 5:
-        try write(
-          contract: args[2], input: args[3], output: args[4],
-          level: args.count > 5 ? Int32(args[5]) ?? 3 : 3)
-      case "read" where args.count == 3:
-        try read(args[2])
-      case "validate" where args.count == 4 || args.count == 5:
-        try validate(
-          contract: args[2], input: args[3], repeat: args.count == 5 ? Int(args[4]) ?? 3 : 3)
-      default:
-        Diagnostic.print(
-          "usage: lh-bench write CONTRACT IN.ndjson OUT.parquet [LEVEL] | lh-bench read IN.parquet"
-            + " | lh-bench validate CONTRACT IN.ndjson [REPEAT]")
-        exit(64)
-      }
-    } catch {
-      Diagnostic.print("lh-bench: \(error)")
-      exit(65)
+  /// Runs a workload; a failure is one line on stderr and status 65.
+  static func run(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as LakeError {
+      Diagnostic.print("lh-bench: \(e)")
+      throw ExitCode(65)
     }
   }
+
+  struct Write: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Load NDJSON into typed columns (\"load\"), then write them as Parquet (\"write\")."
+    )
+    @Argument(help: "The dataset: clickstream, iot or sales.") var contract: String
+    @Argument(help: "The NDJSON input.", completion: .file()) var input: String
+    @Argument(help: "The Parquet output.", completion: .file()) var output: String
+    @Argument(help: "The zstd level.") var level: Int32 = 3
+    func run() throws {
+      try LhBenchCommand.run {
+        try LhBench.write(contract: contract, input: input, output: output, level: level)
+      }
+    }
+  }
+
+  struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Read every row group and column of a Parquet file (\"read\").")
+    @Argument(help: "The Parquet input.", completion: .file()) var input: String
+    func run() throws { try LhBenchCommand.run { try LhBench.read(input) } }
+  }
+
+  struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check every line of NDJSON against a contract; the best of REPEAT passes.")
+    @Argument(help: "A built-in contract name or a contract file.") var contract: String
+    @Argument(help: "The NDJSON input.", completion: .file()) var input: String
+    @Argument(help: "Passes over the input.") var `repeat` = 3
+    func run() throws {
+      try LhBenchCommand.run {
+        try LhBench.validate(contract: contract, input: input, repeat: self.repeat)
+      }
+    }
+  }
+}
+
+/// The workloads.
+enum LhBench {
+  static func now() -> Double { Double(SystemClock.monotonicNanoseconds()) / 1e9 }
 
   static func write(contract: String, input: String, output: String, level: Int32) throws {
     guard let dataset = Dataset(rawValue: contract) else {
