@@ -124,3 +124,28 @@ public struct AsOfArgument: ExpressibleByArgument, Equatable, Sendable {
     }
   }
 }
+
+/// A number of bytes, bare or with a unit: `K`/`KiB`, `M`/`MiB`, `G`/`GiB` (powers of 1024) or
+/// `KB`, `MB`, `GB` (powers of 1000), such as `16MiB` or `500000`.
+public struct ByteCountArgument: ExpressibleByArgument, Equatable, Sendable {
+  public var bytes: Int
+
+  public init(bytes: Int) { self.bytes = bytes }
+
+  public init?(argument: String) {
+    let digits = argument.prefix { $0.isASCII && $0.isNumber }
+    let units: [String: Int] = [
+      "": 1, "B": 1, "K": 1 << 10, "KiB": 1 << 10, "KB": 1000, "M": 1 << 20, "MiB": 1 << 20,
+      "MB": 1_000_000, "G": 1 << 30, "GiB": 1 << 30, "GB": 1_000_000_000,
+    ]
+    guard let n = Int(digits), n > 0, let scale = units[String(argument.dropFirst(digits.count))]
+    else { return nil }
+    let (product, overflow) = n.multipliedReportingOverflow(by: scale)
+    guard !overflow else { return nil }
+    bytes = product
+  }
+
+  public var defaultValueDescription: String {
+    bytes % (1 << 20) == 0 ? "\(bytes >> 20)MiB" : String(bytes)
+  }
+}

@@ -4,6 +4,7 @@
 // `@OptionGroup` (argument-parser `Examples/math/Math.swift` `Options`).
 
 import ArgumentParser
+import LakeFormats
 
 /// `--quiet` and `--verbose`.
 public struct LoggingOptions: ParsableArguments {
@@ -44,6 +45,24 @@ public struct ParquetOutputOptions: ParsableArguments {
   public func validate() throws {
     guard (-7...22).contains(zstdLevel) else {
       throw ValidationError("--zstd-level must be between -7 and 22")
+    }
+  }
+}
+
+/// `--max-line-bytes`: the longest NDJSON line a tool reading lines accepts.
+public struct LineLimitOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.",
+      valueName: "bytes"))
+  public var maxLineBytes = ByteCountArgument(bytes: LineReader.defaultMaxLineBytes)
+
+  public init() {}
+
+  public func validate() throws {
+    // A Parquet byte array holds at most 2 GiB; a line is copied a few times on its way there.
+    guard maxLineBytes.bytes <= 1 << 30 else {
+      throw ValidationError("--max-line-bytes must be at most 1GiB")
     }
   }
 }

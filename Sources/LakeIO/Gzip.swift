@@ -89,22 +89,31 @@ public final class GzipStreamDecoder {
   /// True when the last member ended exactly at the end of the input so far.
   public var atMemberBoundary: Bool { finished }
 
-  /// Decodes `chunk`, calling `sink` with each piece of output.
+  /// Decodes from `chunk` until it is used up or `limit` bytes were produced, calling `sink`
+  /// with each piece of output.
+  ///
+  /// Returns how many bytes of `chunk` were consumed, and whether output may still be pending
+  /// inside the decoder (call again, with the rest of `chunk` or an empty one). A caller that
+  /// bounds `limit` bounds its memory however much the input expands.
   ///
   /// The corresponding C function is `inflate`.
+  @discardableResult
   public func decode(
-    _ chunk: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws -> Void
-  ) throws {
-    guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+    _ chunk: UnsafeRawBufferPointer, limit: Int = .max,
+    _ sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws -> (consumed: Int, pending: Bool) {
     var offset = 0
-    while offset < chunk.count {
+    var total = 0
+    var full = false
+    while offset < chunk.count || full {
       if finished {
-        // Another member follows.
+        // Another member follows (a finished member has no output pending).
+        guard offset < chunk.count else { return (offset, false) }
         guard inflateReset(&stream) == Z_OK else { throw GzipError(reason: "cannot reset inflate") }
         finished = false
       }
       stream.next_in = UnsafeMutablePointer(
-        mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+        mutating: chunk.baseAddress.map { ($0 + offset).assumingMemoryBound(to: Bytef.self) })
       stream.avail_in = uInt(chunk.count - offset)
       let capacity = output.count
       var produced = 0
@@ -116,8 +125,10 @@ public final class GzipStreamDecoder {
         produced = capacity - Int(stream.avail_out)
       }
       offset = chunk.count - Int(stream.avail_in)
+      full = produced == capacity
       if code == Z_STREAM_END {
         finished = true
+        full = false
       } else if code != Z_OK && code != Z_BUF_ERROR {
         let message = stream.msg.map { String(cString: $0) } ?? "code \(code)"
         throw GzipError(reason: message)
@@ -125,8 +136,11 @@ public final class GzipStreamDecoder {
       if produced > 0 {
         try output.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
       } else if code == Z_BUF_ERROR && stream.avail_in == 0 {
-        break
+        return (offset, false)
       }
+      total += produced
+      if total >= limit { return (offset, full) }
     }
+    return (offset, false)
   }
 }

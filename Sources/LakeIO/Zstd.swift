@@ -166,15 +166,23 @@ public final class ZstdStreamDecoder {
 
   deinit { ZSTD_freeDStream(context) }
 
-  /// Decodes `chunk`, calling `sink` with each piece of decoded output.
+  /// Decodes from `chunk` until it is used up or `limit` bytes were produced, calling `sink`
+  /// with each piece of decoded output.
+  ///
+  /// Returns how many bytes of `chunk` were consumed, and whether decoded output may still be
+  /// pending inside the decoder (call again, with the rest of `chunk` or an empty one). A
+  /// caller that bounds `limit` bounds its memory however much the input expands.
   ///
   /// The corresponding C function is `ZSTD_decompressStream`.
+  @discardableResult
   public func decode(
-    _ chunk: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws -> Void
-  ) throws {
+    _ chunk: UnsafeRawBufferPointer, limit: Int = .max,
+    _ sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws -> (consumed: Int, pending: Bool) {
     var input = ZSTD_inBuffer(src: chunk.baseAddress, size: chunk.count, pos: 0)
     let outCapacity = outBuffer.count
-    while input.pos < input.size {
+    var total = 0
+    while true {
       var produced = 0
       var code = 0
       outBuffer.withUnsafeMutableBytes { out in
@@ -189,6 +197,11 @@ public final class ZstdStreamDecoder {
           try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced]))
         }
       }
+      total += produced
+      // A full output buffer may leave decoded bytes inside the decoder.
+      let full = produced == outCapacity
+      if input.pos >= input.size && !full { return (input.pos, false) }
+      if total >= limit { return (input.pos, full) }
     }
   }
 }

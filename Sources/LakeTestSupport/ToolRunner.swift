@@ -88,6 +88,13 @@ public enum TestTools {
     errReader.start()
     if let stdin {
       let writer = Thread {
+        // A child may exit before reading all its input: the write then fails with EPIPE
+        // instead of SIGPIPE killing the test runner (a blocked, thread-directed SIGPIPE is
+        // dropped with the thread).
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin))
         try? inPipe.fileHandleForWriting.close()
       }
@@ -100,6 +107,29 @@ public enum TestTools {
       status: process.terminationStatus, stdout: [UInt8](outData),
       stderr: String(decoding: errBox.data, as: UTF8.self),
       seconds: Date().timeIntervalSince(started))
+  }
+
+  /// Runs `tool` like `run`, and also returns its peak resident memory in KiB (measured by a
+  /// python3 parent that waits for it alone: `RUSAGE_CHILDREN` of a fresh process).
+  public static func runMeasuringMemory(
+    _ tool: String, _ arguments: [String] = [], stdin: [UInt8]? = nil,
+    environment: [String: String] = [:], currentDirectory: URL? = nil
+  ) throws -> (result: ToolResult, peakKiB: Int) {
+    let report = FileManager.default.temporaryDirectory
+      .appendingPathComponent("lh-rss-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: report) }
+    let script = """
+      import resource, subprocess, sys
+      code = subprocess.call(sys.argv[2:])
+      open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+      sys.exit(code if code >= 0 else 128 - code)
+      """
+    let path = tool.contains("/") ? tool : binDirectory.appendingPathComponent(tool).path
+    let result = try run(
+      "/usr/bin/env", ["python3", "-c", script, report, path] + arguments, stdin: stdin,
+      environment: environment, currentDirectory: currentDirectory)
+    let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+    return (result, Int(text) ?? -1)
   }
 
   /// Runs a shell command line with the tools on PATH.

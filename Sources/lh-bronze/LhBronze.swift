@@ -57,8 +57,7 @@ struct LhBronze: LakeCommand {
   @Flag(help: "Say what would be landed; write nothing.")
   var dryRun = false
 
-  @Option(help: ArgumentHelp("Longest line accepted, in bytes.", valueName: "bytes"))
-  var maxLineBytes: Int = 64 << 20
+  @OptionGroup var lineLimit: LineLimitOptions
 
   @Option(
     help: ArgumentHelp(
@@ -72,7 +71,6 @@ struct LhBronze: LakeCommand {
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
-    if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be 1 or more") }
     guard (-7...22).contains(zstdLevel) else {
       throw ValidationError("--zstd-level must be between -7 and 22")
     }
@@ -93,7 +91,7 @@ struct LhBronze: LakeCommand {
       if let seconds = trigger.seconds { config.commitEverySeconds = seconds }
     }
     config.dryRun = dryRun
-    config.maxLineBytes = maxLineBytes
+    config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel
     let diagnostics = context.diagnostics

@@ -83,6 +83,8 @@ struct LhGold: LakeCommand {
     completion: .file())
   var input: String?
 
+  @OptionGroup var lineLimit: LineLimitOptions
+
   @Option(
     help: ArgumentHelp(
       "With --stream: how far behind the newest event time a window closes (default 2m).",
@@ -203,6 +205,7 @@ extension LhGold {
     var config = GoldStreamConfig(contract: contract, table: gold)
     config.zone = tz
     config.input = input == "-" ? nil : input
+    config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let watermark { config.watermark = watermark.micros }
     config.updates = emit == .update
     if let updateEvery { config.updateEvery = Double(updateEvery.micros) / 1e6 }

@@ -80,6 +80,8 @@ struct LhSilver: LakeCommand {
     completion: .file())
   var rejects: String?
 
+  @OptionGroup var lineLimit: LineLimitOptions
+
   @Flag(help: "Say what would be written; write nothing.")
   var dryRun = false
 
@@ -137,6 +139,7 @@ struct LhSilver: LakeCommand {
       var config = SilverStreamConfig(contract: resolved)
       config.dedupeWindowMicros = dedupeWindow.micros
       config.rejectsPath = rejects
+      config.maxLineBytes = lineLimit.maxLineBytes.bytes
       config.input = input == "-" ? nil : input
       let s = try SilverStage.stream(config, output: context.stdout)
       diagnostics.note(

@@ -64,6 +64,53 @@ struct LhBronzeTests {
       try DeltaLog.snapshot(table: lake.appendingPathComponent("bronze/events").path).version == 2)
   }
 
+  @Test("huge lines and decompression bombs: a clear error or the lines landed, memory bounded")
+  func hugeLines() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake")
+    let d = dir.path
+    // A 1 GB line of zstd and gzip (a few hundred KiB each), and four 8 MiB lines.
+    #expect(
+      try TestTools.shell(
+        "head -c 1000000000 /dev/zero | zstd -q -19 -c > \(d)/bomb.zst"
+          + " && head -c 1000000000 /dev/zero | gzip -9 -c > \(d)/bomb.gz"
+          + " && for i in 1 2 3 4; do printf '{\"a\":\"'; head -c 8388000 /dev/zero | tr '\\0' x;"
+          + " printf '\"}\\n'; done > \(d)/big.ndjson"
+      ).status == 0)
+    for bomb in ["bomb.zst", "bomb.gz"] {
+      let (r, peak) = try TestTools.runMeasuringMemory(
+        "lh-bronze", ["--lake", lake.path, "\(d)/\(bomb)"])
+      #expect(r.status == 65, "\(r.stderr)")
+      #expect(r.stderr == "lh-bronze: \(d)/\(bomb):1: line longer than 16777216 bytes\n")
+      // The default bound is 16 MiB: far less than the gigabyte the input expands to.
+      #expect(peak > 0 && peak < 200 << 10, "\(bomb): \(peak) KiB")
+      #expect(!FileManager.default.fileExists(atPath: lake.appendingPathComponent("bronze").path))
+    }
+    // Lines under the bound land whole; memory grows with the longest line, not the input.
+    let (r, peak) = try TestTools.runMeasuringMemory(
+      "lh-bronze", ["--lake", lake.path, "--max-line-bytes", "8MiB", "\(d)/big.ndjson"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(peak > 0 && peak < 100 << 10 + 10 * (8 << 10), "\(peak) KiB")
+    let rows = try landed(lake)["\(d)/big.ndjson"] ?? []
+    #expect(rows.count == 4 && rows.allSatisfy { $0.count == 8_388_000 + 8 })
+    // The data file's footer holds no copy of them (a 8 MiB min/max would be 16 MiB per file).
+    let files = try FileManager.default.subpathsOfDirectory(atPath: lake.path + "/bronze/events")
+      .filter { $0.hasSuffix(".parquet") }
+    for f in files {
+      let size =
+        try FileManager.default.attributesOfItem(atPath: lake.path + "/bronze/events/" + f)[
+          .size] as! Int
+      #expect(size < 1 << 20, "\(f): \(size) bytes")
+    }
+    // One byte over the bound names the line, and lands nothing of the file.
+    let other = dir.appendingPathComponent("other").path
+    let over = try TestTools.run(
+      "lh-bronze", ["--lake", other, "--max-line-bytes", "8388007", "\(d)/big.ndjson"])
+    #expect(over.status == 65)
+    #expect(over.stderr == "lh-bronze: \(d)/big.ndjson:1: line longer than 8388007 bytes\n")
+    #expect(!FileManager.default.fileExists(atPath: other + "/bronze/events/_delta_log"))
+  }
+
   @Test("stdin with --tee passes lines through; --dry-run writes nothing; Parquet input is refused")
   func stdinTeeDryRun() throws {
     let dir = try TestTools.temporaryDirectory()

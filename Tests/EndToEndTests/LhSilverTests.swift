@@ -445,6 +445,29 @@ struct LhSilverStreamTests {
     #expect(rej[1].hasPrefix("{\"reason\":\"invalid_json\""), "\(rej)")
   }
 
+  @Test("a value nested 100,000 deep is a reject, and --max-line-bytes bounds a line")
+  func hostileLines() throws {
+    let depth = 100_000
+    let deep =
+      "{\"event_id\":\"d\",\"x\":" + String(repeating: "[", count: depth)
+      + String(repeating: "]", count: depth) + "}\n"
+    let good = try TestTools.run("lh-gen", ["--count", "3", "--seed", "2", "--quiet"]).stdout
+    let r = try TestTools.run(
+      "lh-silver", ["--stream", "--rejects", "/dev/null"], stdin: Array(deep.utf8) + good)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.lines.count == 3)
+    #expect(r.stderr.contains("4 lines: 3 rows, 1 reject"), "\(r.stderr)")
+    #expect(r.stderr.contains("invalid_json 1"), "\(r.stderr)")
+    let long = try TestTools.run(
+      "lh-silver", ["--stream", "--max-line-bytes", "1K"], stdin: good + Array(deep.utf8))
+    #expect(long.status == 65)
+    #expect(
+      long.stderr.hasSuffix("lh-silver: stdin:4: line longer than 1024 bytes\n"), "\(long.stderr)")
+    let gold = try TestTools.run("lh-gold", ["--stream"], stdin: Array(deep.utf8))
+    #expect(gold.status == 65)
+    #expect(gold.stderr == "lh-gold: stdin:1: byte 84: nesting deeper than 64 levels\n")
+  }
+
   @Test("rows flow while input is live; | head -1 exits 0; SIGTERM exits 143 after flushing")
   func liveAndSignals() throws {
     let dir = try TestTools.temporaryDirectory()

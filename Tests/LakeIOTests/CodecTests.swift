@@ -68,6 +68,59 @@ struct CodecTests {
     #expect(decoder.atFrameBoundary)
   }
 
+  @Test("bounded streaming decoding: a thousandfold expansion comes out a slice at a time")
+  func boundedStreaming() throws {
+    // 8 MiB of one byte, plus a tail that differs, compressed both ways.
+    var input = [UInt8](repeating: 0x61, count: 8 << 20)
+    input += sampleBytes(100_000)
+    var zst: [UInt8] = []
+    try input.withUnsafeBytes { _ = try ZstdCompressor(level: 19).compress($0, appendingTo: &zst) }
+    var gz: [UInt8] = []
+    try input.withUnsafeBytes { try Gzip.compress($0, appendingTo: &gz) }
+    // Two gzip members, as `cat a.gz b.gz` makes.
+    gz += gz
+    #expect(zst.count * 100 < input.count && gz.count * 100 < input.count * 2)
+
+    let limit = 100_000
+    for (name, compressed, expected) in [
+      ("zstd", zst, input), ("gzip", gz, input + input),
+    ] {
+      let zstd = name == "zstd" ? try ZstdStreamDecoder() : nil
+      let gzip = name == "gzip" ? try GzipStreamDecoder() : nil
+      var output: [UInt8] = []
+      var at = 0
+      var pending = false
+      var calls = 0
+      var biggest = 0
+      while at < compressed.count || pending {
+        // Feed at most 64 KiB of input; each call may produce at most limit + one buffer.
+        let end = min(at + 65_536, compressed.count)
+        var produced = 0
+        let r = try compressed[at..<end].withUnsafeBytes { chunk in
+          if let zstd {
+            return try zstd.decode(chunk, limit: limit) {
+              output += $0
+              produced += $0.count
+            }
+          }
+          return try gzip!.decode(chunk, limit: limit) {
+            output += $0
+            produced += $0.count
+          }
+        }
+        at += r.consumed
+        pending = r.pending
+        biggest = max(biggest, produced)
+        calls += 1
+      }
+      #expect(output == expected, "\(name)")
+      #expect(biggest <= limit + (1 << 17) + 8, "\(name): \(biggest) bytes in one call")
+      #expect(calls >= expected.count / (limit + (1 << 17) + 8), "\(name): \(calls) calls")
+      if let zstd { #expect(zstd.atFrameBoundary) }
+      if let gzip { #expect(gzip.atMemberBoundary) }
+    }
+  }
+
   @Test("snappy round trip and corrupt input", arguments: [0, 1, 65_536, 300_000])
   func snappy(size: Int) throws {
     let input = sampleBytes(size, seed: 3)

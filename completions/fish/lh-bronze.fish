@@ -82,7 +82,7 @@ complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_op
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze"' -l 'commit-every' -d 'Commit every N rows or every DURATION (repeatable; default 1000000 and 30s).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" tee' -l 'tee' -d 'Copy every landed line to stdout, unchanged.'
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" dry-run' -l 'dry-run' -d 'Say what would be landed; write nothing.'
-complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" max-line-bytes' -l 'max-line-bytes' -d 'Longest line accepted, in bytes.' -rfka ''
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" threads' -l 'threads' -d 'Threads that encode and compress data files (default: one per processor).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" zstd-level' -l 'zstd-level' -d 'zstd compression level of the data files (1–22; negative levels are faster).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'

@@ -20,7 +20,7 @@ function __lh-silver_parse_tokens -S
     set -l unparsed_tokens (__lh-silver_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-silver'
-        __lh-silver_parse_subcommand 1 'lake=' 'contract=' 'print-contract=' 'as-of=' 'rebuild' 'stream' 'dedupe-window=' 'rejects=' 'dry-run' 'threads=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-silver_parse_subcommand 1 'lake=' 'contract=' 'print-contract=' 'as-of=' 'rebuild' 'stream' 'dedupe-window=' 'rejects=' 'max-line-bytes=' 'dry-run' 'threads=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-silver_parse_subcommand -r 1 'version'
@@ -86,6 +86,7 @@ complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_op
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" stream' -l 'stream' -d 'Refine stdin to stdout instead of the lake\'s tables.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dedupe-window' -l 'dedupe-window' -d 'With --stream: drop a duplicate within this much event time (default 10m).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" rejects' -l 'rejects' -d 'With --stream: write rejects to FILE as NDJSON.' -rF
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dry-run' -l 'dry-run' -d 'Say what would be written; write nothing.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" threads' -l 'threads' -d 'Threads that encode and compress data files (default: one per processor).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'

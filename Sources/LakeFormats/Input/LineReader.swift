@@ -4,7 +4,9 @@
 // one reused buffer. A line is handed to the caller as bytes valid only during the call, without
 // its "\n" (and without a "\r" before it). A line longer than `maxLineBytes` is an error naming
 // the line, so a hostile input cannot make memory grow without bound; a last line without "\n"
-// is still a line.
+// is still a line. Compressed input is decoded at most `decodeSlice` bytes at a time, so input
+// that expands a thousandfold (a "zip bomb") needs no more memory than plain input: the buffer
+// holds at most one line plus one slice.
 
 import LakeIO
 
@@ -23,12 +25,27 @@ public final class LineReader {
   public let source: ByteSource
   public let compression: InputCompression
   public let maxLineBytes: Int
+  /// The default longest line: 16 MiB, as DuckDB's `maximum_object_size`.
+  ///
+  /// A tool's memory grows
+  /// with the longest line it holds (a few copies of it on the way to a Parquet page), so this
+  /// bounds it.
+  public static let defaultMaxLineBytes = 16 << 20
   /// The number of the last line handed out (1-based).
   public private(set) var lineNumber = 0
   /// Decoded bytes not yet handed out start at `start`.
   var buffer: [UInt8] = []
   var start = 0
+  /// Bytes of `buffer` from `start` up to here hold no "\n" (not searched again).
+  var searched = 0
   var raw = [UInt8](repeating: 0, count: 1 << 18)
+  /// Input read but not yet decoded: `raw[rawStart..<rawEnd]`.
+  var rawStart = 0
+  var rawEnd = 0
+  /// The decoder may hold decoded output not yet handed out.
+  var decoderPending = false
+  /// How many decoded bytes one `fill` adds at most.
+  static let decodeSlice = 1 << 20
   var atEnd = false
   let zstd: ZstdStreamDecoder?
   let gzip: GzipStreamDecoder?
@@ -38,12 +55,17 @@ public final class LineReader {
   public var idleMilliseconds: Int32 = 1000
   /// True when a stop was requested (SIGINT/SIGTERM) while waiting for input.
   public private(set) var interrupted = false
+  /// Bytes the line buffer holds room for: at most about one line plus one decoded slice, however
+  /// much the input expands (tests check the bound).
+  public var bufferCapacity: Int { buffer.capacity }
   /// How many reads returned input so far: a caller that stamps lines with their arrival time
   /// reads the clock only when this changes.
   public private(set) var reads = 0
 
   /// Reads lines of `source`, which holds NDJSON compressed as `compression`.
-  public init(source: ByteSource, compression: InputCompression, maxLineBytes: Int = 64 << 20)
+  public init(
+    source: ByteSource, compression: InputCompression, maxLineBytes: Int = defaultMaxLineBytes
+  )
     throws
   {
     self.source = source
@@ -78,10 +100,17 @@ public final class LineReader {
       try buffer.withUnsafeBytes { all in
         let base = all.baseAddress!
         while at < count {
-          guard let nl = memchr(base + at, 0x0A, count - at) else { break }
+          // The bytes before `searched` were searched already (a long line arriving in slices
+          // is scanned once, not once per slice).
+          let from = max(at, searched)
+          guard let nl = memchr(base + from, 0x0A, count - from) else {
+            searched = count
+            break
+          }
           let end = base.distance(to: UnsafeRawPointer(nl))
           var line = UnsafeRawBufferPointer(rebasing: all[at..<end])
           at = end + 1
+          searched = at
           number += 1
           guard line.count <= maxLineBytes else {
             throw LineReadError(
@@ -102,6 +131,7 @@ public final class LineReader {
       if stop { return }
       if start > 0 {
         buffer.removeSubrange(0..<start)
+        searched -= start
         start = 0
         at = 0
       }
@@ -115,6 +145,7 @@ public final class LineReader {
         if !buffer.isEmpty && !interrupted {
           let last = buffer
           buffer.removeAll()
+          searched = 0
           _ = try last.withUnsafeBytes { try deliver($0, body) }
           number = lineNumber
         }
@@ -124,53 +155,70 @@ public final class LineReader {
     }
   }
 
-  /// Reads and decodes the next piece of input into `buffer`; false at the end of the input.
+  /// Decodes the next slice of input into `buffer`, reading when no input is left undecoded;
+  /// true when it read input (false at the end of the input, which sets `atEnd`, and when it
+  /// only decoded input read before).
   func fill(idle: () throws -> Void) throws -> Bool {
-    // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
-    // the wait (read(2) itself is restarted after signals).
-    while true {
-      if Interrupt.requested != 0 {
-        interrupted = true
+    var didRead = false
+    if rawStart == rawEnd && !decoderPending {
+      // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
+      // the wait (read(2) itself is restarted after signals).
+      while true {
+        if Interrupt.requested != 0 {
+          interrupted = true
+          atEnd = true
+          return false
+        }
+        switch source.waitReadable(milliseconds: min(idleMilliseconds, 200)) {
+        case .ready: break
+        case .timedOut, .interrupted:
+          try idle()
+          continue
+        }
+        break
+      }
+      let n = try raw.withUnsafeMutableBytes { try source.read(into: $0) }
+      if n == 0 {
         atEnd = true
+        if let zstd, !zstd.atFrameBoundary {
+          throw LineReadError(
+            source: source.name, line: lineNumber + 1, reason: "zstd input is truncated")
+        }
+        if let gzip, !gzip.atMemberBoundary {
+          throw LineReadError(
+            source: source.name, line: lineNumber + 1, reason: "gzip input is truncated")
+        }
         return false
       }
-      switch source.waitReadable(milliseconds: min(idleMilliseconds, 200)) {
-      case .ready: break
-      case .timedOut, .interrupted:
-        try idle()
-        continue
-      }
-      break
+      reads += 1
+      rawStart = 0
+      rawEnd = n
+      didRead = true
     }
-    let n = try raw.withUnsafeMutableBytes { try source.read(into: $0) }
-    if n == 0 {
-      atEnd = true
-      if let zstd, !zstd.atFrameBoundary {
-        throw LineReadError(
-          source: source.name, line: lineNumber + 1, reason: "zstd input is truncated")
-      }
-      if let gzip, !gzip.atMemberBoundary {
-        throw LineReadError(
-          source: source.name, line: lineNumber + 1, reason: "gzip input is truncated")
-      }
-      return false
-    }
-    reads += 1
     try raw.withUnsafeBytes { r in
-      let chunk = UnsafeRawBufferPointer(rebasing: r[0..<n])
+      let chunk = UnsafeRawBufferPointer(rebasing: r[rawStart..<rawEnd])
       do {
         if let zstd {
-          try zstd.decode(chunk) { buffer.append(contentsOf: $0) }
+          let (used, pending) = try zstd.decode(chunk, limit: Self.decodeSlice) {
+            buffer.append(contentsOf: $0)
+          }
+          rawStart += used
+          decoderPending = pending
         } else if let gzip {
-          try gzip.decode(chunk) { buffer.append(contentsOf: $0) }
+          let (used, pending) = try gzip.decode(chunk, limit: Self.decodeSlice) {
+            buffer.append(contentsOf: $0)
+          }
+          rawStart += used
+          decoderPending = pending
         } else {
           buffer.append(contentsOf: chunk)
+          rawStart = rawEnd
         }
       } catch let e as LakeError where e is ZstdError || e is GzipError {
         throw LineReadError(source: source.name, line: lineNumber + 1, reason: "\(e)")
       }
     }
-    return true
+    return didRead
   }
 
   func deliver(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool)

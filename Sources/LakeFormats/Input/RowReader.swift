@@ -34,7 +34,7 @@ public final class RowReader {
   /// (then `schema` is the file's), or NDJSON lines left to the caller through ``lineReader``.
   public init(
     path: String?, schema wanted: TableSchema?, batchRows: Int = 65_536,
-    maxLineBytes: Int = 64 << 20
+    maxLineBytes: Int = LineReader.defaultMaxLineBytes
   ) throws {
     self.batchRows = batchRows
     let source = try ByteSource(path: path)

@@ -39,7 +39,7 @@ public struct BronzeConfig: Sendable {
   public var chunkBytes = 4 << 20
   public var chunkRows = 65_536
   public var dryRun = false
-  public var maxLineBytes = 64 << 20
+  public var maxLineBytes = LineReader.defaultMaxLineBytes
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
   /// Data file options (zstd level).

@@ -38,7 +38,7 @@ public struct GoldStreamConfig: Sendable {
   public var into: LakeLayout?
   public var commitEverySeconds = 10.0
   public var engine = "lh-gold"
-  public var maxLineBytes = 64 << 20
+  public var maxLineBytes = LineReader.defaultMaxLineBytes
 
   public init(contract: Contract, table: GoldTable) {
     self.contract = contract

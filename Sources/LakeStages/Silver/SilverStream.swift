@@ -35,7 +35,7 @@ public struct SilverStreamConfig: Sendable {
   public var rejectsPath: String?
   /// Input file; nil: stdin.
   public var input: String?
-  public var maxLineBytes = 64 << 20
+  public var maxLineBytes = LineReader.defaultMaxLineBytes
 
   public init(contract: Contract) { self.contract = contract }
 }

@@ -139,6 +139,43 @@ struct RowReaderTests {
     }
   }
 
+  @Test("compressed input that expands a thousandfold needs no more memory than plain input")
+  func decompressionBomb() throws {
+    let dir = try TestTools.temporaryDirectory()
+    // 64 MiB of one byte and no newline: about 2 KiB compressed.
+    let one = dir.appendingPathComponent("one").path
+    let lines = dir.appendingPathComponent("lines").path
+    #expect(
+      try TestTools.shell(
+        "head -c 67108864 /dev/zero | tr '\\0' x > \(one) && zstd -q -19 \(one) && gzip -k -9 \(one)"
+          + " && yes '{}' | head -n 20000000 > \(lines) && zstd -q -19 \(lines) && gzip -k -9 \(lines)"
+      ).status == 0)
+    for suffix in [".zst", ".gz"] {
+      let size = try FileManager.default.attributesOfItem(atPath: one + suffix)[.size] as! Int
+      #expect(size * 500 < 64 << 20, "\(suffix): \(size) bytes")
+      // One endless line: an error naming it, with the buffer never far past the bound.
+      let reader = try LineReader(
+        source: ByteSource(path: one + suffix), compression: suffix == ".zst" ? .zstd : .gzip,
+        maxLineBytes: 1 << 20)
+      #expect {
+        try reader.forEachLine { _, _ in true }
+      } throws: { "\($0)" == "\(one + suffix):1: line longer than 1048576 bytes" }
+      #expect(reader.bufferCapacity <= 8 << 20, "\(suffix): \(reader.bufferCapacity)")
+      // 20 million short lines (60 MB): every line, in a buffer of a few MiB.
+      let many = try LineReader(
+        source: ByteSource(path: lines + suffix), compression: suffix == ".zst" ? .zstd : .gzip)
+      var count = 0
+      var capacity = 0
+      try many.forEachLine { line, number in
+        if number % 65_536 == 0 { capacity = max(capacity, many.bufferCapacity) }
+        count += line.count == 2 ? 1 : 0
+        return true
+      }
+      #expect(count == 20_000_000, "\(suffix)")
+      #expect(capacity <= 8 << 20, "\(suffix): \(capacity)")
+    }
+  }
+
   @Test("a Parquet input must hold the schema's columns with their types")
   func parquetSchemaMismatch() throws {
     let dir = try TestTools.temporaryDirectory()

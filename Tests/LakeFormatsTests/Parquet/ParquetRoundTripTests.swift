@@ -211,6 +211,50 @@ struct ParquetRoundTripTests {
     #expect((0..<3).map { reader.mayContain(rowGroup: $0, predicate) } == [false, true, false])
   }
 
+  @Test("a string min or max too long to record leaves no min/max, never a huge footer")
+  func longStatistics() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("l.parquet").path
+    let schema = TableSchema([ColumnSpec("s", .string), ColumnSpec("t", .string)])
+    var options = ParquetWriteOptions()
+    options.maxRowGroupRows = 100
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    let limit = ColumnStatistics.maxByteStatistic
+    for i in 0..<300 {
+      // Row group 1 holds one 1 MiB value, the largest; row group 2 one the smallest.
+      cols[0].append(
+        string: i == 150
+          ? String(repeating: "z", count: 1 << 20)
+          : i == 250 ? String(repeating: "a", count: limit + 1) : "m\(i)")
+      // Values of exactly the limit are still recorded, and shorter ones compare exactly with
+      // a longer one kept only in part.
+      cols[1].append(
+        string: i == 0 ? String(repeating: "y", count: limit) : i == 1 ? "yy" : "b\(i)")
+    }
+    try writer.write(cols)
+    let summary = try writer.close()
+    #expect(summary.bytes < 64 << 10, "\(summary.bytes) bytes")
+    #expect(summary.statistics[0].unbounded)
+    #expect(summary.statistics[0].min == nil && summary.statistics[0].max == nil)
+    #expect(!summary.statistics[1].unbounded)
+    #expect(summary.statistics[1].max == .bytes(Array(String(repeating: "y", count: limit).utf8)))
+    #expect(summary.statistics[1].min == .bytes(Array("b10".utf8)))
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.statistics(rowGroup: 0, column: 0)?.min == .bytes(Array("m0".utf8)))
+    #expect(reader.statistics(rowGroup: 0, column: 0)?.max == .bytes(Array("m99".utf8)))
+    for g in [1, 2] {
+      let s = reader.statistics(rowGroup: g, column: 0)
+      #expect(s?.min == nil && s?.max == nil, "row group \(g)")
+      // No bounds: the row group can never be skipped on this column.
+      let predicate = RangePredicate(column: "s", lowerBound: .bytes([0x30]), upperBound: nil)
+      #expect(reader.mayContain(rowGroup: g, predicate))
+    }
+    let read = try reader.readRowGroup(1)
+    #expect(read[0].count == 100)
+    #expect((Canonical.value(read[0], 50) as? String)?.utf8.count == 1 << 20)
+  }
+
   @Test(
     "without a dictionary: strings DELTA_LENGTH_BYTE_ARRAY, sorted or stepping ints DELTA_BINARY_PACKED, random ints PLAIN",
     arguments: [CompressionCodec.zstd, .uncompressed])

@@ -705,8 +705,12 @@ struct ColumnChunkWriter {
       }
     case .bytes:
       if byteRange.any {
-        s.min = .bytes(byteRange.min)
-        s.max = .bytes(byteRange.max)
+        if byteRange.tooLong {
+          s.unbounded = true
+        } else {
+          s.min = .bytes(byteRange.min)
+          s.max = .bytes(byteRange.max)
+        }
       }
     case .int128:
       break

@@ -3,7 +3,9 @@
 // Chunk statistics in lh's terms (typed min/max, null count), folded value by value by the writer
 // and merged across row groups for the Delta `add` stats. Rules (formats.md §7): byte strings
 // compare as unsigned bytes; floats skip NaN (counted apart) and a zero min is -0.0, a zero max
-// +0.0; no min/max when there is no non-null, non-NaN value.
+// +0.0; no min/max when there is no non-null, non-NaN value. A byte-string min or max longer than
+// `maxByteStatistic` is not recorded (as Arrow C++ does with its max_statistics_size): the
+// statistics are then `unbounded`, so a huge value cannot bloat every footer that holds it.
 
 /// A typed statistics value.
 public enum StatValue: Sendable, Equatable {
@@ -20,6 +22,11 @@ public struct ColumnStatistics: Sendable, Equatable {
   public var nanCount = 0
   public var min: StatValue?
   public var max: StatValue?
+  /// True when min or max was too long to record: then both stay nil, whatever is merged in.
+  public var unbounded = false
+
+  /// The longest byte-string min or max recorded.
+  public static let maxByteStatistic = 4096
 
   public init() {}
 
@@ -27,6 +34,12 @@ public struct ColumnStatistics: Sendable, Equatable {
   public mutating func merge(_ other: ColumnStatistics) {
     nullCount += other.nullCount
     nanCount += other.nanCount
+    if other.unbounded {
+      unbounded = true
+      min = nil
+      max = nil
+    }
+    guard !unbounded else { return }
     if let m = other.min { foldMin(m) }
     if let m = other.max { foldMax(m) }
   }
@@ -101,10 +114,26 @@ struct BytesRange {
   var minPrefix: UInt64 = 0
   var maxPrefix: UInt64 = 0
 
+  /// True when min or max is longer than `ColumnStatistics.maxByteStatistic`.
+  ///
+  /// Only the first bytes of such a value are kept. Comparing a shorter value with those bytes orders it as with the whole
+  /// value (they differ within its length, or it is a proper prefix), so min and max stay
+  /// exact whenever they are short enough to record.
+  var tooLong: Bool {
+    min.count > ColumnStatistics.maxByteStatistic || max.count > ColumnStatistics.maxByteStatistic
+  }
+
+  /// `v`, or its first `maxByteStatistic + 1` bytes when longer.
+  @inline(__always)
+  static func kept(_ v: UnsafeRawBufferPointer) -> [UInt8] {
+    v.count <= ColumnStatistics.maxByteStatistic
+      ? Array(v) : Array(v.prefix(ColumnStatistics.maxByteStatistic + 1))
+  }
+
   mutating func fold(_ v: UnsafeRawBufferPointer) {
     let p = Self.prefix(v)
     if !any {
-      min = Array(v)
+      min = Self.kept(v)
       max = min
       minPrefix = p
       maxPrefix = p
@@ -113,11 +142,11 @@ struct BytesRange {
     }
     // Prefixes that differ order the values as unsigned bytes do; equal ones need the rest.
     if p < minPrefix || (p == minPrefix && Self.compare(v, min) < 0) {
-      min = Array(v)
+      min = Self.kept(v)
       minPrefix = p
     }
     if p > maxPrefix || (p == maxPrefix && Self.compare(v, max) > 0) {
-      max = Array(v)
+      max = Self.kept(v)
       maxPrefix = p
     }
   }
