@@ -142,12 +142,42 @@ public enum TestTools {
       currentDirectory: currentDirectory)
   }
 
-  /// A new empty temporary directory.
+  /// A new empty temporary directory, removed with everything in it when the test process
+  /// exits (kept when `LH_KEEP_TEST_DIRS` is set, to look into a failure).
   public static func temporaryDirectory(_ label: String = "lh-test") throws -> URL {
     let url = FileManager.default.temporaryDirectory
       .appendingPathComponent("\(label)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    TemporaryDirectories.shared.add(url.path)
     return url
+  }
+}
+
+/// The temporary directories tests made, removed at exit.
+final class TemporaryDirectories: @unchecked Sendable {
+  static let shared = TemporaryDirectories()
+  let lock = NSLock()
+  var paths: [String] = []
+
+  init() {
+    guard ProcessInfo.processInfo.environment["LH_KEEP_TEST_DIRS"] == nil else { return }
+    atexit { TemporaryDirectories.shared.removeAll() }
+  }
+
+  func add(_ path: String) {
+    lock.lock()
+    paths.append(path)
+    lock.unlock()
+  }
+
+  func removeAll() {
+    lock.lock()
+    defer { lock.unlock() }
+    for p in paths where (try? FileManager.default.removeItem(atPath: p)) == nil {
+      // A test may have made parts read-only (permission tests): make them writable first.
+      _ = try? TestTools.shell("chmod -R u+rwx '\(p)' 2>/dev/null; rm -rf '\(p)'")
+    }
+    paths.removeAll()
   }
 }
 
