@@ -5,9 +5,9 @@
 #   scripts/deps.sh test     plus what the tests use (zsh and fish to check completions, groff,
 #                            bsdtar to list lh-pack archives, headless Chromium to render
 #                            lh-report's HTML)
+#   scripts/deps.sh bench    plus what the benchmark uses (GNU time for peak memory, the zstd CLI for the floor)
 # Packages are installed without their recommends (Chromium's would pull in systemd, avahi
 # and GTK; nothing here needs any).
-#   scripts/deps.sh bench    plus what the benchmark uses (GNU time for peak memory, the zstd CLI for the floor)
 set -eu
 pkgs="libzstd-dev libarchive-dev libsnappy-dev zlib1g-dev pkg-config zstd"
 case "${1:-}" in

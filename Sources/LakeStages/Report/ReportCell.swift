@@ -7,7 +7,9 @@
 //   pretty  text, Markdown, HTML: `12,345`, `1,234.50`, `0.0526`, `2026-01-01T00:05:00Z`
 //
 // Decimals keep their scale in both (money shows its cents); doubles are shown with four
-// decimals when pretty (ratios), in Swift's shortest round-trip form when plain.
+// decimals when pretty (ratios; whole from 1e14, exponent form beyond Int64; NaN, inf, -inf),
+// in Swift's shortest round-trip form when plain (none for NaN and infinities: CSV leaves the
+// cell empty, NDJSON writes null).
 
 import LakeFormats
 import LakeIO
@@ -115,7 +117,10 @@ public enum ReportCell: Sendable, Equatable {
     case .decimal(let v, let s): return Self.decimalText(v, scale: s, grouped: true)
     case .real(let v):
       if !v.isFinite { return v.isNaN ? "NaN" : (v < 0 ? "-inf" : "inf") }
-      if abs(v) >= 1e14 { return v.description }
+      // From 1e14 on, four decimals are beyond a double's precision: whole and grouped, and
+      // beyond Int64 in exponent form.
+      if abs(v) >= 9e18 { return v.description }
+      if abs(v) >= 1e14 { return Self.grouped(String(Int64(v.rounded()))) }
       return Self.decimalText(Int64((v * 10_000).rounded()), scale: 4, grouped: true)
     case .text(let s): return TerminalText.escape(s)
     default: return plain ?? ""
