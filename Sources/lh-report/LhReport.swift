@@ -119,7 +119,7 @@ struct LhReport: LakeCommand {
 
   @Argument(
     help: ArgumentHelp(
-      "Tables to render: names in the lake, paths (/…, ./…) to Delta tables, or - for the rows on stdin (default: the gold tables).",
+      "Tables to render: names in the lake, paths to Delta tables (starting with /, ./ or ../), or - for the rows on stdin (default: the gold tables).",
       valueName: "table"))
   var tables: [String] = []
 
