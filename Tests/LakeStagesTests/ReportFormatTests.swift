@@ -103,6 +103,7 @@ struct ReportFormatTests {
     #expect(
       TerminalText.truncate("e\u{301}e\u{301}e\u{301}", toWidth: 2, ascii: false) == "e\u{301}…")
     #expect(TerminalText.truncate("abc", toWidth: 0, ascii: false) == "")
+    #expect(TerminalText.truncate("ab cdef", toWidth: 4, ascii: false) == "ab…")
     for width in 1...9 {
       let cut = TerminalText.truncate("東京都庁ビル", toWidth: width, ascii: false)
       #expect(TerminalText.width(cut) <= width, "\(width): \(cut)")
@@ -125,6 +126,9 @@ struct ReportFormatTests {
     #expect(
       ReportRenderer.line(["東京都庁", "0", "z"], kinds: kinds, widths: [5, 1, 1], ascii: false)
         == "東京…  0  z")
+    // A null in the last, numeric column leaves no trailing blanks.
+    #expect(
+      ReportRenderer.line(["a", ""], kinds: [.text, .real], widths: [3, 8], ascii: false) == "a")
   }
 
   @Test("fitting: the widest text column shrinks first, never below 8; numbers never shrink")

@@ -101,6 +101,8 @@ def follow_stopped(path, signals, hold):
         os.environ.pop("NO_COLOR", None)
         os.close(write_end)
         os.dup2(read_end, 0)
+        # An ignored SIGHUP is inherited across exec, and lh then leaves it ignored (nohup).
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.execvp("lh-report", ["lh-report", "--follow", "--width", "80"])
     os.close(read_end)
     with open(path, "rb") as f:
@@ -121,7 +123,14 @@ def follow_stopped(path, signals, hold):
             time.sleep(0.5)
     if hold:
         os.write(fd, b"\x11")
+    deadline = time.monotonic() + 60
     while True:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError(("still running 60 s after the signals", out[-400:]))
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
         try:
             chunk = os.read(fd, 65536)
         except OSError:

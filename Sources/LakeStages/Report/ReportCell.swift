@@ -302,6 +302,8 @@ public enum TerminalText {
       out.append(c)
       used += w
     }
+    // "éclair …" reads as a word and a gap: the ellipsis follows the last letter.
+    while out.last?.isWhitespace == true { out.removeLast() }
     return out + (ascii ? "~" : "…")
   }
 

@@ -289,7 +289,8 @@ public final class ReportRenderer {
     Self.line(cells, kinds: info.columns.map(\.kind), widths: widths, ascii: style.ascii)
   }
 
-  /// Cells laid out in columns of `widths` (in terminal columns), two spaces apart.
+  /// Cells laid out in columns of `widths` (in terminal columns), two spaces apart, with no
+  /// trailing blanks.
   public static func line(_ cells: [String], kinds: [ReportKind], widths: [Int], ascii: Bool)
     -> String
   {
@@ -301,6 +302,8 @@ public final class ReportRenderer {
       s +=
         numeric || c < cells.count - 1 ? TerminalText.pad(t, toWidth: widths[c], right: numeric) : t
     }
+    // No trailing blanks (an empty last cell, a null number).
+    while s.last == " " { s.removeLast() }
     return s
   }
 
