@@ -133,4 +133,16 @@ public struct FileDescriptor: Sendable {
   ///
   /// The corresponding C function is `isatty`.
   public var isTerminal: Bool { isatty(rawValue) == 1 }
+
+  /// True when the descriptor can carry piped data: a pipe (FIFO), a socket or a regular file.
+  ///
+  /// False for a terminal, `/dev/null` and other devices, and a closed descriptor: the rule
+  /// ripgrep uses to decide whether stdin holds input (so that cron's `/dev/null` stdin is not
+  /// taken for an empty input). The corresponding C function is `fstat`.
+  public var carriesData: Bool {
+    var info = stat()
+    guard fstat(rawValue, &info) == 0 else { return false }
+    let type = info.st_mode & S_IFMT
+    return type == S_IFIFO || type == S_IFSOCK || type == S_IFREG
+  }
 }

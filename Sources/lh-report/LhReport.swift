@@ -80,17 +80,26 @@ struct LhReport: LakeCommand {
     abstract: "Render gold tables (or any table, or rows on stdin) as text, CSV or HTML.",
     discussion: """
       Without a table, every gold table of the lake, coarse grains first (days, then hours, \
-      then minutes, in the contract's order). A table is a gold table's name, a lake path \
-      (silver/events, bronze/events, silver/rejects, gold/<name>) or a Delta table's directory. \
-      With no table named and stdin not a terminal, the rows on stdin (NDJSON or Parquet). \
-      Text has aligned columns, numbers right-aligned with thousands separators, decimals at \
-      their scale, and a bar chart per time series; HTML is one self-contained page with a \
-      table and an inline SVG chart per table.
+      then minutes, in the contract's order). A table is a name in the lake: a gold table's \
+      name or a lake path (silver/events, bronze/events, silver/rejects, gold/<name>). A \
+      table starting with /, ./ or ../ is a path to any Delta table, in the lake or not (one \
+      written by Spark or delta-rs too); lh-report only reads it.
+
+      Rows on stdin (NDJSON or Parquet, sniffed) are read with - as the table (or --input -), \
+      whatever the lake; and with no table named when stdin is a pipe or a file and no lake \
+      is given (neither --lake nor LH_LAKE). A terminal or /dev/null on stdin is never read \
+      unless asked for.
+
+      Text has aligned columns (wide characters count two), numbers right-aligned with \
+      thousands separators, decimals at their scale, and a bar chart per time series; HTML \
+      is one self-contained page with a table and an inline SVG chart per table.
 
       Examples:
         lh-report --lake ./lake
         lh-report --lake ./lake kpi_minute --from 2026-01-01 --to 2026-01-02
         lh-report --lake ./lake --format html > report.html
+        lh-report ./spark-output/sales_by_day --format csv
+        lh-gen --count 100 | lh-report - --format markdown
         lh-report status --lake ./lake --check --max-lag 2h
         lh-gen --follow | lh-silver --stream | lh-gold --stream | lh-report --follow
       """,
@@ -109,7 +118,9 @@ struct LhReport: LakeCommand {
   @OptionGroup var lakeOptions: LakeOptions
 
   @Argument(
-    help: ArgumentHelp("Tables to render (default: the gold tables).", valueName: "table"))
+    help: ArgumentHelp(
+      "Tables to render: names in the lake, paths to Delta tables (starting with /, ./ or ../), or - for the rows on stdin (default: the gold tables).",
+      valueName: "table"))
   var tables: [String] = []
 
   @Option(help: ArgumentHelp("Rows from this date on (YYYY-MM-DD).", valueName: "date"))
@@ -149,7 +160,10 @@ struct LhReport: LakeCommand {
     if let from { _ = try Self.day(from, "--from") }
     if let to { _ = try Self.day(to, "--to") }
     if input != nil && !tables.isEmpty { throw ValidationError("--input does not go with tables") }
-    if follow && (!tables.isEmpty || from != nil || to != nil || asOf != nil) {
+    if tables.contains("-") && tables.count > 1 {
+      throw ValidationError("- (the rows on stdin) goes alone, without other tables")
+    }
+    if follow && (!(tables.isEmpty || tables == ["-"]) || from != nil || to != nil || asOf != nil) {
       throw ValidationError("--follow reads a stream: no tables, --from, --to or --as-of")
     }
   }
@@ -168,11 +182,13 @@ struct LhReport: LakeCommand {
       return
     }
     var config = ReportConfig(lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: env))
-    config.tables = tables
+    // stdin: asked for (- or --input), or implied when no table and no lake is named and
+    // stdin carries data (a pipe or a file; never a terminal or /dev/null, as with ripgrep).
+    let lakeNamed = lakeOptions.lake != nil || !(env["LH_LAKE"] ?? "").isEmpty
     config.stdin =
-      input != nil
-      || (tables.isEmpty && !FileDescriptor.standardInput.isTerminal && lakeOptions.lake == nil
-        && env["LH_LAKE"] == nil)
+      input != nil || tables == ["-"]
+      || (tables.isEmpty && !lakeNamed && FileDescriptor.standardInput.carriesData)
+    config.tables = config.stdin ? [] : tables
     config.input = input == "-" ? nil : input
     config.from = try from.map { try Self.day($0, "--from") }
     config.to = try to.map { try Self.day($0, "--to") }

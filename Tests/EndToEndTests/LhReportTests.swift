@@ -68,6 +68,118 @@ struct LhReportTests {
     #expect(r.status == 0, "\(String(decoding: r.stdout, as: UTF8.self))\(r.stderr)")
   }
 
+  @Test("--follow: a second signal during the clean exit still restores the terminal (130)")
+  func followSignals() throws {
+    // Two SIGINTs and SIGINT then SIGTERM, the second arriving while the first one's clean
+    // exit is held up (the terminal's output stopped with XOFF); SIGTERM, SIGHUP, SIGINT alone.
+    let stdin = TestTools.repositoryRoot().appendingPathComponent(
+      "fixtures/golden/lh-report/0007/stdin"
+    ).path
+    let r = try TestTools.run("/usr/bin/env", ["python3", check, "follow-signals", stdin])
+    #expect(r.status == 0, "\(String(decoding: r.stdout, as: UTF8.self))\(r.stderr)")
+  }
+
+  @Test("stdin: - (or --input -) reads it whatever the lake; implied without a lake if piped")
+  func stdinRules() throws {
+    let lake = try lake()
+    let dir = URL(fileURLWithPath: lake).deletingLastPathComponent()
+    let rows = Array("{\"x\":1}\n{\"x\":2}\n".utf8)
+    let csv = "x\r\n1\r\n2\r\n"
+    let noLake = ["LH_LAKE": ""]
+    for arguments in [["--lake", lake, "-"], ["--lake", lake, "--input", "-"], ["-"]] {
+      let r = try TestTools.run(
+        "lh-report", arguments + ["--format", "csv"], stdin: rows, environment: ["LH_LAKE": lake])
+      #expect(r.status == 0 && r.output == csv, "\(arguments): \(r.output)\(r.stderr)")
+    }
+    // No table and no lake named: the rows piped in.
+    let piped = try TestTools.run(
+      "lh-report", ["--format", "csv"], stdin: rows, environment: noLake, currentDirectory: dir)
+    #expect(piped.status == 0 && piped.output == csv, "\(piped.output)\(piped.stderr)")
+    // A lake named (flag or LH_LAKE): its gold tables, stdin left alone.
+    let named = try TestTools.run("lh-report", ["--lake", lake, "--format", "ndjson"], stdin: rows)
+    #expect(named.status == 0 && named.output.hasPrefix("{\"table\":\"daily_active_users\""))
+    let byEnv = try TestTools.run(
+      "lh-report", ["--format", "ndjson"], stdin: rows, environment: ["LH_LAKE": lake])
+    #expect(byEnv.status == 0 && byEnv.output == named.output)
+    // /dev/null on stdin (cron) is not input: the default ./lake.
+    let cron = try TestTools.run(
+      "lh-report", ["--format", "ndjson"], environment: noLake, currentDirectory: dir)
+    #expect(cron.status == 0 && cron.output == named.output, "\(cron.stderr)")
+    // - goes alone; --follow reads - too.
+    let mixed = try TestTools.run("lh-report", ["--lake", lake, "-", "kpi_minute"], stdin: rows)
+    #expect(mixed.status == 64 && mixed.stderr.contains("- (the rows on stdin) goes alone"))
+    let windows = try [UInt8](
+      Data(
+        contentsOf: TestTools.repositoryRoot().appendingPathComponent(
+          "fixtures/golden/lh-report/0007/stdin")))
+    let follow = try TestTools.run("lh-report", ["--follow", "-"], stdin: windows)
+    #expect(follow.status == 0 && follow.output.contains("late rows: 2"), "\(follow.stderr)")
+  }
+
+  /// Every file under `dir` with its size and modification time.
+  func tree(_ dir: URL) throws -> [String] {
+    let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
+    var out: [String] = []
+    for case let url as URL in FileManager.default.enumerator(
+      at: dir, includingPropertiesForKeys: keys)!
+    {
+      let v = try url.resourceValues(forKeys: Set(keys))
+      out.append(
+        "\(url.path) \(v.fileSize ?? -1) \(v.contentModificationDate?.timeIntervalSince1970 ?? 0)")
+    }
+    return out.sorted()
+  }
+
+  @Test("a Delta table by path (/…, ./…): read-only, outside the lake; names stay in the lake")
+  func tablePaths() throws {
+    let lake = try lake()
+    let dir = try TestTools.temporaryDirectory()
+    // A table written by delta-rs (deltalake), outside the lake, and a decoy named like a gold
+    // table in the current directory.
+    let simple = dir.appendingPathComponent("simple")
+    let fixture = TestTools.repositoryRoot().appendingPathComponent("fixtures/delta/simple")
+    try FileManager.default.copyItem(at: fixture, to: simple)
+    try FileManager.default.copyItem(at: fixture, to: dir.appendingPathComponent("kpi_minute"))
+    let before = try tree(dir)
+    let expected = try String(
+      contentsOf: TestTools.repositoryRoot().appendingPathComponent(
+        "fixtures/delta/simple.expected.ndjson"), encoding: .utf8)
+    for path in ["./simple", simple.path, "./simple/"] {
+      let r = try TestTools.run(
+        "lh-report", ["--lake", lake, path, "--format", "ndjson"], currentDirectory: dir)
+      #expect(r.status == 0, "\(path): \(r.stderr)")
+      #expect(r.lines.count == 60 && r.lines.count == expected.split(separator: "\n").count)
+    }
+    let text = try TestTools.run(
+      "lh-report", ["--lake", lake, "./simple", "--format", "text"],
+      currentDirectory: dir)
+    #expect(text.status == 0 && text.output.hasPrefix("./simple\n"), "\(text.output)")
+    #expect(try tree(dir) == before, "reading by path changed the table")
+    // A name is the lake's: kpi_minute is the gold table, not ./kpi_minute.
+    let gold = try TestTools.run(
+      "lh-report", ["--lake", lake, "kpi_minute", "--format", "csv"], currentDirectory: dir)
+    #expect(gold.status == 0 && gold.output.hasPrefix("window_start,orders,gmv,"), "\(gold.output)")
+    let local = try TestTools.run(
+      "lh-report", ["--lake", lake, "./kpi_minute", "--format", "ndjson"], currentDirectory: dir)
+    #expect(local.status == 0 && local.lines.count == 60)
+    // A bare name found only here: 66, with the path to say instead.
+    let bare = try TestTools.run("lh-report", ["--lake", lake, "simple"], currentDirectory: dir)
+    #expect(
+      bare.status == 66 && bare.stderr.contains("say ./simple"), "\(bare.stderr)")
+    // Not tables: a missing path, a plain file, a name climbing out of the lake.
+    try Data("{}\n".utf8).write(to: dir.appendingPathComponent("rows.ndjson"))
+    for (argument, status, message) in [
+      ("./missing", Int32(66), "./missing: no such file or directory"),
+      ("./rows.ndjson", 66, "a file, not a Delta table (read rows from a file with --input"),
+      (dir.path, 66, "not a Delta table (no _delta_log/"),
+      ("gold/../../x", 64, "not a table name (a path starts with / or ./)"),
+    ] {
+      let r = try TestTools.run("lh-report", ["--lake", lake, argument], currentDirectory: dir)
+      #expect(r.status == status && r.stderr.contains(message), "\(argument): \(r.stderr)")
+    }
+    #expect(try tree(dir).filter { !$0.contains("rows.ndjson") } == before)
+  }
+
   @Test("bad input: a missing table is 66, a broken NDJSON line is 65 naming the line")
   func badInput() throws {
     let lake = try lake()

@@ -5,8 +5,17 @@
   html FILE N   the page is well-formed XML with exactly N inline <svg> charts and no <script>
   follow FILE   lh-report --follow in a pseudo-terminal: the screen shows the live view, and
                 the alternate screen is left and the cursor restored at the end
+  follow-signals FILE
+                the same with input that never ends, stopped by signals: a second SIGINT (or
+                SIGTERM) during the clean exit of the first, which ends the process from the
+                signal handler; SIGTERM, SIGHUP and SIGINT alone; each time the restore
+                sequence is the last thing written, and the status is 128 + the last signal
 """
-import csv, io, json, os, pty, subprocess, sys, xml.etree.ElementTree as ET
+import csv, io, json, os, pty, select, signal, subprocess, sys, time
+import xml.etree.ElementTree as ET
+
+# Attributes reset, cursor shown, alternate screen left (ReportFollow.restoreTerminal).
+RESTORE = "\x1b[0m\x1b[?25h\x1b[?1049l"
 
 def check_csv(lake):
     tables = [l.strip() for l in subprocess.run(
@@ -69,12 +78,82 @@ def check_follow(path):
     assert os.waitstatus_to_exitcode(status) == 0, status
     screen = out.decode("utf-8", "replace")
     assert "\x1b[?1049h" in screen, "no alternate screen"
-    assert screen.rstrip().endswith("\x1b[?25h\x1b[?1049l"), "terminal not restored"
+    assert screen.rstrip().endswith(RESTORE), "terminal not restored"
     last = screen.split("\x1b[H\x1b[2J")[-1]
     assert "lh-report --follow" in last and "late rows 2" in last, last
     assert "orders per window_start" in last, last
     print("follow: screen captured in a pty")
     print(last)
 
+def follow_stopped(path, signals, hold):
+    """Runs --follow in a pty on a pipe kept open and sends `signals` once the view is drawn.
+
+    With `hold`, the terminal's output is stopped first (XOFF, as Ctrl-S does): after the first
+    signal the clean exit blocks on its last write, so the next signal arrives during the
+    cleanup for sure (two SIGINTs sent back to back would merge into one pending signal);
+    output resumes (XON) once they are all sent. The process can then only end through the
+    signal handler's exit.
+    """
+    read_end, write_end = os.pipe()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["LANG"] = "C.UTF-8"
+        os.environ.pop("NO_COLOR", None)
+        os.close(write_end)
+        os.dup2(read_end, 0)
+        # An ignored SIGHUP is inherited across exec, and lh then leaves it ignored (nohup).
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        os.execvp("lh-report", ["lh-report", "--follow", "--width", "80"])
+    os.close(read_end)
+    with open(path, "rb") as f:
+        os.write(write_end, f.read())
+    out = b""
+    deadline = time.monotonic() + 60
+    while b"lh-report --follow" not in out:
+        assert time.monotonic() < deadline, ("no screen drawn", out[-400:])
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            out += os.read(fd, 65536)
+    if hold:
+        os.write(fd, b"\x13")
+        time.sleep(0.3)
+    for sig in signals:
+        os.kill(pid, sig)
+        if hold:
+            time.sleep(0.5)
+    if hold:
+        os.write(fd, b"\x11")
+    deadline = time.monotonic() + 60
+    while True:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError(("still running 60 s after the signals", out[-400:]))
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(write_end)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+def check_follow_signals(path):
+    cases = [([signal.SIGINT, signal.SIGINT], True), ([signal.SIGINT, signal.SIGTERM], True),
+             ([signal.SIGTERM], False), ([signal.SIGHUP], False), ([signal.SIGINT], False)]
+    for signals, hold in cases:
+        names = "+".join(s.name for s in signals)
+        code, screen = follow_stopped(path, signals, hold)
+        assert code == 128 + signals[-1], (names, code, screen[-300:])
+        assert "\x1b[?1049h" in screen, (names, "no alternate screen")
+        assert screen.endswith(RESTORE), (names, "terminal not restored last", screen[-300:])
+        print(f"follow: {names}{' during the cleanup' if hold else ''} -> {code},"
+              " terminal restored last")
+
 if __name__ == "__main__":
-    {"csv": check_csv, "html": check_html, "follow": check_follow}[sys.argv[1]](*sys.argv[2:])
+    {"csv": check_csv, "html": check_html, "follow": check_follow,
+     "follow-signals": check_follow_signals}[sys.argv[1]](*sys.argv[2:])

@@ -7,7 +7,9 @@
 //   pretty  text, Markdown, HTML: `12,345`, `1,234.50`, `0.0526`, `2026-01-01T00:05:00Z`
 //
 // Decimals keep their scale in both (money shows its cents); doubles are shown with four
-// decimals when pretty (ratios), in Swift's shortest round-trip form when plain.
+// decimals when pretty (ratios; whole from 1e14, exponent form beyond Int64; NaN, inf, -inf),
+// in Swift's shortest round-trip form when plain (none for NaN and infinities: CSV leaves the
+// cell empty, NDJSON writes null).
 
 import LakeFormats
 import LakeIO
@@ -115,7 +117,10 @@ public enum ReportCell: Sendable, Equatable {
     case .decimal(let v, let s): return Self.decimalText(v, scale: s, grouped: true)
     case .real(let v):
       if !v.isFinite { return v.isNaN ? "NaN" : (v < 0 ? "-inf" : "inf") }
-      if abs(v) >= 1e14 { return v.description }
+      // From 1e14 on, four decimals are beyond a double's precision: whole and grouped, and
+      // beyond Int64 in exponent form.
+      if abs(v) >= 9e18 { return v.description }
+      if abs(v) >= 1e14 { return Self.grouped(String(Int64(v.rounded()))) }
       return Self.decimalText(Int64((v * 10_000).rounded()), scale: 4, grouped: true)
     case .text(let s): return TerminalText.escape(s)
     default: return plain ?? ""
@@ -225,5 +230,87 @@ public enum TerminalText {
   /// A C0 or C1 control character or DEL.
   static func isControl(_ u: Unicode.Scalar) -> Bool {
     u.value < 0x20 || (0x7F...0x9F).contains(u.value)
+  }
+
+  /// The columns `text` takes on a terminal.
+  ///
+  /// Each grapheme cluster (a letter with its combining marks, an emoji sequence) is one
+  /// character: East Asian wide and fullwidth characters and emoji shown as pictures take two
+  /// columns, a cluster of only zero-width scalars (combining marks, joiners, format
+  /// characters) none, anything else one (the rules of wcwidth(3), per cluster). Text is
+  /// measured after `escape`, so controls never reach this.
+  public static func width(_ text: String) -> Int {
+    // Fast path: printable ASCII is one column per byte.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+    var total = 0
+    for c in text { total += width(c) }
+    return total
+  }
+
+  /// The columns one character (grapheme cluster) takes.
+  public static func width(_ c: Character) -> Int {
+    var visible = false
+    for u in c.unicodeScalars {
+      if isWide(u) { return 2 }
+      if !isZeroWidth(u) { visible = true }
+    }
+    return visible ? 1 : 0
+  }
+
+  /// Scalars that draw nothing of their own: combining marks, format characters (ZWJ, ZWSP,
+  /// soft hyphen…), variation selectors and Hangul medial and final jamo.
+  static func isZeroWidth(_ u: Unicode.Scalar) -> Bool {
+    switch u.properties.generalCategory {
+    case .nonspacingMark, .enclosingMark, .format: return true
+    default: break
+    }
+    return (0xFE00...0xFE0F).contains(u.value) || (0x1160...0x11FF).contains(u.value)
+      || (0xE0100...0xE01EF).contains(u.value)
+  }
+
+  /// East Asian Wide (W) and Fullwidth (F) scalars (UAX #11), and emoji with an emoji
+  /// presentation by default.
+  static func isWide(_ u: Unicode.Scalar) -> Bool {
+    let v = u.value
+    guard v >= 0x1100 else { return false }
+    if u.properties.isEmojiPresentation { return true }
+    for r in wideRanges where r.contains(v) { return true }
+    return false
+  }
+
+  /// The wide and fullwidth blocks (Unicode 15, EastAsianWidth.txt, W and F; emoji apart).
+  static let wideRanges: [ClosedRange<UInt32>] = [
+    0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+    0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+    0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x16FE4,
+    0x17000...0x18CFF, 0x1B000...0x1B2FF, 0x1F200...0x1F2FF, 0x20000...0x2FFFD,
+    0x30000...0x3FFFD,
+  ]
+
+  /// `text` cut to at most `width` columns, ending in `…` (`~` when `ascii`) when cut.
+  ///
+  /// A wide character that would straddle the limit is left out whole, so the result may be
+  /// a column short; `pad` makes up the difference.
+  public static func truncate(_ text: String, toWidth width: Int, ascii: Bool) -> String {
+    guard Self.width(text) > width else { return text }
+    guard width > 0 else { return "" }
+    var out = ""
+    var used = 0
+    for c in text {
+      let w = Self.width(c)
+      if used + w > width - 1 { break }
+      out.append(c)
+      used += w
+    }
+    // "éclair …" reads as a word and a gap: the ellipsis follows the last letter.
+    while out.last?.isWhitespace == true { out.removeLast() }
+    return out + (ascii ? "~" : "…")
+  }
+
+  /// `text` padded with spaces to `width` columns: on the left when `right` (numbers), else
+  /// on the right.
+  public static func pad(_ text: String, toWidth width: Int, right: Bool) -> String {
+    let fill = String(repeating: " ", count: max(0, width - Self.width(text)))
+    return right ? fill + text : text + fill
   }
 }

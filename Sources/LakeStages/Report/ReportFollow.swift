@@ -5,7 +5,9 @@
 //   terminal   the alternate screen, cursor hidden; redrawn at most every 250 ms and when the
 //              input pauses: a title line (windows, final, late rows), the chart of the
 //              windows' first metric, and the latest windows that fit the screen. On exit
-//              (end of input, SIGINT, SIGTERM, an error) the cursor and the screen are restored.
+//              (end of input, SIGINT, SIGTERM, SIGHUP, an error) the attributes, the cursor and
+//              the screen are restored; a second signal (which ends the process at once)
+//              restores them from the signal handler (`ExitSequence`).
 //   otherwise  one aligned line per window as it becomes final (updates are not repeated),
 //              and a summary line for late rows.
 //
@@ -27,6 +29,9 @@ public struct FollowConfig: Sendable {
 public enum ReportFollow {
   static let keptRows = 1000
 
+  /// What leaves the terminal as it was: attributes reset, cursor shown, alternate screen off.
+  public static let restoreTerminal = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
+
   /// Follows the window stream until it ends or a stop is requested; returns windows seen.
   @discardableResult
   public static func run(_ config: FollowConfig, output: OutputBuffer) throws -> Int {
@@ -36,11 +41,17 @@ public enum ReportFollow {
     }
     lines.idleMilliseconds = 200
     var view = FollowView(config: config)
-    if config.terminal { try output.write("\u{1B}[?1049h\u{1B}[?25l") }
+    if config.terminal {
+      // Armed before the screen is taken: a second signal restores the terminal from the
+      // signal handler (the first one ends the loop and the defer below restores it).
+      ExitSequence.set(Array(restoreTerminal.utf8))
+      try output.write("\u{1B}[?1049h\u{1B}[?25l")
+    }
     defer {
       if config.terminal {
-        try? output.write("\u{1B}[?25h\u{1B}[?1049l")
+        try? output.write(restoreTerminal)
         try? output.flush()
+        ExitSequence.clear()
       }
     }
     var decoder = ReportLineDecoder(source: reader.source.name)
@@ -130,11 +141,13 @@ struct FollowView {
     let shown = shownColumns
     let texts = shown.map { row[$0].pretty }
     if !printedHeader {
-      widths = shown.map { max(columns[$0].name.count, 12) }
+      widths = shown.map { max(TerminalText.width(TerminalText.escape(columns[$0].name)), 12) }
       try output.write(line(shown.map { TerminalText.escape(columns[$0].name) }, shown) + "\n")
       printedHeader = true
     }
-    for (i, t) in texts.enumerated() where t.count > widths[i] { widths[i] = t.count }
+    for (i, t) in texts.enumerated() where TerminalText.width(t) > widths[i] {
+      widths[i] = TerminalText.width(t)
+    }
     try output.write(line(texts, shown) + "\n")
   }
 
@@ -145,10 +158,9 @@ struct FollowView {
   func line(_ texts: [String], _ shown: [Int]) -> String {
     var s = ""
     for (i, t) in texts.enumerated() {
-      let w = i < widths.count ? widths[i] : t.count
-      let pad = String(repeating: " ", count: max(0, w - t.count))
+      let w = i < widths.count ? widths[i] : TerminalText.width(t)
       if i > 0 { s += "  " }
-      s += columns[shown[i]].kind.isNumeric ? pad + t : t + pad
+      s += TerminalText.pad(t, toWidth: w, right: columns[shown[i]].kind.isNumeric)
     }
     return s
   }
@@ -181,20 +193,21 @@ struct FollowView {
     }
     for l in chartLines { text += l + "\r\n" }
     text += "\r\n"
-    var widths = shown.map { TerminalText.escape(columns[$0].name).count }
+    var widths = shown.map { TerminalText.width(TerminalText.escape(columns[$0].name)) }
     let room = max(1, config.height - chartLines.count - 5)
     let visible = rows.suffix(room)
     for row in visible {
-      for (i, c) in shown.enumerated() { widths[i] = max(widths[i], row[c].pretty.count) }
+      for (i, c) in shown.enumerated() {
+        widths[i] = max(widths[i], TerminalText.width(row[c].pretty))
+      }
     }
     func fmt(_ texts: [String]) -> String {
       var s = ""
       for (i, t) in texts.enumerated() {
-        let pad = String(repeating: " ", count: max(0, widths[i] - t.count))
         if i > 0 { s += "  " }
-        s += columns[shown[i]].kind.isNumeric ? pad + t : t + pad
+        s += TerminalText.pad(t, toWidth: widths[i], right: columns[shown[i]].kind.isNumeric)
       }
-      return String(s.prefix(config.style.width))
+      return TerminalText.truncate(s, toWidth: config.style.width, ascii: config.style.ascii)
     }
     text += bold + fmt(shown.map { TerminalText.escape(columns[$0].name) }) + reset + "\r\n"
     for row in visible { text += fmt(shown.map { row[$0].pretty }) + "\r\n" }

@@ -127,7 +127,7 @@ public final class ReportRenderer {
   /// Starts a table.
   public func beginTable(_ info: ReportTableInfo) throws {
     table = info
-    widths = info.columns.map { TerminalText.escape($0.name).count }
+    widths = info.columns.map { TerminalText.width(TerminalText.escape($0.name)) }
     headerDone = false
     rowsSeen = 0
     series = ReportSeries(
@@ -246,7 +246,10 @@ public final class ReportRenderer {
   func textRows(_ info: ReportTableInfo, _ block: [[ReportCell]]) throws {
     let texts = block.map { $0.map(\.pretty) }
     for row in texts {
-      for (c, t) in row.enumerated() where t.count > widths[c] { widths[c] = t.count }
+      for (c, t) in row.enumerated() {
+        let w = TerminalText.width(t)
+        if w > widths[c] { widths[c] = w }
+      }
     }
     if !headerDone {
       fitWidths(info)
@@ -261,26 +264,46 @@ public final class ReportRenderer {
 
   /// Shrinks the widest text columns so that a row fits `style.width` (numbers never shrink).
   func fitWidths(_ info: ReportTableInfo) {
-    var total = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
-    while total > style.width {
-      guard
-        let c = widths.indices.filter({ info.columns[$0].kind == .text && widths[$0] > 8 })
-          .max(by: { widths[$0] < widths[$1] })
-      else { return }
-      widths[c] -= 1
-      total -= 1
-    }
+    widths = Self.fit(widths, kinds: info.columns.map(\.kind), into: style.width)
   }
 
+  /// `widths` with the widest text columns shrunk, one column at a time and never below 8,
+  /// until a row (columns two spaces apart) fits `total` columns or nothing can shrink.
+  public static func fit(_ widths: [Int], kinds: [ReportKind], into total: Int) -> [Int] {
+    var widths = widths
+    var used = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
+    while used > total {
+      guard
+        let c = widths.indices.filter({ kinds[$0] == .text && widths[$0] > 8 })
+          .max(by: { widths[$0] < widths[$1] })
+      else { break }
+      widths[c] -= 1
+      used -= 1
+    }
+    return widths
+  }
+
+  /// One row of cells in the table's widths: numbers right-aligned, text left-aligned (the
+  /// last column unpadded), text wider than its column cut with an ellipsis.
   func line(_ cells: [String], _ info: ReportTableInfo) -> String {
+    Self.line(cells, kinds: info.columns.map(\.kind), widths: widths, ascii: style.ascii)
+  }
+
+  /// Cells laid out in columns of `widths` (in terminal columns), two spaces apart, with no
+  /// trailing blanks.
+  public static func line(_ cells: [String], kinds: [ReportKind], widths: [Int], ascii: Bool)
+    -> String
+  {
     var s = ""
     for (c, text) in cells.enumerated() {
-      var t = text
-      if t.count > widths[c] { t = String(t.prefix(widths[c] - 1)) + (style.ascii ? "~" : "…") }
-      let pad = String(repeating: " ", count: widths[c] - t.count)
+      let t = TerminalText.truncate(text, toWidth: widths[c], ascii: ascii)
       if c > 0 { s += "  " }
-      s += info.columns[c].kind.isNumeric ? pad + t : (c == cells.count - 1 ? t : t + pad)
+      let numeric = kinds[c].isNumeric
+      s +=
+        numeric || c < cells.count - 1 ? TerminalText.pad(t, toWidth: widths[c], right: numeric) : t
     }
+    // No trailing blanks (an empty last cell, a null number).
+    while s.last == " " { s.removeLast() }
     return s
   }
 

@@ -3,7 +3,8 @@
 // lh-report: which tables, in which order, read how, rendered by `ReportRenderer`.
 //
 //   names given ─▶ LAKE/<name> (bronze/events, silver/events, silver/rejects, gold/<name>),
-//                  else LAKE/gold/<name>, else a path to a Delta table
+//                  else LAKE/gold/<name>
+//   paths given ─▶ (/…, ./…, ../…) the Delta table there, in the lake or not, read-only
 //   none        ─▶ every LAKE/gold/* table: the contract's order by grain (day, hour,
 //                  minute; the contract's order within a grain), unknown tables after, by name
 //   stdin       ─▶ one table of the rows on stdin (NDJSON or Parquet)
@@ -127,23 +128,50 @@ public enum ReportStage {
       }
       return try gold.map { ($0, try config.lake.gold($0)) }
     }
-    return try config.tables.map { name in
-      let trimmed = name.hasSuffix("/") ? String(name.dropLast()) : name
-      let inLake = config.lake.root + "/" + trimmed
-      if !trimmed.hasPrefix("/") && !trimmed.split(separator: "/").contains("..") && isTable(inLake)
-      {
-        return (trimmed, inLake)
-      }
-      if (try? LakeLayout.checkTableName(trimmed)) != nil,
-        isTable(config.lake.root + "/gold/" + trimmed)
-      {
-        return (trimmed, config.lake.root + "/gold/" + trimmed)
-      }
+    return try config.tables.map { try resolveTable($0, lake: config.lake) }
+  }
+
+  /// Whether a table argument is a path (`/…`, `./…`, `../…`, `.`, `..`) rather than a name.
+  ///
+  /// Names are looked up in the lake only, paths outside it only: `kpi_minute` is always the
+  /// lake's gold table, even when the current directory holds a `kpi_minute` table, which
+  /// `./kpi_minute` names.
+  public static func isPath(_ argument: String) -> Bool {
+    argument.hasPrefix("/") || argument.hasPrefix("./") || argument.hasPrefix("../")
+      || argument == "." || argument == ".."
+  }
+
+  /// (display name, path) of one table argument.
+  ///
+  /// A name is `LAKE/<name>` (`silver/events`, `gold/kpi_minute`) or `LAKE/gold/<name>`; a path
+  /// is any Delta table, read the same way (read-only: lh-report never writes to a table).
+  static func resolveTable(_ argument: String, lake: LakeLayout) throws -> (String, String) {
+    var trimmed = argument
+    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+    if isPath(trimmed) {
       if isTable(trimmed) { return (trimmed, trimmed) }
-      throw LakeFailure(
-        .noInput,
-        "\(trimmed): no such table in \(config.lake.root) (nor a Delta table at that path)")
+      var info = stat()
+      let why =
+        stat(trimmed, &info) != 0
+        ? "no such file or directory"
+        : (info.st_mode & S_IFMT == S_IFDIR
+          ? "not a Delta table (no _delta_log/ with commits)"
+          : "a file, not a Delta table (read rows from a file with --input \(trimmed))")
+      throw LakeFailure(.noInput, "\(trimmed): \(why)")
     }
+    guard !trimmed.isEmpty, !trimmed.split(separator: "/").contains(".."),
+      !trimmed.contains("\0")
+    else {
+      throw LakeFailure(
+        .usage, "\(TerminalText.escape(trimmed)): not a table name (a path starts with / or ./)")
+    }
+    let inLake = lake.root + "/" + trimmed
+    if isTable(inLake) { return (trimmed, inLake) }
+    if (try? LakeLayout.checkTableName(trimmed)) != nil, isTable(lake.root + "/gold/" + trimmed) {
+      return (trimmed, lake.root + "/gold/" + trimmed)
+    }
+    let hint = isTable(trimmed) ? " (for the Delta table in this directory, say ./\(trimmed))" : ""
+    throw LakeFailure(.noInput, "\(trimmed): no such table in \(lake.root)\(hint)")
   }
 
   /// The chart of a table: its bucket column and a value column.
@@ -177,11 +205,12 @@ public enum ReportStage {
     }
     parts.append("version \(version)")
     if config.from != nil || config.to != nil {
-      let f = config.from.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? "…"
-      let t = config.to.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? "…"
+      let open = config.style.ascii ? "..." : "…"
+      let f = config.from.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? open
+      let t = config.to.map { ReportCell.dateText(Int32(truncatingIfNeeded: $0)) } ?? open
       parts.append("\(f) to \(t)")
     }
-    return parts.joined(separator: " · ")
+    return parts.joined(separator: config.style.ascii ? " - " : " · ")
   }
 
   /// Whether a file's date partition (if it has one) lies in the range.
