@@ -516,7 +516,9 @@ public final class ArchiveReader {
   /// - Throws: as `init(path:)`, and `ArchiveError` (.data) for an index that points outside
   ///   the file.
   public static func lastFrame(path: String) throws -> ArchiveReader? {
-    guard path != "-" else { return nil }
+    // Never opened unless a regular file: opening and closing a FIFO would drop its writer.
+    var st = stat()
+    guard path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
     let fd = try FileDescriptor.open(readingFrom: path)
     let size: UInt64?
     do {
