@@ -441,6 +441,52 @@ struct LhPackTests {
     }
   }
 
+  @Test("with the index, verify checks each file as it ends: a damaged file fails before the rest")
+  func verifyFailsEarly() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    #expect(
+      try TestTools.run("lh-pack", ["archive", "--lake", lake, "--table", "sales/orders", "-o", a])
+        .status == 0)
+    let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: a)))
+    let frame = try #require(ArchiveTrailer.parse(tail: Array(good.suffix(40)))?.lastFrame)
+    let body = dir.appendingPathComponent("body")
+    try Data(good[0..<Int(frame.offset)]).write(to: body.appendingPathExtension("zst"))
+    #expect(try TestTools.shell("zstd -dcq \(body.path).zst > \(body.path).tar").status == 0)
+    var tar = try [UInt8](Data(contentsOf: body.appendingPathExtension("tar")))
+    // The first entry (a plain ustar header: name, then the size in octal at 124), one byte of
+    // its data changed; the tar cut in the middle of the second entry's data.
+    let name = String(decoding: tar[0..<100].prefix { $0 != 0 }, as: UTF8.self)
+    let octal = String(decoding: tar[124..<136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
+    let size = try #require(Int(octal, radix: 8))
+    tar[512 + size / 2] ^= 1
+    tar = Array(tar.prefix(512 + (size + 511) / 512 * 512 + 512 + 100))
+    try Data(tar).write(to: body.appendingPathExtension("tar"))
+    #expect(
+      try TestTools.shell("zstd -q -f \(body.path).tar -o \(body.path).zst").status == 0)
+    let newBody = try [UInt8](Data(contentsOf: body.appendingPathExtension("zst")))
+    let manifestFrame = Array(good[Int(frame.offset)..<Int(frame.offset + frame.size)])
+    func archive(indexed: Bool) throws -> String {
+      var bytes = newBody + manifestFrame
+      let crc = bytes.withUnsafeBytes { ArchiveTrailer.crc(0, $0) }
+      bytes += ArchiveTrailer.encode(
+        length: UInt64(bytes.count), crc: crc,
+        lastFrame: indexed ? .init(offset: UInt64(newBody.count), size: frame.size) : nil)
+      let path = dir.appendingPathComponent(indexed ? "v2.tar.zst" : "v1.tar.zst").path
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      return path
+    }
+    let v2 = try archive(indexed: true)
+    let early = try TestTools.run("lh-pack", ["verify", v2])
+    #expect(early.status == 65)
+    #expect(early.stderr == "lh-pack: \(v2): \(name): SHA-256 mismatch\n", "\(early.stderr)")
+    // Without the index the damaged tar that follows is what verify meets first.
+    let v1 = try archive(indexed: false)
+    let late = try TestTools.run("lh-pack", ["verify", v1])
+    #expect(late.status == 65 && !late.stderr.contains("SHA-256 mismatch"), "\(late.stderr)")
+  }
+
   @Test(
     "a killed restore's scratch: kept while it runs, listed by vacuum and removed by --apply or by the next restore"
   )
