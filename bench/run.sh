@@ -181,7 +181,7 @@ row "8 SQL queries → COPY" duckdb "$1" "$2" "$3" "$silver_bytes" "$(awk -v a="
 rm -rf "$work/silverlake" "$work/duck-gold"
 
 # 7. lh-pack archive: a bronze lake (the clickstream file landed by lh-bronze) archived to a
-#    .tar.zst by lh-pack (libarchive pax + zstd level 3, SHA-256 of every file, one core) vs
+#    .tar.zst by lh-pack (libarchive pax + zstd level 3 by lh, SHA-256 of every file, one core) vs
 #    GNU tar piping through the zstd CLI at the same level, one core (`tar -I 'zstd -3'`), on the
 #    same lake. MB/s is of the lake's bytes. lh-pack also verifies with `verify` (read back).
 echo

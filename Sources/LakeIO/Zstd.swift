@@ -7,6 +7,8 @@
 //   ZstdCompressor.compress(bytes, into: &out)    one frame per call (Parquet pages)
 //   ZstdDecompressor.decompress(frame, into: &out, expectedSize:)   (Parquet pages)
 //   ZstdStreamDecoder.decode(chunk) -> output      streaming (compressed NDJSON input)
+//   ZstdStreamEncoder.compress(bytes, sink) … endFrame(sink)   streaming, frames ended at will
+//                                                   (lh-pack archives)
 
 import CZstd
 
@@ -203,5 +205,75 @@ public final class ZstdStreamDecoder {
       if input.pos >= input.size && !full { return (input.pos, false) }
       if total >= limit { return (input.pos, full) }
     }
+  }
+}
+
+/// Streaming zstd compression whose caller decides where frames end.
+///
+/// lh-pack ends a frame before an archive's manifest, so that the manifest is a frame of its
+/// own that `lh-pack list` decompresses without reading the rest. Frames carry a content
+/// checksum (XXH64), which every zstd reader checks.
+public final class ZstdStreamEncoder {
+  let context: OpaquePointer
+  var outBuffer: [UInt8]
+
+  /// Creates a streaming encoder at `level`, with a content checksum per frame.
+  ///
+  /// The corresponding C functions are `ZSTD_createCCtx` and `ZSTD_CCtx_setParameter`.
+  public init(level: Int32 = 3) throws {
+    guard let ctx = ZSTD_createCCtx() else {
+      throw ZstdError(operation: "init", reason: "out of memory", category: .software)
+    }
+    context = ctx
+    outBuffer = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
+    _ = try ZstdError.check(
+      ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level), "set level", category: .usage)
+    _ = try ZstdError.check(
+      ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1), "set checksum", category: .software)
+  }
+
+  deinit { ZSTD_freeCCtx(context) }
+
+  /// Compresses `input` into the current frame, calling `sink` with each piece of output.
+  ///
+  /// The corresponding C function is `ZSTD_compressStream2` (`ZSTD_e_continue`).
+  public func compress(
+    _ input: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+    while inBuffer.pos < inBuffer.size {
+      try step(&inBuffer, ZSTD_e_continue, sink)
+    }
+  }
+
+  /// Ends the current frame (a next `compress` starts a new one), calling `sink` with the
+  /// rest of its output.
+  ///
+  /// The corresponding C function is `ZSTD_compressStream2` (`ZSTD_e_end`).
+  public func endFrame(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+    while try step(&inBuffer, ZSTD_e_end, sink) != 0 {}
+  }
+
+  /// One call of `ZSTD_compressStream2`; returns what it returns (for `ZSTD_e_end`, the bytes
+  /// still to flush).
+  @discardableResult
+  func step(
+    _ input: inout ZSTD_inBuffer, _ directive: ZSTD_EndDirective,
+    _ sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws -> Int {
+    let capacity = outBuffer.count
+    var produced = 0
+    var code = 0
+    outBuffer.withUnsafeMutableBytes { out in
+      var output = ZSTD_outBuffer(dst: out.baseAddress, size: capacity, pos: 0)
+      code = ZSTD_compressStream2(context, &output, &input, directive)
+      produced = output.pos
+    }
+    let left = try ZstdError.check(code, "compress", category: .software)
+    if produced > 0 {
+      try outBuffer.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+    }
+    return left
   }
 }

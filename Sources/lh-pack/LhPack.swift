@@ -81,9 +81,14 @@ extension LhPack {
     var before: String?
     @Option(
       help: ArgumentHelp(
-        "Archive each table as of this version or time (RFC 3339 or YYYY-MM-DD).",
-        valueName: "version-or-time"))
-    var asOf: AsOfArgument?
+        "Archive as of this version or time (RFC 3339 or YYYY-MM-DD): a bare value for every table, TABLE=VALUE for one (repeatable; default: latest).",
+        discussion: """
+          A table named in no TABLE=VALUE gets the bare value, or else its latest version. A \
+          table lacking the version or time asked for is an error (status 64). Example: \
+          --as-of 2026-01-01 --as-of gold/daily_active_users=4.
+          """,
+        valueName: "[table=]version-or-time"))
+    var asOf: [TableAsOf] = []
     @Flag(help: "Remove the archived partitions from the lake once the archive is verified.")
     var remove = false
     @Option(help: "zstd compression level of the archive (1–19).")
@@ -93,6 +98,13 @@ extension LhPack {
     func validate() throws {
       if let before, PackLake.day(before) == nil {
         throw ValidationError("--before wants a date YYYY-MM-DD, not '\(before)'")
+      }
+      if asOf.filter({ $0.table == nil }).count > 1 {
+        throw ValidationError("--as-of: give at most one value for every table")
+      }
+      var named = Set<String>()
+      for case let table? in asOf.map(\.table) where !named.insert(table).inserted {
+        throw ValidationError("--as-of: \(table) is given twice")
       }
       guard (1...19).contains(zstdLevel) else {
         throw ValidationError("--zstd-level must be between 1 and 19")
@@ -105,7 +117,13 @@ extension LhPack {
         output: output, engine: "lh-pack/\(LakeVersion.string)")
       config.tables = tables.table.isEmpty ? nil : tables.table
       config.before = before
-      config.asOf = asOf?.travel ?? .latest
+      for a in asOf {
+        if let table = a.table {
+          config.asOfTable[table] = a.travel
+        } else {
+          config.asOf = a.travel
+        }
+      }
       config.remove = remove
       config.level = zstdLevel
       let progress = context.progress
@@ -150,10 +168,15 @@ extension LhPack {
       discussion: """
         Every file is checked against the manifest before anything joins the lake. A table the \
         lake lacks is created as archived (its whole log); a table it has gets the archived \
-        files in one commit. A partition the table already holds is refused unless --replace.
+        files in one commit. A partition the table already holds is refused unless --replace. \
+        Files are unpacked into DIR/.lh-restore.<pid> first, locked while the restore runs; \
+        such a directory left by a restore that was killed is removed by the next restore into \
+        DIR (and by vacuum).
         """)
 
-    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    @Argument(
+      help: ArgumentHelp("The archive (- for standard input).", valueName: "file"),
+      completion: .file())
     var file: String
     @Option(
       name: [.customShort("C"), .long],
@@ -171,6 +194,9 @@ extension LhPack {
       let progress = context.progress
       let s = try PackRead.restore(config) { progress.update("\(megabytes($0)) read") }
       progress.finish()
+      for name in s.staleScratchRemoved {
+        context.diagnostics.note("removed \(directory)/\(name), left by a restore that was killed")
+      }
       var parts: [String] = []
       if !s.created.isEmpty { parts.append("created \(s.created.joined(separator: ", "))") }
       for m in s.merged { parts.append("merged into \(m.table) (version \(m.version))") }
@@ -184,9 +210,15 @@ extension LhPack {
     static let toolName = "lh-pack"
     static let configuration = CommandConfiguration(
       abstract: "List an archive's files as 'SHA-256  path' lines (sha256sum's format).",
-      discussion: "Tables, versions and totals go to stderr.")
+      discussion: """
+        Tables, versions and totals go to stderr. Only the manifest's own zstd frame is read, \
+        found through the archive's trailer (a file written by an older lh-pack, or standard \
+        input, is read whole); verify checks every byte.
+        """)
 
-    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    @Argument(
+      help: ArgumentHelp("The archive (- for standard input).", valueName: "file"),
+      completion: .file())
     var file: String
     @OptionGroup var logging: LoggingOptions
 
@@ -217,7 +249,9 @@ extension LhPack {
       abstract: "Check every file of an archive against its manifest, and every byte.",
       discussion: "Exits 65 naming the file at the first mismatch.")
 
-    @Argument(help: ArgumentHelp("The archive.", valueName: "file"), completion: .file())
+    @Argument(
+      help: ArgumentHelp("The archive (- for standard input).", valueName: "file"),
+      completion: .file())
     var file: String
     @OptionGroup var logging: LoggingOptions
 
@@ -275,7 +309,9 @@ extension LhPack {
       discussion: """
         Prints each file it deletes (with --apply) or would delete, relative to the lake. Kept: \
         every file of the versions committed within --retain and of the version current at its \
-        start, and any file newer than that (a writer's files not yet committed).
+        start, and any file newer than that (a writer's files not yet committed). Without \
+        --table, the scratch directories of restores that were killed (.lh-restore.<pid>/, no \
+        longer locked by a live restore) go too.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
@@ -305,8 +341,12 @@ extension LhPack {
           out.commit($0.count)
         }
       }
+      let scratch =
+        r.scratch == 0
+        ? ""
+        : " and \(r.scratch) scratch director\(r.scratch == 1 ? "y" : "ies") of killed restores"
       context.diagnostics.note(
-        "\(apply ? "deleted" : "would delete") \(plural(r.files, "file")) (\(megabytes(r.bytes))) from \(plural(r.tables, "table"))\(apply ? "" : "; run with --apply to delete")"
+        "\(apply ? "deleted" : "would delete") \(plural(r.files, "file")) (\(megabytes(r.bytes))) from \(plural(r.tables, "table"))\(scratch)\(apply ? "" : "; run with --apply to delete")"
       )
     }
   }
@@ -330,4 +370,23 @@ struct SizeArgument: ExpressibleByArgument {
   }
 
   var defaultValueDescription: String { "128MiB" }
+}
+
+/// `--as-of` of lh-pack archive: `VALUE` for every table or `TABLE=VALUE` for one.
+struct TableAsOf: ExpressibleByArgument {
+  /// The table (a path in the lake); nil for every table.
+  var table: String?
+  var travel: TimeTravel
+
+  init?(argument: String) {
+    var value = Substring(argument)
+    if let eq = argument.firstIndex(of: "=") {
+      let name = String(argument[..<eq])
+      guard !name.isEmpty else { return nil }
+      table = name
+      value = argument[argument.index(after: eq)...]
+    }
+    guard let v = AsOfArgument(argument: String(value)) else { return nil }
+    travel = v.travel
+  }
 }

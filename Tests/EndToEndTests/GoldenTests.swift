@@ -44,8 +44,32 @@ struct GoldenTests {
     let expout = try [UInt8](Data(contentsOf: dir.appendingPathComponent("expout")))
     let experr = try String(contentsOf: dir.appendingPathComponent("experr"), encoding: .utf8)
     let expstatus = try String(contentsOf: dir.appendingPathComponent("status"), encoding: .utf8)
-    #expect(r.stdout == expout, "stdout of \(name) differs")
-    #expect(r.stderr == experr, "stderr of \(name) differs")
-    #expect(status == expstatus, "status of \(name) differs")
+    // Compared outside #expect, which would print both sides as byte arrays: the diff says it.
+    let sameOut = r.stdout == expout
+    let sameErr = r.stderr == experr
+    let expoutFile = dir.appendingPathComponent("expout")
+    let experrFile = dir.appendingPathComponent("experr")
+    #expect(
+      sameOut, "stdout of \(name) differs:\n\(Self.diff(expout, r.stdout, expoutFile))")
+    #expect(
+      sameErr,
+      "stderr of \(name) differs:\n\(Self.diff(Array(experr.utf8), Array(r.stderr.utf8), experrFile))"
+    )
+    #expect(status == expstatus, "status of \(name) differs: \(r.status), expected \(expstatus)")
+  }
+
+  /// `diff -u` of the expected and the actual bytes (at most 60 lines), for a readable failure.
+  static func diff(_ expected: [UInt8], _ actual: [UInt8], _ file: URL) -> String {
+    guard let dir = try? TestTools.temporaryDirectory("lh-golden-diff") else { return "" }
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let a = dir.appendingPathComponent("expected")
+    let b = dir.appendingPathComponent("actual")
+    guard (try? Data(expected).write(to: a)) != nil, (try? Data(actual).write(to: b)) != nil,
+      let r = try? TestTools.run(
+        "/usr/bin/diff", ["-u", "--label", file.path, "--label", "actual", a.path, b.path])
+    else { return "" }
+    let lines = r.output.split(separator: "\n", omittingEmptySubsequences: false)
+    return lines.prefix(60).joined(separator: "\n")
+      + (lines.count > 60 ? "\n… \(lines.count - 60) more lines" : "")
   }
 }

@@ -381,6 +381,245 @@ struct LhPackTests {
     _ = v0
   }
 
+  @Test(
+    "list reads only the manifest's frame (a damaged middle does not stop it, verify sees it); older archives and stdin are read whole"
+  )
+  func listFromTheIndex() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    #expect(try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", a, "-q"]).status == 0)
+    let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: a)))
+    let list = try TestTools.run("lh-pack", ["list", a])
+    #expect(list.status == 0 && list.output.split(separator: "\n").count > 10, "\(list.stderr)")
+    let trailer = try #require(ArchiveTrailer.parse(tail: Array(good.suffix(40))))
+    let frame = try #require(trailer.lastFrame, "a new archive's trailer indexes the manifest")
+    #expect(frame.offset + frame.size == UInt64(good.count - ArchiveTrailer.indexedSize))
+    func write(_ bytes: [UInt8], _ name: String) throws -> String {
+      let path = dir.appendingPathComponent(name).path
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      return path
+    }
+    // A byte changed before the manifest's frame: list answers from that frame alone.
+    var damaged = good
+    damaged[Int(frame.offset) / 2] ^= 0x5A
+    let b = try write(damaged, "b.tar.zst")
+    let fast = try TestTools.run("lh-pack", ["list", b])
+    #expect(fast.status == 0 && fast.stdout == list.stdout && fast.stderr == list.stderr)
+    #expect(try TestTools.run("lh-pack", ["verify", b]).status == 65)
+    // A byte changed inside the manifest's frame: list fails (its zstd checksum or the tar).
+    var badManifest = good
+    badManifest[Int(frame.offset + frame.size / 2)] ^= 0x5A
+    let m = try TestTools.run("lh-pack", ["list", try write(badManifest, "m.tar.zst")])
+    #expect(m.status == 65, "\(m.stderr)")
+    // As an lh without the index wrote it (v1 trailer): list reads everything, so a damaged
+    // middle fails it too.
+    var old = Array(good.prefix(good.count - ArchiveTrailer.indexedSize))
+    let crc = old.withUnsafeBytes { ArchiveTrailer.crc(0, $0) }
+    old += ArchiveTrailer.encode(length: UInt64(old.count), crc: crc)
+    let c = try write(old, "c.tar.zst")
+    let slow = try TestTools.run("lh-pack", ["list", c])
+    #expect(slow.status == 0 && slow.stdout == list.stdout, "\(slow.stderr)")
+    #expect(try TestTools.run("lh-pack", ["verify", c]).status == 0)
+    var oldDamaged = old
+    oldDamaged[Int(frame.offset) / 2] ^= 0x5A
+    #expect(
+      try TestTools.run("lh-pack", ["list", try write(oldDamaged, "d.tar.zst")]).status == 65)
+    // Standard input (cannot seek): read whole, trailer checked, either trailer.
+    for (path, status) in [(a, Int32(0)), (c, 0), (b, 65)] {
+      let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+      let v = try TestTools.run("lh-pack", ["verify", "-"], stdin: bytes)
+      #expect(v.status == status, "verify - of \(path): \(v.stderr)")
+    }
+    let piped = try TestTools.shell("cat \(b) | lh-pack list -")
+    #expect(piped.status == 65, "a pipe is read whole: \(piped.stderr)")
+    let restored = dir.appendingPathComponent("r").path
+    let r = try TestTools.shell("cat \(a) | lh-pack restore - -C \(restored)")
+    #expect(r.status == 0, "\(r.stderr)")
+    for table in ["bronze/events", "sales/orders"] {
+      #expect(try PackLakes.rows(restored + "/" + table) == PackLakes.rows(lake + "/" + table))
+    }
+  }
+
+  @Test("with the index, verify checks each file as it ends: a damaged file fails before the rest")
+  func verifyFailsEarly() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    #expect(
+      try TestTools.run("lh-pack", ["archive", "--lake", lake, "--table", "sales/orders", "-o", a])
+        .status == 0)
+    let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: a)))
+    let frame = try #require(ArchiveTrailer.parse(tail: Array(good.suffix(40)))?.lastFrame)
+    let body = dir.appendingPathComponent("body")
+    try Data(good[0..<Int(frame.offset)]).write(to: body.appendingPathExtension("zst"))
+    #expect(try TestTools.shell("zstd -dcq \(body.path).zst > \(body.path).tar").status == 0)
+    var tar = try [UInt8](Data(contentsOf: body.appendingPathExtension("tar")))
+    // The first entry (a plain ustar header: name, then the size in octal at 124), one byte of
+    // its data changed; the tar cut in the middle of the second entry's data.
+    let name = String(decoding: tar[0..<100].prefix { $0 != 0 }, as: UTF8.self)
+    let octal = String(decoding: tar[124..<136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
+    let size = try #require(Int(octal, radix: 8))
+    tar[512 + size / 2] ^= 1
+    tar = Array(tar.prefix(512 + (size + 511) / 512 * 512 + 512 + 100))
+    try Data(tar).write(to: body.appendingPathExtension("tar"))
+    #expect(
+      try TestTools.shell("zstd -q -f \(body.path).tar -o \(body.path).zst").status == 0)
+    let newBody = try [UInt8](Data(contentsOf: body.appendingPathExtension("zst")))
+    let manifestFrame = Array(good[Int(frame.offset)..<Int(frame.offset + frame.size)])
+    func archive(indexed: Bool) throws -> String {
+      var bytes = newBody + manifestFrame
+      let crc = bytes.withUnsafeBytes { ArchiveTrailer.crc(0, $0) }
+      bytes += ArchiveTrailer.encode(
+        length: UInt64(bytes.count), crc: crc,
+        lastFrame: indexed ? .init(offset: UInt64(newBody.count), size: frame.size) : nil)
+      let path = dir.appendingPathComponent(indexed ? "v2.tar.zst" : "v1.tar.zst").path
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      return path
+    }
+    let v2 = try archive(indexed: true)
+    let early = try TestTools.run("lh-pack", ["verify", v2])
+    #expect(early.status == 65)
+    #expect(early.stderr == "lh-pack: \(v2): \(name): SHA-256 mismatch\n", "\(early.stderr)")
+    // Without the index the damaged tar that follows is what verify meets first.
+    let v1 = try archive(indexed: false)
+    let late = try TestTools.run("lh-pack", ["verify", v1])
+    #expect(late.status == 65 && !late.stderr.contains("SHA-256 mismatch"), "\(late.stderr)")
+  }
+
+  @Test(
+    "a killed restore's scratch: kept while it runs, listed by vacuum and removed by --apply or by the next restore"
+  )
+  func killedRestoreScratch() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir)
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    let small = dir.appendingPathComponent("small.tar.zst").path
+    #expect(try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", a, "-q"]).status == 0)
+    #expect(
+      try TestTools.run(
+        "lh-pack", ["archive", "--lake", lake, "--table", "sales/orders", "-o", small, "-q"]
+      ).status == 0)
+    let size = try FileManager.default.attributesOfItem(atPath: a)[.size] as! Int
+    let target = dir.appendingPathComponent("t").path
+    /// Starts a restore reading from a FIFO that gets all of the archive but its last 100 bytes
+    /// (libarchive's zstd reader waits for a full buffer) and then stalls; once its scratch
+    /// directory holds a file, runs `whileStalled`, then kills the restore with SIGKILL.
+    /// Prints the restore's pid.
+    func stalledRestore(_ whileStalled: String) throws -> (pid: String, result: ToolResult) {
+      let fifo = dir.appendingPathComponent("fifo").path
+      unlink(fifo)
+      let script = """
+        mkfifo \(fifo)
+        lh-pack restore \(fifo) -C \(target) -q & p=$!
+        exec 3>\(fifo)
+        head -c \(size - 100) \(a) >&3
+        i=0
+        until [ -n "$(find \(target)/.lh-restore.$p -type f 2>/dev/null | head -1)" ]; do
+          i=$((i+1)); [ $i -lt 600 ] || { echo "no scratch" >&2; exit 9; }; sleep 0.05
+        done
+        \(whileStalled)
+        kill -KILL $p; wait $p; exec 3>&-
+        echo "pid $p"
+        """
+      let r = try TestTools.shell(script)
+      let pid = r.output.split(separator: "\n").last { $0.hasPrefix("pid ") }?.dropFirst(4)
+      return (pid.map(String.init) ?? "?", r)
+    }
+    // While it runs: neither vacuum (even --apply) nor another restore into the lake touch it.
+    let (pid, live) = try stalledRestore(
+      """
+      lh-pack vacuum --lake \(target) --apply; echo "vacuum $?"
+      lh-pack restore \(small) -C \(target) -q; echo "restore $?"
+      test -d \(target)/.lh-restore.$p && echo "still there"
+      """)
+    #expect(live.status == 0, "\(live.stderr)")
+    #expect(live.output.contains("vacuum 0\nrestore 0\nstill there\n"), "\(live.output)")
+    #expect(!live.output.contains(".lh-restore"), "vacuum listed a live restore's scratch")
+    let scratch = ".lh-restore.\(pid)"
+    #expect(FileManager.default.fileExists(atPath: target + "/" + scratch), "kill -9 left it")
+    // Dead: vacuum lists it (dry run keeps it), --apply deletes exactly what the dry run listed.
+    let dry = try TestTools.run("lh-pack", ["vacuum", "--lake", target])
+    #expect(dry.status == 0 && dry.output == scratch + "/\n", "\(dry.output)\(dry.stderr)")
+    #expect(dry.stderr.contains("1 scratch directory of killed restores"), "\(dry.stderr)")
+    #expect(FileManager.default.fileExists(atPath: target + "/" + scratch))
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", target, "--apply"])
+    #expect(apply.status == 0 && apply.output == dry.output, "\(apply.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: target + "/" + scratch))
+    // --table vacuums tables only.
+    let (pid2, again) = try stalledRestore("")
+    #expect(again.status == 0, "\(again.stderr)")
+    let scratch2 = ".lh-restore.\(pid2)"
+    let tableOnly = try TestTools.run(
+      "lh-pack", ["vacuum", "--lake", target, "--table", "sales/orders", "--apply"])
+    #expect(tableOnly.status == 0 && tableOnly.output.isEmpty, "\(tableOnly.output)")
+    #expect(FileManager.default.fileExists(atPath: target + "/" + scratch2))
+    // The next restore into the lake removes it, and says so.
+    let next = try TestTools.run("lh-pack", ["restore", a, "-C", target, "--replace"])
+    #expect(next.status == 0, "\(next.stderr)")
+    #expect(
+      next.stderr.contains("removed \(target)/\(scratch2), left by a restore that was killed"),
+      "\(next.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: target + "/" + scratch2))
+    #expect(
+      try PackLakes.rows(target + "/bronze/events") == PackLakes.rows(lake + "/bronze/events"))
+    let left = try FileManager.default.contentsOfDirectory(atPath: target)
+    #expect(left.allSatisfy { !$0.hasPrefix(".lh-restore") }, "\(left)")
+  }
+
+  @Test(
+    "--as-of per table: TABLE=VERSION or TABLE=TIME, a bare value for the rest; 64 when a table lacks it"
+  )
+  func asOfPerTable() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack")
+    let lake = try PackLakes.make(dir, bronzeLines: 400)
+    let orders = lake + "/sales/orders"
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    func archive(_ flags: [String]) throws -> ToolResult {
+      try? FileManager.default.removeItem(atPath: a)
+      return try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", a, "-q"] + flags)
+    }
+    func versions() throws -> [String: Int64] {
+      Dictionary(
+        uniqueKeysWithValues: try PackRead.list(archive: a).tables.map { ($0.name, $0.version) })
+    }
+    let r = try archive(["--as-of", "sales/orders=2", "--as-of", "1"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try versions() == ["bronze/events": 1, "sales/orders": 2])
+    let restored = dir.appendingPathComponent("r").path
+    #expect(try TestTools.run("lh-pack", ["restore", a, "-C", restored]).status == 0)
+    #expect(try PackLakes.rows(restored + "/sales/orders") == PackLakes.rows(orders, 2))
+    #expect(try DeltaLog.versions(table: restored + "/sales/orders") == [0, 1, 2])
+    // Only one table named: the others at their latest version.
+    #expect(try archive(["--as-of", "sales/orders=1"]).status == 0)
+    let bronzeLatest = try DeltaLog.snapshot(table: lake + "/bronze/events").version
+    #expect(try versions() == ["bronze/events": bronzeLatest, "sales/orders": 1])
+    // A time: the version current then.
+    let v3 = try DeltaLog.snapshot(table: orders, asOf: .version(3))
+    let time = RFC3339.string(micros: v3.timestamp * 1000, fractionDigits: 3)
+    #expect(
+      try archive(["--table", "sales/orders", "--as-of", "sales/orders=" + time]).status == 0)
+    #expect(try versions() == ["sales/orders": 3])
+    // Errors: 64, one line, nothing written.
+    for (flags, says) in [
+      (["--as-of", "sales/orders=9"], "--as-of: sales/orders: no version 9"),
+      (["--as-of", "7"], "--as-of: bronze/events: no version 7"),
+      (["--as-of", "nope/x=1"], "nope/x is not a table of the lake"),
+      (["--table", "sales/orders", "--as-of", "bronze/events=1"], "not among the --table tables"),
+      (["--as-of", "1", "--as-of", "2"], "at most one value"),
+      (["--as-of", "sales/orders=1", "--as-of", "sales/orders=2"], "given twice"),
+      (["--as-of", "sales/orders=yesterday"], "--as-of"),
+      (["--as-of", "=3"], "--as-of"),
+    ] {
+      let e = try archive(flags)
+      #expect(e.status == 64, "\(flags): \(e.status) \(e.stderr)")
+      #expect(e.stderr.contains(says), "\(flags): \(e.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: a), "\(flags)")
+    }
+    let one = try archive(["--as-of", "sales/orders=9"])
+    #expect(one.stderr.filter { $0 == "\n" }.count == 1, "\(one.stderr)")
+  }
+
   @Test("bad input: one line, sysexits status")
   func badInput() throws {
     let dir = try TestTools.temporaryDirectory("lh-pack")

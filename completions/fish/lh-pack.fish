@@ -23,7 +23,7 @@ function __lh-pack_parse_tokens -S
         __lh-pack_parse_subcommand 0 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'archive'
-            __lh-pack_parse_subcommand 0 'lake=' 'o/output=' 'table=+' 'before=' 'as-of=' 'remove' 'zstd-level=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            __lh-pack_parse_subcommand 0 'lake=' 'o/output=' 'table=+' 'before=' 'as-of=+' 'remove' 'zstd-level=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'restore'
             __lh-pack_parse_subcommand 1 'C/directory=' 'replace' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'list'
@@ -104,7 +104,7 @@ complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_option
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" o output' -l 'output' -s 'o' -d 'The archive to write.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'zst\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive"' -l 'table' -d 'A table, as its path in the lake (repeatable; default: every table).' -rfka ''
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" before' -l 'before' -d 'Archive partitions before this date only.' -rfka ''
-complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" as-of' -l 'as-of' -d 'Archive each table as of this version or time (RFC 3339 or YYYY-MM-DD).' -rfka ''
+complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive"' -l 'as-of' -d 'Archive as of this version or time (RFC 3339 or YYYY-MM-DD): a bare value for every table, TABLE=VALUE for one (repeatable; default: latest).' -rfka ''
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" remove' -l 'remove' -d 'Remove the archived partitions from the lake once the archive is verified.'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" zstd-level' -l 'zstd-level' -d 'zstd compression level of the archive (1–19).' -rfka ''
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'

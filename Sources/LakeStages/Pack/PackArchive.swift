@@ -12,7 +12,8 @@
 // every data file a version of it still has on disk, so that the restored table is the same
 // table, time travel included; for partitions, their live files at V and a new one-version log
 // (protocol, metaData and the adds as of V) so that the archive alone is a valid Delta table.
-// Entry order is table by table: data files sorted by path, then the log; the manifest last.
+// Entry order is table by table: data files sorted by path, then the log; the manifest last, in
+// a zstd frame of its own that the trailer indexes (so `lh-pack list` reads only that frame).
 
 import LakeFormats
 import LakeIO
@@ -31,7 +32,10 @@ public struct PackArchiveConfig: Sendable {
   public var tables: [String]?
   /// Archive only partitions whose date is before this day (`YYYY-MM-DD`).
   public var before: String?
+  /// The version or time of every table not in `asOfTable`.
   public var asOf: TimeTravel = .latest
+  /// The version or time of single tables (`--as-of silver/events=12`), by table.
+  public var asOfTable: [String: TimeTravel] = [:]
   /// Remove the archived files from their tables once the archive is verified.
   public var remove = false
   /// zstd level of the archive.
@@ -104,10 +108,22 @@ public enum PackArchive {
     } else {
       beforeDay = nil
     }
+    for table in config.asOfTable.keys.sorted() where !names.contains(table) {
+      throw LakeFailure(
+        .usage,
+        "--as-of \(table)=…: \(table) is not \(config.tables == nil ? "a table of the lake" : "among the --table tables")"
+      )
+    }
     var plans: [TablePlan] = []
     for name in names {
       let path = root + "/" + name
-      let snapshot = try DeltaLog.snapshot(table: path, asOf: config.asOf)
+      let snapshot: Snapshot
+      do {
+        snapshot = try DeltaLog.snapshot(
+          table: path, asOf: config.asOfTable[name] ?? config.asOf)
+      } catch let e as DeltaLogError where e.category == .usage {
+        throw LakeFailure(.usage, "--as-of: \(name): \(e.reason)")
+      }
       if let beforeDay {
         if let plan = try partitionPlan(name, path, snapshot, beforeDay, config, note: note) {
           plans.append(plan)
@@ -182,12 +198,14 @@ public enum PackArchive {
         lhVersion: LakeVersion.string, before: config.before, tables: plans.map(\.manifest),
         files: files)
       let bytes = manifest.encode()
+      // The manifest in a zstd frame of its own, indexed by the trailer: `list` reads only it.
+      try writer.beginLastFrame()
       try writer.beginFile(PackManifest.entryName, size: Int64(bytes.count), mtime: mtime)
       try bytes.withUnsafeBytes { try writer.write($0) }
       try writer.finish()
       summary.manifest = manifest
       summary.bytes = files.reduce(0) { $0 + $1.size }
-      summary.archiveBytes = Int64(writer.bytesWritten) + Int64(ArchiveTrailer.size)
+      summary.archiveBytes = Int64(writer.fileSize)
 
       if config.remove {
         // Read back every byte before anything leaves the lake.

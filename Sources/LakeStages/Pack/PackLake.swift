@@ -215,6 +215,90 @@ public enum PackLake {
     rmdir(path)
   }
 
+  /// The name of a restore's scratch directory in the lake it restores into, before its pid.
+  static let scratchPrefix = ".lh-restore."
+
+  /// A restore's scratch directory: created, then locked for as long as `ScratchLock` lives.
+  final class ScratchLock {
+    let fd: Int32
+    let path: String
+
+    /// Creates `path` (mode 0700) and takes an exclusive `flock` on it.
+    ///
+    /// - Throws: `.cannotCreate` when it cannot be made or locked.
+    init(creating path: String) throws {
+      guard mkdir(path, 0o700) == 0 else {
+        throw SystemError("mkdir", path: path, errno: errno, category: .cannotCreate)
+      }
+      let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let e = errno
+        if fd >= 0 { close(fd) }
+        rmdir(path)
+        throw SystemError("flock", path: path, errno: e, category: .cannotCreate)
+      }
+      self.fd = fd
+      self.path = path
+    }
+
+    /// Removes the directory, then lets go of the lock.
+    func remove() {
+      PackLake.removeTree(path)
+      close(fd)
+    }
+  }
+
+  /// A scratch directory left by a restore that died (kill -9, power loss).
+  struct StaleScratch: Equatable {
+    /// Its name in the lake (`.lh-restore.12345`).
+    var name: String
+    /// Bytes of the files in it.
+    var size: Int64
+  }
+
+  /// The scratch directories in `dir` (or the one named `only`) that no live restore holds,
+  /// removed with `remove`.
+  ///
+  /// A restore holds an exclusive `flock` on its scratch directory from just after creating it
+  /// until it has removed it; a directory is stale when that lock can be taken and the pid in
+  /// its name is not a live process (the pid closes the moment between `mkdir` and `flock`).
+  /// The directory stays locked while it is measured and removed. Our own pid's directory is
+  /// always stale: this process has not made it yet.
+  static func staleScratch(in dir: String, remove: Bool, only: String? = nil) throws
+    -> [StaleScratch]
+  {
+    var out: [StaleScratch] = []
+    for (name, isDirectory) in try entries(dir) where isDirectory && (only ?? name) == name {
+      guard name.hasPrefix(scratchPrefix),
+        let pid = Int32(name.dropFirst(scratchPrefix.count)), pid > 0
+      else { continue }
+      let path = dir + "/" + name
+      let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      guard fd >= 0 else { continue }
+      defer { close(fd) }
+      guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+      if pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM) { continue }
+      out.append(StaleScratch(name: name, size: treeSize(path)))
+      if remove { removeTree(path) }
+    }
+    return out
+  }
+
+  /// Bytes of the regular files under `path` (links not followed).
+  static func treeSize(_ path: String) -> Int64 {
+    var total: Int64 = 0
+    for (name, isDirectory) in (try? entries(path)) ?? [] {
+      let p = path + "/" + name
+      if isDirectory {
+        total += treeSize(p)
+      } else {
+        var st = stat()
+        if lstat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
+      }
+    }
+    return total
+  }
+
   /// Days since the epoch of a `YYYY-MM-DD` text; nil when it is not one.
   public static func day(_ text: String) -> Int64? {
     guard text.utf8.count == 10, let micros = RFC3339.parse(text + "T00:00:00Z") else { return nil }

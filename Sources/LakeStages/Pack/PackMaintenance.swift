@@ -12,8 +12,10 @@
 // that was current at that moment (time travel to any instant in the window reads one of them);
 // a file is deleted when no retained version references it and it is older than the window
 // (a writer's files not yet committed are new, so they stay). Also deleted: commit temp files
-// `_delta_log/_commit_*.json.tmp` older than the window (left by a kill -9). Never: log commits,
-// any file of the latest version (checked again just before deleting).
+// `_delta_log/_commit_*.json.tmp` older than the window (left by a kill -9), and for the whole
+// lake the scratch directories `.lh-restore.<pid>` of restores killed on the way (no live
+// restore holds their lock). Never: log commits, any file of the latest version (checked again
+// just before deleting).
 
 import LakeFormats
 import LakeIO
@@ -199,8 +201,11 @@ public enum PackMaintenance {
 
   /// Lists (and with `apply`, deletes) what vacuum removes, table by table; `emit` gets each
   /// file before it is deleted.
+  ///
+  /// Without `tables` (the whole lake), the scratch directories of killed restores at the
+  /// lake's top follow, each as one entry `.lh-restore.<pid>/` (`PackLake.staleScratch`).
   public static func vacuum(_ config: VacuumConfig, emit: (VacuumFile) throws -> Void) throws
-    -> (files: Int, bytes: Int64, tables: Int)
+    -> (files: Int, bytes: Int64, tables: Int, scratch: Int)
   {
     let names = try config.tables ?? PackLake.tables(in: config.lake.root)
     var files = 0
@@ -234,6 +239,19 @@ public enum PackMaintenance {
       // Partition directories left empty go too (rmdir fails on the others).
       for d in dirs.sorted(by: >) where !d.hasSuffix("/_delta_log") && d != path { rmdir(d) }
     }
-    return (files, bytes, names.count)
+    var scratch = 0
+    if config.tables == nil {
+      for s in try PackLake.staleScratch(in: config.lake.root, remove: false) {
+        let f = VacuumFile(path: s.name + "/", size: s.size)
+        try emit(f)
+        scratch += 1
+        bytes += s.size
+        // Removed under its lock, and only if it is still stale.
+        if config.apply {
+          _ = try PackLake.staleScratch(in: config.lake.root, remove: true, only: s.name)
+        }
+      }
+    }
+    return (files, bytes, names.count, scratch)
   }
 }

@@ -1,10 +1,12 @@
 // LakeStages/Pack/PackRead.swift
 //
 // Reading lh archives (issue 8): `verify` (every entry's SHA-256 and size against the manifest,
-// no entry missing or extra, then the trailer's CRC-32 over every byte), `list` (the manifest),
+// no entry missing or extra, then the trailer's CRC-32 over every byte), `list` (the manifest,
+// from its own zstd frame when the trailer indexes it, else from a full read),
 // and `restore` into a directory:
 //
-//   entries ─▶ DIR/.lh-restore.<pid>/… (hashed on the way) ─▶ manifest checked ─▶ per table:
+//   entries ─▶ DIR/.lh-restore.<pid>/… (flock'ed; hashed on the way) ─▶ manifest checked ─▶
+//   per table:
 //     a table DIR lacks:  data files renamed into place, then the log, version by version
 //     a table DIR has:    the archived version's files join it in one commit (merge); a partition
 //                         the table already holds is refused unless `replace`, which swaps it
@@ -26,11 +28,16 @@ public enum PackRead {
   ///
   /// `body` gets each data entry and the reader positioned at its bytes (it may consume them or
   /// not). The trailer is checked after the last entry; with `hashing`, every reported hash
-  /// and size against the manifest.
+  /// and size against the manifest: as each entry ends when the manifest's own frame could be
+  /// read first (an archive with the index; a damaged file fails at once, not after the whole
+  /// archive), and in any case once the manifest, the last entry, is reached.
   static func scan(
     archive: String, hashing: Bool,
     _ body: (ArchiveEntry, ArchiveReader) throws -> (String, Int64)?
   ) throws -> (PackManifest, [String: (String, Int64)]) {
+    var early: [String: PackManifest.File] = [:]
+    let indexed = hashing ? try? indexedManifest(archive: archive) : nil
+    for f in indexed?.files ?? [] { early[f.path] = f }
     let reader = try ArchiveReader(path: archive)
     var manifestBytes: [UInt8]?
     var seen: [String: (String, Int64)] = [:]
@@ -50,28 +57,14 @@ public enum PackRead {
       try checkCollision(
         entry.path, archive: archive, files: &folded, directories: &foldedDirectories)
       if entry.path == PackManifest.entryName {
-        guard entry.size <= maxManifestBytes else {
-          throw LakeFailure(.data, "\(archive): \(entry.path): manifest too large")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(entry.size))
-        var got = 0
-        while got < bytes.count {
-          let n = try bytes.withUnsafeMutableBytes {
-            try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[got...]))
-          }
-          if n == 0 { break }
-          got += n
-        }
-        guard got == bytes.count else {
-          throw LakeFailure(.data, "\(archive): \(entry.path): truncated")
-        }
-        manifestBytes = bytes
+        manifestBytes = try readManifest(entry, reader, archive: archive)
         continue
       }
       guard seen[entry.path] == nil else {
         throw LakeFailure(.data, "\(archive): \(entry.path): appears twice")
       }
       if let r = try body(entry, reader) {
+        if indexed != nil { try check(entry.path, r, against: early[entry.path], archive: archive) }
         seen[entry.path] = r
         order.append(entry.path)
       }
@@ -81,27 +74,78 @@ public enum PackRead {
       throw LakeFailure(.data, "\(archive): no \(PackManifest.entryName): not an lh archive")
     }
     let manifest = try PackManifest.decode(manifestBytes, archive: archive)
+    if let indexed, indexed != manifest {
+      throw LakeFailure(
+        .data, "\(archive): the trailer's index leads to another manifest than the archive's")
+    }
     if hashing {
       var expected: [String: PackManifest.File] = [:]
       for f in manifest.files { expected[f.path] = f }
-      for path in order {
-        guard let want = expected[path] else {
-          throw LakeFailure(.data, "\(archive): \(path): not in the manifest")
-        }
-        let (sha, size) = seen[path]!
-        guard size == want.size else {
-          throw LakeFailure(
-            .data, "\(archive): \(path): \(size) bytes, the manifest says \(want.size)")
-        }
-        guard sha == want.sha256 else {
-          throw LakeFailure(.data, "\(archive): \(path): SHA-256 mismatch")
-        }
-      }
+      for path in order { try check(path, seen[path]!, against: expected[path], archive: archive) }
       for f in manifest.files where seen[f.path] == nil {
         throw LakeFailure(.data, "\(archive): \(f.path): in the manifest but not in the archive")
       }
     }
     return (manifest, seen)
+  }
+
+  /// Checks an entry's SHA-256 and size against its manifest line.
+  static func check(
+    _ path: String, _ got: (String, Int64), against want: PackManifest.File?, archive: String
+  ) throws {
+    guard let want else {
+      throw LakeFailure(.data, "\(archive): \(path): not in the manifest")
+    }
+    guard got.1 == want.size else {
+      throw LakeFailure(
+        .data, "\(archive): \(path): \(got.1) bytes, the manifest says \(want.size)")
+    }
+    guard got.0 == want.sha256 else {
+      throw LakeFailure(.data, "\(archive): \(path): SHA-256 mismatch")
+    }
+  }
+
+  /// The manifest entry's bytes (at most `maxManifestBytes`).
+  static func readManifest(_ entry: ArchiveEntry, _ reader: ArchiveReader, archive: String) throws
+    -> [UInt8]
+  {
+    guard entry.size <= maxManifestBytes else {
+      throw LakeFailure(.data, "\(archive): \(entry.path): manifest too large")
+    }
+    var bytes = [UInt8](repeating: 0, count: Int(entry.size))
+    var got = 0
+    while got < bytes.count {
+      let n = try bytes.withUnsafeMutableBytes {
+        try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[got...]))
+      }
+      if n == 0 { break }
+      got += n
+    }
+    guard got == bytes.count else {
+      throw LakeFailure(.data, "\(archive): \(entry.path): truncated")
+    }
+    return bytes
+  }
+
+  /// The manifest read from the archive's last frame alone (the trailer's index); nil for an
+  /// archive without the index or input that cannot seek.
+  ///
+  /// - Throws: `.data` when the indexed frame is not the manifest followed by the end of the
+  ///   archive.
+  static func indexedManifest(archive: String) throws -> PackManifest? {
+    guard let reader = try ArchiveReader.lastFrame(path: archive) else { return nil }
+    guard let entry = try reader.nextEntry(), entry.isRegularFile,
+      entry.path == PackManifest.entryName
+    else {
+      throw LakeFailure(
+        .data, "\(archive): the trailer's index does not lead to \(PackManifest.entryName)")
+    }
+    let bytes = try readManifest(entry, reader, archive: archive)
+    guard try reader.nextEntry() == nil else {
+      throw LakeFailure(
+        .data, "\(archive): entries after \(PackManifest.entryName) in the archive's last frame")
+    }
+    return try PackManifest.decode(bytes, archive: archive)
   }
 
   /// Refuses an entry whose name equals an earlier one's after Unicode normalisation and case
@@ -166,9 +210,14 @@ public enum PackRead {
     }.0
   }
 
-  /// The manifest of an archive (every entry is read, not hashed; the trailer is checked).
+  /// The manifest of an archive.
+  ///
+  /// With the trailer's index (lh archives since the index; a seekable file), only the
+  /// manifest's own zstd frame is read (its content checksum checked); otherwise every entry is
+  /// read, not hashed, and the trailer checked. `verify` checks every byte.
   public static func list(archive: String) throws -> PackManifest {
-    try scan(archive: archive, hashing: false) { _, _ in nil }.0
+    if let m = try indexedManifest(archive: archive) { return m }
+    return try scan(archive: archive, hashing: false) { _, _ in nil }.0
   }
 
   /// What `lh-pack restore` does.
@@ -192,6 +241,8 @@ public enum PackRead {
     public var manifest: PackManifest
     public var created: [String] = []
     public var merged: [(table: String, version: Int64)] = []
+    /// Scratch directories of killed restores removed first (`.lh-restore.<pid>`).
+    public var staleScratchRemoved: [String] = []
   }
 
   /// Restores an archive into a new lake or merges it into an existing one.
@@ -200,12 +251,13 @@ public enum PackRead {
   {
     let dir = config.directory
     try PackLake.makeDirectories(dir)
-    let scratch = dir + "/.lh-restore.\(getpid())"
-    PackLake.removeTree(scratch)
-    guard mkdir(scratch, 0o700) == 0 else {
-      throw SystemError("mkdir", path: scratch, errno: errno, category: .cannotCreate)
-    }
-    defer { PackLake.removeTree(scratch) }
+    // Scratch space of restores killed before they could remove it goes first; a live
+    // restore's (locked) stays.
+    let stale = try PackLake.staleScratch(in: dir, remove: true)
+    let lock = try PackLake.ScratchLock(
+      creating: dir + "/" + PackLake.scratchPrefix + "\(getpid())")
+    defer { lock.remove() }
+    let scratch = lock.path
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     defer { buffer.deallocate() }
     var done: Int64 = 0
@@ -229,6 +281,7 @@ public enum PackRead {
     var sha: [String: String] = [:]
     for f in manifest.files { sha[f.path] = f.sha256 }
     var summary = RestoreSummary(manifest: manifest)
+    summary.staleScratchRemoved = stale.map(\.name)
     for table in manifest.tables {
       try PackLake.checkTableName(table.name)
       let staged = scratch + "/" + table.name
