@@ -276,7 +276,7 @@ extension LhPack {
     @OptionGroup var lakeOptions: LakeOptions
     @OptionGroup var tables: TableOptions
     @Option(help: ArgumentHelp("Size of the files to make (e.g. 128MiB).", valueName: "size"))
-    var targetSize: SizeArgument = SizeArgument(bytes: 128 << 20)
+    var targetSize = ByteCountArgument(bytes: 128 << 20)
     @Flag(help: "Say what would be rewritten; write nothing.")
     var dryRun = false
     @OptionGroup var logging: LoggingOptions
@@ -286,7 +286,7 @@ extension LhPack {
         lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
         engine: "lh-pack/\(LakeVersion.string)")
       config.tables = tables.table.isEmpty ? nil : tables.table
-      config.targetSize = targetSize.bytes
+      config.targetSize = Int64(targetSize.bytes)
       config.dryRun = dryRun
       let results = try PackMaintenance.compact(config) { context.diagnostics.note($0) }
       for r in results where r.filesRemoved > 0 {
@@ -350,26 +350,6 @@ extension LhPack {
       )
     }
   }
-}
-
-/// A size in bytes: a number with an optional unit (`128MiB`, `64MB`, `1GiB`, `4096`).
-struct SizeArgument: ExpressibleByArgument {
-  var bytes: Int64
-
-  init(bytes: Int64) { self.bytes = bytes }
-
-  init?(argument: String) {
-    let digits = argument.prefix { $0.isNumber }
-    guard let n = Int64(digits), n > 0 else { return nil }
-    let units: [String: Int64] = [
-      "": 1, "B": 1, "K": 1 << 10, "KiB": 1 << 10, "KB": 1000, "M": 1 << 20, "MiB": 1 << 20,
-      "MB": 1_000_000, "G": 1 << 30, "GiB": 1 << 30, "GB": 1_000_000_000,
-    ]
-    guard let scale = units[String(argument.dropFirst(digits.count))] else { return nil }
-    bytes = n * scale
-  }
-
-  var defaultValueDescription: String { "128MiB" }
 }
 
 /// `--as-of` of lh-pack archive: `VALUE` for every table or `TABLE=VALUE` for one.
