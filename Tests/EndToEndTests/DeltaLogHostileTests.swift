@@ -90,7 +90,8 @@ struct DeltaLogHostileTests {
   func memoryBound() throws {
     let lake = try Self.lake()
     let n = 100_000
-    var text = #"{"commitInfo":{"timestamp":1,"operation":"WRITE","operationParameters":{}}}"# + "\n"
+    var text =
+      #"{"commitInfo":{"timestamp":1,"operation":"WRITE","operationParameters":{}}}"# + "\n"
     for i in 0..<n { text += ScaleLine.add(i) }
     _ = try Self.appendBronzeCommit(lake, text)
     let run = try TestTools.measure("lh-report", ["status", "--lake", lake])

@@ -6,7 +6,7 @@
 # Each case (see gen.py) is written onto a fresh copy of a small bronze table, then read by
 # `lh-report status`, `lh-pack vacuum` (dry run) and `lh-bronze` (appends one commit; run last,
 # once). Prints "case tool status seconds peak-KiB user-seconds stderr" lines, the best of DELTALOG_RUNS runs
-# (status 124: killed after DELTALOG_TIMEOUT seconds).
+# (status 137: killed after DELTALOG_TIMEOUT seconds; the tools finish a step on SIGTERM first).
 set -eu
 bin=$(cd "$1" && pwd)
 shift
@@ -27,7 +27,7 @@ measure() { # case tool command...
   best=
   i=0
   while [ $i -lt "$runs" ]; do
-    /usr/bin/time -f "%e %M %U" -o "$dir/time" timeout "$limit" "$@" >/dev/null 2>"$dir/err" && s=0 || s=$?
+    /usr/bin/time -f "%e %M %U" -o "$dir/time" timeout -s KILL "$limit" "$@" >/dev/null 2>"$dir/err" && s=0 || s=$?
     r=$(tail -1 "$dir/time")
     if [ -z "$best" ] || [ "$(echo "$r $best" | awk '{print ($1 < $4)}')" = 1 ]; then best=$r; fi
     i=$((i + 1))
