@@ -109,8 +109,12 @@ public enum TestTools {
       seconds: Date().timeIntervalSince(started))
   }
 
-  /// Runs `tool` like `run`, and also returns its peak resident memory in KiB (measured by a
-  /// python3 parent that waits for it alone: `RUSAGE_CHILDREN` of a fresh process).
+  /// Runs `tool` like `run`, and also returns its peak resident memory in KiB.
+  ///
+  /// A python3 parent runs it and reads `RUSAGE_CHILDREN`: exact, and not the test process's own
+  /// peak, which a child spawned straight from here would inherit (posix_spawn shares the
+  /// parent's address space until exec, and exec carries its high-water mark over); python's own
+  /// small peak is the floor.
   public static func runMeasuringMemory(
     _ tool: String, _ arguments: [String] = [], stdin: [UInt8]? = nil,
     environment: [String: String] = [:], currentDirectory: URL? = nil

@@ -125,8 +125,8 @@ public enum BronzeStage {
         return
       }
       for v in (viewVersion + 1)...latest {
-        for case .txn(let t) in try DeltaLog.readCommit(table: table, version: v) {
-          landed[t.appId] = t.version
+        try DeltaLog.forEachAction(table: table, version: v) {
+          if case .txn(let t) = $0 { landed[t.appId] = t.version }
         }
       }
       viewVersion = latest

@@ -147,7 +147,7 @@ public enum GoldStage {
       } else if let done, done < silver.version {
         var utcDays = Set<Int64>()
         for v in (done + 1)...silver.version {
-          for action in try DeltaLog.readCommit(table: silver.table, version: v) {
+          try DeltaLog.forEachAction(table: silver.table, version: v) { action in
             switch action {
             case .add(let a): if let d = dayOf(a) { utcDays.insert(d) }
             case .remove(let r):

@@ -266,7 +266,7 @@ public enum PackArchive {
       logEntries.append(
         Entry(
           name: name + "/_delta_log/" + DeltaLog.fileName(v), source: .file(file, size: info.size)))
-      for action in try DeltaLog.readCommit(table: path, version: v) {
+      try DeltaLog.forEachAction(table: path, version: v) { action in
         switch action {
         case .add(let a):
           added[a.path] = a

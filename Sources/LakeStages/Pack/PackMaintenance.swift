@@ -162,26 +162,22 @@ public enum PackMaintenance {
     guard let latest = versions.last else { return ([], 0) }
     let cutoff = config.nowMillis - config.retainMicros / 1000
     // The version current at the cutoff: the newest committed at or before it.
+    // Commits are streamed, never held (issue 9): first their timestamps (each read up to its
+    // commitInfo), then the snapshot at the cutoff, then the adds of the versions after it.
     var first: Int64 = 0
-    var later: [[DeltaAction]] = []
-    var stamps: [Int64] = []
-    var commits: [[DeltaAction]] = []
-    for v in 0...latest {
-      let actions = try DeltaLog.readCommit(table: path, version: v)
-      var stamp: Int64?
-      for case .commitInfo(let c) in actions { stamp = stamp ?? c.timestamp }
-      stamps.append(
-        stamp ?? PackLake.fileInfo(path + "/_delta_log/" + DeltaLog.fileName(v))?.mtime ?? 0)
-      commits.append(actions)
+    for v in 0...latest where try DeltaLog.commitTimestamp(table: path, version: v) <= cutoff {
+      first = v
     }
-    for v in 0...latest where stamps[Int(v)] <= cutoff { first = v }
-    later = Array(commits[Int(first + 1)...])
     var keep = Set<String>()
     for add in try DeltaLog.snapshot(table: path, asOf: .version(first)).files {
       keep.insert(try PartitionPath.uriDecode(add.path))
     }
-    for actions in later {
-      for case .add(let a) in actions { keep.insert(try PartitionPath.uriDecode(a.path)) }
+    if first < latest {
+      for v in (first + 1)...latest {
+        try DeltaLog.forEachAction(table: path, version: v) {
+          if case .add(let a) = $0 { keep.insert(try PartitionPath.uriDecode(a.path)) }
+        }
+      }
     }
     var out: [VacuumFile] = []
     for relative in try PackLake.dataFiles(under: path) where !keep.contains(relative) {

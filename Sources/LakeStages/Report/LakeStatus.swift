@@ -64,7 +64,9 @@ public enum LakeStatus {
     -> LakeStatusReport
   {
     var report = LakeStatusReport()
-    guard let bronze = try? DeltaLog.snapshot(table: lake.bronzeEvents) else {
+    // A table without commits is absent; one whose log is broken is an error (65), never
+    // taken for absent.
+    guard let bronze = try DeltaLog.snapshotIfPresent(table: lake.bronzeEvents) else {
       throw LakeFailure(.noInput, "\(lake.bronzeEvents): no bronze table (run lh-bronze)")
     }
     // Bronze rows and commit time per version (bronze is append-only).
@@ -73,7 +75,7 @@ public enum LakeStatus {
     var total: Int64 = 0
     for v in 0...bronze.version {
       var time: Int64?
-      for a in try DeltaLog.readCommit(table: lake.bronzeEvents, version: v) {
+      try DeltaLog.forEachAction(table: lake.bronzeEvents, version: v) { a in
         switch a {
         case .commitInfo(let c): time = time ?? c.timestamp
         case .add(let add) where add.dataChange: total += records(add)
@@ -94,14 +96,15 @@ public enum LakeStatus {
     // Silver: its txn, and the bronze version each silver commit reached.
     var silverReach: [Int64: Int64] = [:]
     var silverVersion: Int64?
-    if let silver = try? DeltaLog.snapshot(table: lake.silverEvents) {
+    if let silver = try DeltaLog.snapshotIfPresent(table: lake.silverEvents) {
       silverVersion = silver.version
       var rec = Reconciliation()
       var reach: Int64 = -1
       for v in 0...silver.version {
-        for case .commitInfo(let c) in try DeltaLog.readCommit(table: lake.silverEvents, version: v)
-        {
-          guard let json = c.extra.first(where: { $0.0 == "lhSilver" })?.1 else { continue }
+        try DeltaLog.forEachAction(table: lake.silverEvents, version: v) { a in
+          guard case .commitInfo(let c) = a,
+            let json = c.extra.first(where: { $0.0 == "lhSilver" })?.1
+          else { return }
           let n = JSONIntegerMembers.of(json)
           if n["bronzeFromVersion"] == 0 { rec = Reconciliation() }
           rec.bronzeRowsRead += n["bronzeRows"] ?? 0
@@ -123,7 +126,7 @@ public enum LakeStatus {
       var s = status("silver/events", silver)
       (s.lagVersions, s.lagMillis) = lag(done)
       report.tables.append(s)
-      if let rejects = try? DeltaLog.snapshot(table: lake.silverRejects) {
+      if let rejects = try DeltaLog.snapshotIfPresent(table: lake.silverRejects) {
         let r = rejects.transactions.first { $0.key.hasPrefix("lh-silver:") }?.value ?? -1
         var t = status("silver/rejects", rejects)
         (t.lagVersions, t.lagMillis) = lag(r)
@@ -131,7 +134,7 @@ public enum LakeStatus {
       }
     }
     for name in try ReportStage.goldTables(lake, contract: ReportStage.lakeContract(lake)) {
-      guard let gold = try? DeltaLog.snapshot(table: try lake.gold(name)) else { continue }
+      guard let gold = try DeltaLog.snapshotIfPresent(table: try lake.gold(name)) else { continue }
       var t = status("gold/" + name, gold)
       let silverDone = gold.transactions["lh-gold"] ?? -1
       let reflected =

@@ -198,9 +198,8 @@ public enum SilverStage {
     // The bronze files to read: added (dataChange) by versions from…target, in log order.
     var files: [(version: Int64, add: DeltaAdd)] = []
     for v in from...target {
-      for case .add(let add) in try DeltaLog.readCommit(table: lake.bronzeEvents, version: v)
-      where add.dataChange {
-        files.append((v, add))
+      try DeltaLog.forEachAction(table: lake.bronzeEvents, version: v) {
+        if case .add(let add) = $0, add.dataChange { files.append((v, add)) }
       }
     }
 

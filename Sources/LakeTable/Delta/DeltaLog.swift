@@ -5,6 +5,15 @@
 // refused loudly), and replay commits 0…N into a snapshot: the latest protocol and metaData, the
 // live files (add inserts, remove deletes, keyed by path), the latest txn version per appId.
 // Time travel picks N by version or by commit timestamp.
+//
+// Bounds (issue 9, "a Delta log with a million actions"): commits are streamed line by line
+// (`DeltaCommitReader`), never read whole; an action line holds at most `maxActionLineBytes`
+// (64 MiB) and nests at most 64 levels, else the snapshot fails with a one-line error naming the
+// table, version and line (status 65). Replay keeps only the state it returns — about 300 bytes
+// plus the path and stats text per live file (`DeltaLiveFiles`), and the latest version per txn
+// appId — plus one line buffer, so memory follows the table's live files, not the log's length.
+// Time travel by timestamp first finds the version from the commits' commitInfo timestamps
+// (reading each commit only up to its commitInfo), then replays to it once.
 
 import LakeFormats
 import LakeIO
@@ -41,6 +50,8 @@ public enum DeltaLog {
   /// Versions lh can read (reader 1, or 3 without features) and write (writer 2).
   public static let maxReaderVersion = 1
   public static let maxWriterVersion = 2
+  /// The longest action line read, in bytes: a longer one is an error (a broken or hostile log).
+  public static let maxActionLineBytes = 64 << 20
 
   /// The commit file name of `version`, such as `00000000000000000042.json`.
   public static func fileName(_ version: Int64) -> String {
@@ -72,26 +83,36 @@ public enum DeltaLog {
   }
 
   /// Reads the actions of commit `version`.
+  ///
+  /// For commits that may be large, ``forEachAction(table:version:_:)`` streams them instead.
   public static func readCommit(table: String, version: Int64) throws -> [DeltaAction] {
-    let path = table + "/_delta_log/" + fileName(version)
-    let bytes = try readFile(path)
-    return try DeltaLogCodec.decode(bytes, table: table, version: version)
+    var actions: [DeltaAction] = []
+    try forEachAction(table: table, version: version) { actions.append($0) }
+    return actions
   }
 
-  static func readFile(_ path: String) throws -> [UInt8] {
-    let fd = try FileDescriptor.open(readingFrom: path)
-    defer { try? fd.close() }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-      if n == 0 { break }
-      out += buffer[0..<n]
-      guard out.count <= 1 << 30 else {
-        throw LakeFailure(.data, "\(path): log file larger than 1 GiB")
-      }
-    }
-    return out
+  /// Calls `body` with each action of commit `version`, in order, reading the commit line by line
+  /// (memory: one line, at most ``maxActionLineBytes``).
+  ///
+  /// - Throws: `SystemError` when the commit cannot be read, `DeltaLogError` for a malformed or
+  ///   over-long line, and whatever `body` throws.
+  public static func forEachAction(
+    table: String, version: Int64, _ body: (DeltaAction) throws -> Void
+  ) throws {
+    try DeltaCommitReader().forEachAction(table: table, version: version, body)
+  }
+
+  /// The timestamp of commit `version` (ms): its first commitInfo's, else the commit file's
+  /// modification time; the commit is read only up to its commitInfo.
+  public static func commitTimestamp(table: String, version: Int64) throws -> Int64 {
+    try DeltaCommitReader().commitTimestamp(table: table, version: version)
+  }
+
+  /// The latest snapshot of `table`, or nil when it has no commits (does not exist yet).
+  ///
+  /// - Throws: `DeltaLogError` for a log that exists but cannot be read, like ``snapshot(table:asOf:)``.
+  public static func snapshotIfPresent(table: String) throws -> Snapshot? {
+    try versions(table: table).isEmpty ? nil : try snapshot(table: table)
   }
 
   /// The table as of `asOf`.
@@ -113,6 +134,7 @@ public enum DeltaLog {
       throw DeltaLogError(
         table: table, reason: "log versions are not contiguous: version \(i) is missing")
     }
+    let reader = DeltaCommitReader()
     var target = last
     switch asOf {
     case .latest: break
@@ -122,61 +144,52 @@ public enum DeltaLog {
           table: table, reason: "no version \(v) (latest is \(last))", category: .usage)
       }
       target = v
-    case .timestamp: break
+    case .timestamp(let t):
+      target = try version(at: t, table: table, last: last, reader: reader)
     }
 
     var proto: DeltaProtocol?
     var meta: DeltaMetadata?
-    var files: [String: DeltaAdd] = [:]
-    var order: [String] = []
+    var files = DeltaLiveFiles()
     var txns: [String: Int64] = [:]
-    var timestamps: [Int64] = []
-    var lastGood:
-      (
-        proto: DeltaProtocol?, meta: DeltaMetadata?, files: [String: DeltaAdd], order: [String],
-        txns: [String: Int64]
-      )?
+    var stamp: Int64?
     for v in 0...target {
-      let actions = try readCommit(table: table, version: v)
-      var stamp: Int64?
-      for a in actions {
+      try reader.forEachAction(table: table, version: v) { a in
         switch a {
-        case .commitInfo(let c): stamp = stamp ?? c.timestamp
+        case .commitInfo(let c): if v == target { stamp = stamp ?? c.timestamp }
         case .protocol(let p): proto = p
         case .metaData(let m): meta = m
-        case .add(let add):
-          if files.updateValue(add, forKey: add.path) == nil { order.append(add.path) }
-        case .remove(let r):
-          if files.removeValue(forKey: r.path) != nil { order.removeAll { $0 == r.path } }
+        case .add(let add): files.add(add)
+        case .remove(let r): files.remove(r.path)
         case .txn(let t): txns[t.appId] = t.version
         case .other: break
         }
       }
-      let time = stamp ?? fileTime(table: table, version: v)
-      timestamps.append(time)
-      if case .timestamp(let t) = asOf {
-        if time > t {
-          guard let good = lastGood else {
-            throw DeltaLogError(
-              table: table,
-              reason:
-                "no version at or before \(RFC3339.string(micros: t * 1000, fractionDigits: 3))",
-              category: .usage)
-          }
-          return try make(
-            table, v - 1, good.proto, good.meta, good.files, good.order, good.txns,
-            timestamps[Int(v) - 1])
-        }
-        lastGood = (proto, meta, files, order, txns)
-      }
     }
-    return try make(table, target, proto, meta, files, order, txns, timestamps.last ?? 0)
+    let time = stamp ?? fileTime(table: table, version: target)
+    return try make(table, target, proto, meta, files.finish(), txns, time)
+  }
+
+  /// The latest version committed at or before `t` (ms): the one before the first commit whose
+  /// timestamp is later than `t`.
+  static func version(at t: Int64, table: String, last: Int64, reader: DeltaCommitReader) throws
+    -> Int64
+  {
+    for v in 0...last where try reader.commitTimestamp(table: table, version: v) > t {
+      guard v > 0 else {
+        throw DeltaLogError(
+          table: table,
+          reason: "no version at or before \(RFC3339.string(micros: t * 1000, fractionDigits: 3))",
+          category: .usage)
+      }
+      return v - 1
+    }
+    return last
   }
 
   static func make(
     _ table: String, _ version: Int64, _ proto: DeltaProtocol?, _ meta: DeltaMetadata?,
-    _ files: [String: DeltaAdd],
-    _ order: [String], _ txns: [String: Int64], _ time: Int64
+    _ files: [DeltaAdd], _ txns: [String: Int64], _ time: Int64
   ) throws -> Snapshot {
     guard let proto else {
       throw DeltaLogError(table: table, reason: "no protocol action in the log")
@@ -191,7 +204,7 @@ public enum DeltaLog {
     let schema = try DeltaSchema.tableSchema(from: meta.schemaString, table: table)
     return Snapshot(
       table: table, version: version, protocol: proto, metadata: meta, schema: schema,
-      files: order.compactMap { files[$0] }, transactions: txns, timestamp: time)
+      files: files, transactions: txns, timestamp: time)
   }
 
   /// Refuses a table lh cannot read correctly.

@@ -36,6 +36,22 @@ public struct DeltaLogError: LakeError, Equatable {
   }
 }
 
+/// What decoding remembers from line to line.
+///
+/// The partitionValues of add actions by their JSON text, so that the files of one partition
+/// share one dictionary (less memory per live file, and no decoding of the same text again).
+/// Holds at most `maxEntries` texts.
+struct DeltaDecodeCache {
+  static let maxEntries = 4096
+  var partitionValues: [RawJSON: [String: String?]] = [:]
+
+  /// JSON text, hashed as bytes.
+  struct RawJSON: Hashable {
+    let bytes: [UInt8]
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+  }
+}
+
 /// Encoding and decoding of commit files.
 public enum DeltaLogCodec {
   /// The bytes of a commit file holding `actions` in order.
@@ -176,34 +192,81 @@ public enum DeltaLogCodec {
     j.endObject()
   }
 
-  /// Decodes a commit file of `version`.
+  /// Decodes a commit file of `version` held in memory.
+  ///
+  /// Log replay streams commit files through ``decodeLine(_:table:version:line:)`` instead
+  /// (`DeltaCommitReader`); this is for bytes already in memory (tests, fuzzing).
   public static func decode(_ bytes: [UInt8], table: String, version: Int64) throws -> [DeltaAction]
   {
     var actions: [DeltaAction] = []
     var lineNumber = 0
-    for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-      lineNumber += 1
-      var l = line
-      if l.last == 0x0D { l = l.dropLast() }
-      if l.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-      do {
-        let outer = try JSONObjectView(Array(l))
-        guard outer.fields.count == 1, let key = outer.keys.first else {
-          throw LakeFailure(.data, "an action line must hold exactly one key")
+    var cache = DeltaDecodeCache()
+    try bytes.withUnsafeBytes { all in
+      var start = 0
+      while start <= all.count {
+        var end = start
+        while end < all.count && all[end] != 0x0A { end += 1 }
+        lineNumber += 1
+        var lineEnd = end
+        if lineEnd > start && all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
+        if let action = try decodeLine(
+          line, table: table, version: version, line: lineNumber, cache: &cache)
+        {
+          actions.append(action)
         }
-        guard let body = try outer.object(key) else {
-          actions.append(.other(key))
-          continue
-        }
-        actions.append(try decodeAction(key, body))
-      } catch let e as LakeError {
-        throw DeltaLogError(table: table, version: version, line: lineNumber, reason: "\(e)")
+        start = end + 1
       }
     }
     return actions
   }
 
-  static func decodeAction(_ key: String, _ o: JSONObjectView) throws -> DeltaAction {
+  /// Decodes one line of commit `version` (without its newline); nil for a blank line.
+  ///
+  /// - Throws: `DeltaLogError` naming the table, version and line.
+  public static func decodeLine(
+    _ line: UnsafeRawBufferPointer, table: String, version: Int64, line lineNumber: Int
+  ) throws -> DeltaAction? {
+    var cache = DeltaDecodeCache()
+    return try decodeLine(line, table: table, version: version, line: lineNumber, cache: &cache)
+  }
+
+  static func decodeLine(
+    _ line: UnsafeRawBufferPointer, table: String, version: Int64, line lineNumber: Int,
+    cache: inout DeltaDecodeCache
+  ) throws -> DeltaAction? {
+    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+    do {
+      let outer = try JSONObjectView(Array(line))
+      guard outer.fields.count == 1, let key = outer.keys.first else {
+        throw LakeFailure(.data, "an action line must hold exactly one key")
+      }
+      guard let body = try outer.object(key) else { return .other(key) }
+      return try decodeAction(key, body, cache: &cache)
+    } catch let e as LakeError {
+      throw DeltaLogError(table: table, version: version, line: lineNumber, reason: "\(e)")
+    }
+  }
+
+  /// Whether `line` is a commitInfo action, judged by its first key only (not validated).
+  static func isCommitInfo(_ line: UnsafeRawBufferPointer) -> Bool {
+    var i = 0
+    func skipSpace() {
+      while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+    }
+    skipSpace()
+    guard i < line.count, line[i] == 0x7B else { return false }
+    i += 1
+    skipSpace()
+    let key: StaticString = "\"commitInfo\""
+    guard line.count - i >= key.utf8CodeUnitCount else { return false }
+    for k in 0..<key.utf8CodeUnitCount where line[i + k] != key.utf8Start[k] { return false }
+    return true
+  }
+
+  static func decodeAction(_ key: String, _ o: JSONObjectView, cache: inout DeltaDecodeCache)
+    throws -> DeltaAction
+  {
     func required<T>(_ v: T?, _ name: String) throws -> T {
       guard let v else { throw LakeFailure(.data, "\(key) without '\(name)'") }
       return v
@@ -258,7 +321,7 @@ public enum DeltaLogCodec {
       return .add(
         DeltaAdd(
           path: try required(o.string("path"), "path"),
-          partitionValues: try o.stringMap("partitionValues") ?? [:],
+          partitionValues: try partitionValues(o, cache: &cache),
           size: try required(o.int("size"), "size"),
           modificationTime: try o.int("modificationTime") ?? 0,
           dataChange: try o.bool("dataChange") ?? true,
@@ -280,5 +343,21 @@ public enum DeltaLogCodec {
     default:
       return .other(key)
     }
+  }
+
+  /// The partitionValues of an add, from the cache when its text was seen before.
+  static func partitionValues(_ o: JSONObjectView, cache: inout DeltaDecodeCache) throws
+    -> [String: String?]
+  {
+    guard let f = o.field("partitionValues"), f.kind == .object else {
+      return try o.stringMap("partitionValues") ?? [:]
+    }
+    let key = DeltaDecodeCache.RawJSON(bytes: o.value(f))
+    if let hit = cache.partitionValues[key] { return hit }
+    let values = try o.stringMap("partitionValues") ?? [:]
+    if cache.partitionValues.count < DeltaDecodeCache.maxEntries {
+      cache.partitionValues[key] = values
+    }
+    return values
   }
 }

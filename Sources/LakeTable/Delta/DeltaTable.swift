@@ -134,8 +134,7 @@ public enum DeltaTable {
     if let since = conflictsSince, max(since + 1, 1) <= readVersion {
       for v in max(since + 1, 1)...readVersion where !ownVersions.contains(v) {
         try checkConflicts(
-          ours: actions, theirs: try DeltaLog.readCommit(table: table, version: v), table: table,
-          version: v, readPartitions: readPartitions)
+          ours: actions, table: table, version: v, readPartitions: readPartitions)
       }
     }
     let bytes = DeltaLogCodec.encode(actions)
@@ -168,16 +167,15 @@ public enum DeltaTable {
           reason: "lost the race for a new version \(maxAttempts) times; try again later")
       }
       // Someone else committed `version`: check it against ours, then try the next one.
-      let theirs = try DeltaLog.readCommit(table: table, version: version)
       try checkConflicts(
-        ours: actions, theirs: theirs, table: table, version: version,
-        readPartitions: readPartitions)
+        ours: actions, table: table, version: version, readPartitions: readPartitions)
       version += 1
     }
   }
 
+  /// Refuses `ours` if commit `version` (streamed, not held) conflicts with it.
   static func checkConflicts(
-    ours: [DeltaAction], theirs: [DeltaAction], table: String, version: Int64,
+    ours: [DeltaAction], table: String, version: Int64,
     readPartitions: Set<[String: String?]> = []
   ) throws {
     var removed = Set<String>()
@@ -186,7 +184,7 @@ public enum DeltaTable {
       if case .remove(let r) = a { removed.insert(r.path) }
       if case .txn(let t) = a { apps.insert(t.appId) }
     }
-    for a in theirs {
+    try DeltaLog.forEachAction(table: table, version: version) { a in
       switch a {
       case .metaData, .protocol:
         throw DeltaCommitError(
@@ -206,7 +204,7 @@ public enum DeltaTable {
       case .txn(let t) where apps.contains(t.appId):
         throw DeltaCommitError(
           table: table, reason: "version \(version) advanced transaction '\(t.appId)' concurrently")
-      default: continue
+      default: return
       }
     }
   }
