@@ -1,0 +1,331 @@
+import Foundation
+import LakeFormats
+import LakeIO
+import LakeTable
+import LakeTestSupport
+import Testing
+
+/// The fault-injection shim of `tests/fault/faultinject.c`, compiled once per test process.
+///
+/// It is loaded into a tool with `LD_PRELOAD` and fails the Nth write-family call (write,
+/// fsync, close, open with O_CREAT, rename, link, mkdir) on a file under a directory, with
+/// ENOSPC, EIO, EDQUOT or a short write; in counting mode it only logs the calls.
+enum FaultShim {
+  /// The path of the built shared library, or why it could not be built.
+  static let library: Result<String, FaultShimError> = build()
+
+  static func build() -> Result<String, FaultShimError> {
+    do {
+      let source = TestTools.repositoryRoot().appendingPathComponent("tests/fault/faultinject.c")
+      let dir = try TestTools.temporaryDirectory("lh-fault-shim")
+      let out = dir.appendingPathComponent("libfaultinject.so").path
+      let r = try TestTools.shell(
+        "${CC:-cc} -shared -fPIC -O1 -Wall -o '\(out)' '\(source.path)' -ldl")
+      guard r.status == 0 else { return .failure(FaultShimError(message: r.stderr)) }
+      return .success(out)
+    } catch {
+      return .failure(FaultShimError(message: "\(error)"))
+    }
+  }
+
+  /// A fault: which counted call fails, and how.
+  struct Fault: CustomStringConvertible {
+    var at: Int
+    var kind: String
+    var description: String { "\(kind) at call \(at)" }
+  }
+
+  /// What a run under the shim did.
+  struct Run {
+    var result: ToolResult
+    /// The counted calls, in order: operation and path.
+    var calls: [(op: String, path: String)]
+    /// The `fired N op how path` line, when the fault was injected.
+    var fired: (op: String, how: String, path: String)?
+  }
+
+  /// Runs `tool` with the shim counting calls under `prefix` and failing `fault`, if given.
+  static func run(
+    _ tool: String, _ arguments: [String], prefix: String, fault: Fault?, log: String
+  ) throws -> Run {
+    let library = try library.get()
+    try? FileManager.default.removeItem(atPath: log)
+    var env = [
+      "LD_PRELOAD": library, "LH_FAULT_PREFIX": prefix, "LH_FAULT_LOG": log, "LH_FAULT_AT": "0",
+    ]
+    if let fault {
+      env["LH_FAULT_AT"] = String(fault.at)
+      env["LH_FAULT_KIND"] = fault.kind
+    }
+    let result = try TestTools.run(tool, arguments, environment: env)
+    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    var calls: [(String, String)] = []
+    var fired: (String, String, String)?
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false).map(
+        String.init)
+      if parts.first == "fired", parts.count == 5 {
+        fired = (parts[2], parts[3], parts[4])
+      } else if parts.count >= 3 {
+        calls.append((parts[1], parts[2...].joined(separator: " ")))
+      }
+    }
+    return Run(result: result, calls: calls, fired: fired)
+  }
+}
+
+/// The shim could not be compiled.
+struct FaultShimError: Error, CustomStringConvertible {
+  var message: String
+  var description: String { "cannot build tests/fault/faultinject.c: \(message)" }
+}
+
+/// One tool run to break at every write point: how to make the lake before it, the command,
+/// and which tables it writes.
+struct FaultScenario {
+  var tool: String
+  /// The tool's arguments for a lake at the given path.
+  var arguments: (String) -> [String]
+  /// The tables (relative to the lake) the run commits to.
+  var tables: [String]
+  /// Files outside the tables the run makes (relative to the run directory), which must be
+  /// either absent or complete after a fault; checked by `checkOutputs`.
+  var checkOutputs: ((URL) throws -> Void)? = nil
+}
+
+/// Per table, the rows at each version.
+typealias TableHistory = [String: [Int64: Int]]
+
+/// Fault injection at every write point of a commit (issue 9).
+///
+/// For lh-bronze, lh-silver, lh-gold and lh-pack, a run under the shim counts the calls that
+/// write into the lake; then, for each call N in turn, a fresh copy of the lake is run with call N failing (ENOSPC, EIO, EDQUOT or a
+/// short write, in rotation). After each: the fault fired; the status is 74 with one line naming
+/// the tool and a file of the lake (or 0 when a short write was completed by a retry); every
+/// table is at a version the clean run made, with that version's row count, every file it
+/// references exists and reads in full; no temporary file lingers; and a rerun without faults
+/// succeeds and ends with the clean run's rows, nothing lost and nothing doubled.
+@Suite("fault injection")
+struct FaultInjectionTests {
+  /// NDJSON of `count` events of one day from `seed`, into `path`.
+  static func generate(_ path: String, seed: Int, count: Int, start: String) throws {
+    let r = try TestTools.shell(
+      "lh-gen --seed \(seed) --count \(count) --duration 6h --start \(start) --duplicates 0.05 --malformed 0.05 --quiet > '\(path)'"
+    )
+    #expect(r.status == 0, "\(r.stderr)")
+  }
+
+  /// The rows of each table at each of its versions.
+  static func history(_ lake: String, _ tables: [String]) throws -> TableHistory {
+    var out: TableHistory = [:]
+    for t in tables {
+      let path = lake + "/" + t
+      var versions: [Int64: Int] = [:]
+      for v in try DeltaLog.versions(table: path) {
+        versions[v] = try rows(path, version: v)
+      }
+      out[t] = versions
+    }
+    return out
+  }
+
+  /// The rows of a table at `version` (latest when nil), reading every file it references in
+  /// full; -1 when the table does not exist.
+  static func rows(_ table: String, version: Int64? = nil) throws -> Int {
+    if try DeltaLog.versions(table: table).isEmpty { return -1 }
+    let snapshot = try DeltaLog.snapshot(
+      table: table, asOf: version.map { .version($0) } ?? .latest)
+    var n = 0
+    try DeltaScan.forEachBatch(snapshot) { batch in n += batch.first?.count ?? 0 }
+    return n
+  }
+
+  /// Temporary files under `dir`: a writer's `.name.tmp`, a commit's `_commit_*.json.tmp`,
+  /// lh-pack's `.lh-*`.
+  static func leftovers(_ dir: String) throws -> [String] {
+    let r = try TestTools.shell(
+      "cd '\(dir)' && find . \\( -name '*.tmp' -o -name '.lh-*' -o -name '.*.tmp*' \\) -print")
+    return r.output.split(separator: "\n").map(String.init)
+  }
+
+  /// The kind of fault for call `n`, rotating over what makes sense for its operation.
+  static func kind(for op: String, _ n: Int) -> String {
+    if op.hasPrefix("write") || op.hasPrefix("pwrite") {
+      return ["short", "enospc", "eio", "edquot"][n % 4]
+    }
+    return ["eio", "enospc", "edquot"][n % 3]
+  }
+
+  /// Copies `from` to a fresh `to`.
+  static func copy(_ from: URL, to: URL) throws {
+    try? FileManager.default.removeItem(at: to)
+    let r = try TestTools.shell("cp -a '\(from.path)' '\(to.path)'")
+    #expect(r.status == 0, "\(r.stderr)")
+  }
+
+  /// Breaks `scenario` at every write point of its run on a copy of `base` (a directory
+  /// holding `lake/`); returns how many faults fired.
+  @discardableResult
+  static func sweep(_ scenario: FaultScenario, base: URL, faultsOnly: Set<Int>? = nil) throws
+    -> Int
+  {
+    let work = base.deletingLastPathComponent()
+    let log = work.appendingPathComponent("\(scenario.tool).fault.log").path
+
+    // The clean run under the shim: its calls and the history it makes.
+    let reference = work.appendingPathComponent("reference")
+    try copy(base, to: reference)
+    let refLake = reference.appendingPathComponent("lake").path
+    let before = try history(refLake, scenario.tables)
+    let clean = try FaultShim.run(
+      scenario.tool, scenario.arguments(refLake), prefix: reference.path, fault: nil, log: log)
+    try #require(clean.result.status == 0, "\(clean.result.stderr)")
+    try #require(clean.fired == nil)
+    let after = try history(refLake, scenario.tables)
+    let final = try scenario.tables.map { try rows(refLake + "/" + $0) }
+    let points = clean.calls
+    try #require(points.count >= 8, "too few write points: \(points.count)")
+    for t in scenario.tables {
+      try #require(
+        (after[t]?.keys.max() ?? -1) > (before[t]?.keys.max() ?? -1), "\(t) got no commit")
+    }
+
+    var fired = 0
+    let run = work.appendingPathComponent("run")
+    let lake = run.appendingPathComponent("lake").path
+    for (i, point) in points.enumerated() {
+      let n = i + 1
+      if let faultsOnly, !faultsOnly.contains(n) { continue }
+      let fault = FaultShim.Fault(at: n, kind: kind(for: point.op, n))
+      let what = "\(scenario.tool) with \(fault) (\(point.op) \(point.path))"
+      try copy(base, to: run)
+      let r = try FaultShim.run(
+        scenario.tool, scenario.arguments(lake), prefix: run.path, fault: fault, log: log)
+      guard let shot = r.fired else {
+        Issue.record("\(what): the fault did not fire (\(r.calls.count) calls)")
+        continue
+      }
+      fired += 1
+      let stderr = r.result.stderr
+      if shot.how == "short" {
+        // A short write is not an error: the writer must finish the rest itself.
+        #expect(r.result.status == 0, "\(what): status \(r.result.status): \(stderr)")
+      } else {
+        #expect(r.result.status == 74, "\(what): status \(r.result.status): \(stderr)")
+        let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 2 && lines[1].isEmpty, "\(what): not one line: \(stderr)")
+        #expect(stderr.hasPrefix("\(scenario.tool): "), "\(what): \(stderr)")
+        #expect(stderr.contains(run.path + "/"), "\(what): names no file: \(stderr)")
+      }
+      // Each table is at a version the clean run made, whole.
+      for t in scenario.tables {
+        let now = try rows(lake + "/" + t)
+        let versions = try DeltaLog.versions(table: lake + "/" + t)
+        let latest = versions.max() ?? -1
+        let expected = latest < 0 ? -1 : after[t]?[latest]
+        #expect(
+          latest >= (before[t]?.keys.max() ?? -1) && now == expected,
+          "\(what): \(t) at version \(latest) has \(now) rows, the clean run \(expected ?? -2)")
+      }
+      try scenario.checkOutputs?(run)
+      let left = try leftovers(run.path)
+      #expect(left.isEmpty, "\(what): left \(left)")
+      // A rerun without faults finishes the job: the clean run's rows, nothing lost or doubled.
+      let again = try TestTools.run(scenario.tool, scenario.arguments(lake))
+      #expect(again.status == 0, "\(what): the rerun failed: \(again.stderr)")
+      let rerun = try scenario.tables.map { try rows(lake + "/" + $0) }
+      #expect(rerun == final, "\(what): after a rerun \(rerun), the clean run \(final)")
+    }
+    return fired
+  }
+
+  /// A directory `base/` holding `lake/` and the inputs, under a symlink-free temp path (the
+  /// shim compares paths by prefix).
+  static func workspace(_ label: String) throws -> (work: URL, base: URL) {
+    let work = try TestTools.temporaryDirectory(label).resolvingSymlinksInPath()
+    let base = work.appendingPathComponent("base")
+    try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+    return (work, base)
+  }
+
+  @Test("lh-bronze appending two commits to a table: unchanged or wholly committed at each fault")
+  func bronze() throws {
+    let (work, base) = try Self.workspace("lh-fault-bronze")
+    let lake = base.appendingPathComponent("lake").path
+    let first = work.appendingPathComponent("first.ndjson").path
+    let second = work.appendingPathComponent("second.ndjson").path
+    try Self.generate(first, seed: 3, count: 300, start: "2026-01-01T00:00:00Z")
+    try Self.generate(second, seed: 4, count: 400, start: "2026-01-02T00:00:00Z")
+    let landed = try TestTools.run("lh-bronze", ["--lake", lake, "--quiet", first])
+    try #require(landed.status == 0, "\(landed.stderr)")
+    let scenario = FaultScenario(
+      tool: "lh-bronze",
+      arguments: { ["--lake", $0, "--commit-every", "200", "--threads", "1", "--quiet", second] },
+      tables: ["bronze/events"])
+    let fired = try Self.sweep(scenario, base: base)
+    #expect(fired >= 20, "\(fired) faults fired")
+  }
+
+  @Test("lh-silver on new bronze commits: each of its two tables unchanged or wholly committed")
+  func silver() throws {
+    let (work, base) = try Self.workspace("lh-fault-silver")
+    let lake = base.appendingPathComponent("lake").path
+    let first = work.appendingPathComponent("first.ndjson").path
+    let second = work.appendingPathComponent("second.ndjson").path
+    try Self.generate(first, seed: 3, count: 300, start: "2026-01-01T00:00:00Z")
+    try Self.generate(second, seed: 4, count: 300, start: "2026-01-02T00:00:00Z")
+    for (args) in [
+      ["lh-bronze", "--lake", lake, "--quiet", first], ["lh-silver", "--lake", lake, "--quiet"],
+      ["lh-bronze", "--lake", lake, "--quiet", second],
+    ] {
+      let r = try TestTools.run(args[0], Array(args.dropFirst()))
+      try #require(r.status == 0, "\(r.stderr)")
+    }
+    let scenario = FaultScenario(
+      tool: "lh-silver", arguments: { ["--lake", $0, "--threads", "1", "--quiet"] },
+      tables: ["silver/events", "silver/rejects"])
+    let fired = try Self.sweep(scenario, base: base)
+    #expect(fired >= 20, "\(fired) faults fired")
+  }
+
+  @Test("lh-gold replacing the days new silver rows touched: each table unchanged or replaced")
+  func gold() throws {
+    let (work, base) = try Self.workspace("lh-fault-gold")
+    let lake = base.appendingPathComponent("lake").path
+    let first = work.appendingPathComponent("first.ndjson").path
+    let second = work.appendingPathComponent("second.ndjson").path
+    try Self.generate(first, seed: 3, count: 300, start: "2026-01-01T00:00:00Z")
+    try Self.generate(second, seed: 4, count: 300, start: "2026-01-01T12:00:00Z")
+    let tables = ["--table", "daily_active_users", "--table", "events_per_minute"]
+    for (args) in [
+      ["lh-bronze", "--lake", lake, "--quiet", first], ["lh-silver", "--lake", lake, "--quiet"],
+      ["lh-gold", "--lake", lake, "--quiet"] + tables,
+      ["lh-bronze", "--lake", lake, "--quiet", second], ["lh-silver", "--lake", lake, "--quiet"],
+    ] {
+      let r = try TestTools.run(args[0], Array(args.dropFirst()))
+      try #require(r.status == 0, "\(r.stderr)")
+    }
+    let scenario = FaultScenario(
+      tool: "lh-gold", arguments: { ["--lake", $0, "--quiet"] + tables },
+      tables: ["gold/daily_active_users", "gold/events_per_minute"])
+    let fired = try Self.sweep(scenario, base: base)
+    #expect(fired >= 20, "\(fired) faults fired")
+  }
+
+  @Test("lh-pack compact: the table unchanged or wholly compacted at each fault")
+  func compact() throws {
+    let (work, base) = try Self.workspace("lh-fault-compact")
+    let lake = base.appendingPathComponent("lake").path
+    let input = work.appendingPathComponent("events.ndjson").path
+    try Self.generate(input, seed: 5, count: 600, start: "2026-01-01T00:00:00Z")
+    let landed = try TestTools.run(
+      "lh-bronze", ["--lake", lake, "--commit-every", "150", "--threads", "1", "--quiet", input])
+    try #require(landed.status == 0, "\(landed.stderr)")
+    let scenario = FaultScenario(
+      tool: "lh-pack",
+      arguments: { ["compact", "--lake", $0, "--table", "bronze/events", "--quiet"] },
+      tables: ["bronze/events"])
+    let fired = try Self.sweep(scenario, base: base)
+    #expect(fired >= 8, "\(fired) faults fired")
+  }
+}
