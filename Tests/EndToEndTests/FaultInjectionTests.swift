@@ -158,6 +158,12 @@ struct FaultInjectionTests {
     return ["eio", "enospc", "edquot"][n % 3]
   }
 
+  /// The C library's text for each injected errno, as the tools print it.
+  static let reasons = [
+    "eio": "input/output error", "enospc": "no space left on device",
+    "edquot": "disk quota exceeded", "efbig": "file too large",
+  ]
+
   /// Copies `from` to a fresh `to`.
   static func copy(_ from: URL, to: URL) throws {
     try? FileManager.default.removeItem(at: to)
@@ -219,6 +225,9 @@ struct FaultInjectionTests {
         #expect(lines.count == 2 && lines[1].isEmpty, "\(what): not one line: \(stderr)")
         #expect(stderr.hasPrefix("\(scenario.tool): "), "\(what): \(stderr)")
         #expect(stderr.contains(run.path), "\(what): names no file: \(stderr)")
+        // The message carries the injected error, so the fault is what stopped the run.
+        let reason = Self.reasons[r.fired?.how ?? ""] ?? "?"
+        #expect(stderr.hasSuffix(": \(reason)\n"), "\(what): not '\(reason)': \(stderr)")
       }
       // Each table is at a version the clean run made, whole.
       for t in scenario.tables {

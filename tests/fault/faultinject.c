@@ -13,7 +13,7 @@
  *   mkdir mkdirat                          of a path under the prefix that does not exist yet
  *
  * Descriptors are resolved with readlink(/proc/self/fd/N), so stdin, stdout, stderr and pipes
- * are never counted nor failed (the error message must get out). Environment:
+ * are never counted nor failed (the error message must get out) unless they lead into the prefix. Environment:
  *
  *   LH_FAULT_PREFIX  absolute, symlink-free directory; calls elsewhere pass through uncounted
  *   LH_FAULT_AT      the counted call to fail (1-based); 0 or unset: only count
@@ -170,7 +170,7 @@ ssize_t write(int fd, const void *buf, size_t n) {
     REAL(write);
     char b[4096];
     const char *path;
-    if (fd > 2 && n > 0 && fd_counts(fd, "write", b, sizeof b, &path) == 2) {
+    if (n > 0 && fd_counts(fd, "write", b, sizeof b, &path) == 2) {
         if (fault_short && n > 1) {
             fired("write", path, "short");
             return real_write(fd, buf, n / 2);
@@ -184,7 +184,7 @@ static ssize_t do_pwrite(const char *name, ssize_t (*real)(int, const void *, si
                          int fd, const void *buf, size_t n, off_t off) {
     char b[4096];
     const char *path;
-    if (fd > 2 && n > 0 && fd_counts(fd, name, b, sizeof b, &path) == 2) {
+    if (n > 0 && fd_counts(fd, name, b, sizeof b, &path) == 2) {
         if (fault_short && n > 1) {
             fired(name, path, "short");
             return real(fd, buf, n / 2, off);
@@ -221,7 +221,7 @@ ssize_t writev(int fd, const struct iovec *iov, int n) {
     REAL(writev);
     char b[4096];
     const char *path;
-    if (fd > 2 && fd_counts(fd, "writev", b, sizeof b, &path) == 2) {
+    if (fd_counts(fd, "writev", b, sizeof b, &path) == 2) {
         if (fault_short) {
             fired("writev", path, "short");
             return short_vector(real_writev, fd, iov, n);
@@ -235,7 +235,7 @@ ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
     REAL(pwritev);
     char b[4096];
     const char *path;
-    if (fd > 2 && fd_counts(fd, "pwritev", b, sizeof b, &path) == 2) return fail_plain("pwritev", path);
+    if (fd_counts(fd, "pwritev", b, sizeof b, &path) == 2) return fail_plain("pwritev", path);
     return real_pwritev(fd, iov, n, off);
 }
 
@@ -261,7 +261,7 @@ int close(int fd) {
     REAL(close);
     char b[4096];
     const char *path;
-    int flags = fd > 2 ? fcntl(fd, F_GETFL) : -1;
+    int flags = fcntl(fd, F_GETFL);
     if (flags >= 0 && (flags & O_ACCMODE) != O_RDONLY
         && fd_counts(fd, "close", b, sizeof b, &path) == 2) {
         real_close(fd);
