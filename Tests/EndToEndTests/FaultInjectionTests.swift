@@ -228,6 +228,10 @@ struct FaultInjectionTests {
         // The message carries the injected error, so the fault is what stopped the run.
         let reason = Self.reasons[r.fired?.how ?? ""] ?? "?"
         #expect(stderr.hasSuffix(": \(reason)\n"), "\(what): not '\(reason)': \(stderr)")
+        if let shot = r.fired, shot.op == "fsync", shot.path.hasSuffix("/_delta_log") {
+          // The log entry is linked: the message must say the version is committed.
+          #expect(stderr.contains(" is committed, but fsync: "), "\(what): \(stderr)")
+        }
       }
       // Each table is at a version the clean run made, whole.
       for t in scenario.tables {
@@ -443,5 +447,28 @@ struct FaultInjectionTests {
       tables: ["bronze/events", "silver/events", "silver/rejects"])
     let fired = try Self.sweep(scenario, base: base)
     #expect(fired >= 60, "\(fired) faults fired")
+  }
+
+  @Test("lh-silver --rebuild replacing both tables in one commit each: old or new, never mixed")
+  func silverRebuild() throws {
+    let (work, base) = try Self.workspace("lh-fault-rebuild")
+    let lake = base.appendingPathComponent("lake").path
+    let first = work.appendingPathComponent("first.ndjson").path
+    let second = work.appendingPathComponent("second.ndjson").path
+    try Self.generate(first, seed: 3, count: 300, start: "2026-01-01T00:00:00Z")
+    try Self.generate(second, seed: 4, count: 300, start: "2026-01-02T00:00:00Z")
+    for args in [
+      ["lh-bronze", "--lake", lake, "--quiet", first], ["lh-silver", "--lake", lake, "--quiet"],
+      ["lh-bronze", "--lake", lake, "--quiet", second], ["lh-silver", "--lake", lake, "--quiet"],
+    ] {
+      let r = try TestTools.run(args[0], Array(args.dropFirst()))
+      try #require(r.status == 0, "\(r.stderr)")
+    }
+    let scenario = FaultScenario(
+      tool: "lh-silver",
+      arguments: { ["--lake", $0 + "/lake", "--rebuild", "--threads", "1", "--quiet"] },
+      tables: ["silver/events", "silver/rejects"])
+    let fired = try Self.sweep(scenario, base: base)
+    #expect(fired >= 20, "\(fired) faults fired")
   }
 }

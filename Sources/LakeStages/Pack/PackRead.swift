@@ -292,7 +292,8 @@ public enum PackRead {
       try PackLake.syncDirectory(PackLake.directory(of: to))
     }
     try PackLake.makeDirectories("_delta_log", under: target)
-    for v in try DeltaLog.versions(table: staged) {
+    let versions = try DeltaLog.versions(table: staged)
+    for v in versions {
       let name = "/_delta_log/" + DeltaLog.fileName(v)
       guard link(staged + name, target + name) == 0 else {
         let e = errno
@@ -306,7 +307,13 @@ public enum PackRead {
         throw SystemError("link", path: target + name, errno: e, category: .cannotCreate)
       }
     }
-    try PackLake.syncDirectory(target + "/_delta_log")
+    do {
+      try PackLake.syncDirectory(target + "/_delta_log")
+    } catch let e as SystemError {
+      // Every commit is linked: the table is whole, only its durability is in doubt.
+      throw SystemError(
+        "version \(versions.last ?? 0) is committed, but fsync", path: e.path, errno: e.errno)
+    }
   }
 
   /// A table the lake has: the archived version's files join it in one commit.
