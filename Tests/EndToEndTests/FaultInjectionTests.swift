@@ -150,12 +150,11 @@ struct FaultInjectionTests {
     return r.output.split(separator: "\n").map(String.init)
   }
 
-  /// The kind of fault for call `n`, rotating over what makes sense for its operation.
-  static func kind(for op: String, _ n: Int) -> String {
-    if op.hasPrefix("write") || op.hasPrefix("pwrite") {
-      return ["short", "enospc", "eio", "edquot"][n % 4]
-    }
-    return ["eio", "enospc", "edquot"][n % 3]
+  /// The kinds of fault for call `n`: an error rotating over ENOSPC, EIO and EDQUOT, and for a
+  /// call that moves bytes a short write too.
+  static func kinds(for op: String, _ n: Int) -> [String] {
+    let error = ["eio", "enospc", "edquot"][n % 3]
+    return op.hasPrefix("write") || op.hasPrefix("pwrite") ? ["short", error] : [error]
   }
 
   /// The C library's text for each injected errno, as the tools print it.
@@ -174,9 +173,7 @@ struct FaultInjectionTests {
   /// Breaks `scenario` at every write point of its run on a copy of `base` (a directory
   /// holding `lake/`); returns how many faults fired.
   @discardableResult
-  static func sweep(_ scenario: FaultScenario, base: URL, faultsOnly: Set<Int>? = nil) throws
-    -> Int
-  {
+  static func sweep(_ scenario: FaultScenario, base: URL) throws -> Int {
     let work = base.deletingLastPathComponent()
     let log = work.appendingPathComponent("\(scenario.tool).fault.log").path
 
@@ -199,22 +196,18 @@ struct FaultInjectionTests {
         (after[t]?.keys.max() ?? -1) > (before[t]?.keys.max() ?? -1), "\(t) got no commit")
     }
 
-    var fired = 0
     let run = work.appendingPathComponent("run")
     let lake = run.appendingPathComponent("lake").path
-    for (i, point) in points.enumerated() {
-      let n = i + 1
-      if let faultsOnly, !faultsOnly.contains(n) { continue }
-      let fault = FaultShim.Fault(at: n, kind: kind(for: point.op, n))
+    /// Runs with `fault` on a fresh copy and checks the outcome; true when the fault fired.
+    func inject(_ fault: FaultShim.Fault, _ point: (op: String, path: String)) throws -> Bool {
       let what = "\(scenario.tool) with \(fault) (\(point.op) \(point.path))"
       try copy(base, to: run)
       let r = try FaultShim.run(
         scenario.tool, scenario.arguments(run.path), prefix: run.path, fault: fault, log: log)
       if r.fired == nil && !scenario.mayNotFire {
         Issue.record("\(what): the fault did not fire (\(r.calls.count) calls)")
-        continue
+        return false
       }
-      if r.fired != nil { fired += 1 }
       let stderr = r.result.stderr
       if r.fired?.how ?? "short" == "short" {
         // A short write is not an error: the writer must finish the rest itself.
@@ -252,6 +245,13 @@ struct FaultInjectionTests {
       let rerun = try scenario.tables.map { try rows(lake + "/" + $0) }
       #expect(rerun == final, "\(what): after a rerun \(rerun), the clean run \(final)")
       try scenario.checkOutputs?(run.path, true)
+      return r.fired != nil
+    }
+    var fired = 0
+    for (i, point) in points.enumerated() {
+      for kind in kinds(for: point.op, i + 1) {
+        if try inject(FaultShim.Fault(at: i + 1, kind: kind), point) { fired += 1 }
+      }
     }
     return fired
   }
