@@ -21,6 +21,10 @@ public struct SystemError: LakeError, Equatable {
 
   /// Creates an error for `operation` on `path` that failed with `errno`.
   ///
+  /// A failure of the storage itself (`EIO`, `ENOSPC`, `EDQUOT`, `EFBIG`) is an I/O error
+  /// whatever the call: a full disk while creating a file exits 74, not 73 (issue 9, found by
+  /// `FaultInjectionTests`).
+  ///
   /// - Parameters:
   ///   - category: defaults to `.io`; opening a missing input is `.noInput`, creating an
   ///     output is `.cannotCreate`.
@@ -29,7 +33,13 @@ public struct SystemError: LakeError, Equatable {
     self.operation = operation
     self.path = path
     self.errno = errno
-    self.category = category
+    self.category = Self.isStorageFailure(errno) ? .io : category
+  }
+
+  /// True for the errno values that say the storage failed or is full, not that the request
+  /// was wrong (a missing directory, a permission).
+  public static func isStorageFailure(_ errno: Int32) -> Bool {
+    errno == EIO || errno == ENOSPC || errno == EDQUOT || errno == EFBIG
   }
 
   /// True when the reader of a pipe went away (EPIPE); tools then stop quietly with status 0.

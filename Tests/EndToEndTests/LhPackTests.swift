@@ -190,7 +190,9 @@ struct LhPackTests {
     let before = try TestTools.shell("cd \(lake) && find . -type f | sort | xargs sha256sum")
     // The archive stops within a file or finishes first: either way, never status 75.
     let r = try TestTools.shell(
-      "lh-pack archive --lake \(lake) -o \(out) & sleep 0.05; kill -TERM $!; wait $!; echo \"status $?\" >&2"
+      // Waits for the (temp) archive, not a fixed time: a SIGTERM that lands before the tool has
+      // installed its handlers (a slow start on a busy machine) kills it without a message.
+      "lh-pack archive --lake \(lake) -o \(out) & p=$!; i=0; while [ $i -lt 500 ] && ! ls -a \(dir.path) | grep -q 'a\\.tar\\.zst'; do sleep 0.01; i=$((i+1)); done; kill -TERM $p 2>/dev/null; wait $p; echo \"status $?\" >&2"
     )
     let err = r.stderr
     if err.contains("status 143") {

@@ -288,8 +288,14 @@ public enum PackRead {
       let target = dir + "/" + table.name
       // The table's directory and its log are never reached through a link in the lake.
       try PackLake.makeDirectories(table.name + "/_delta_log", under: dir)
-      if try DeltaLog.versions(table: target).isEmpty {
-        try create(table: table.name, staged: staged, target: target)
+      let present = try DeltaLog.versions(table: target)
+      let resumable =
+        try present.isEmpty || isPrefix(present, of: staged, target: target, buffer: buffer)
+      if resumable {
+        // A table the lake lacks, or one an earlier restore of this archive left part-way
+        // (a failed write, a kill: its log is a prefix of the archived one): create it, or
+        // finish creating it (issue 9, found by `FaultInjectionTests`).
+        try create(table: table.name, staged: staged, target: target, buffer: buffer)
         summary.created.append(table.name)
       } else {
         let v = try merge(
@@ -300,9 +306,36 @@ public enum PackRead {
     return summary
   }
 
+  /// True when the target's log `present` is the start of the staged (archived) log, byte for
+  /// byte: versions 0…k of the archive and nothing else.
+  static func isPrefix(
+    _ present: [Int64], of staged: String, target: String,
+    buffer: UnsafeMutableRawBufferPointer
+  ) throws -> Bool {
+    let archived = try DeltaLog.versions(table: staged)
+    guard present.count <= archived.count, present == Array(archived.prefix(present.count))
+    else { return false }
+    for v in present where try !sameBytes(staged, target, version: v, buffer: buffer) {
+      return false
+    }
+    return true
+  }
+
+  /// True when commit `version` has the same bytes in both tables.
+  static func sameBytes(
+    _ a: String, _ b: String, version: Int64, buffer: UnsafeMutableRawBufferPointer
+  ) throws -> Bool {
+    let name = "/_delta_log/" + DeltaLog.fileName(version)
+    return try PackLake.sha256(of: a + name, buffer: buffer)
+      == PackLake.sha256(of: b + name, buffer: buffer)
+  }
+
   /// A table the lake lacks: data files first, then the log, so that a crash leaves at most
-  /// unreferenced files or a shorter but valid log.
-  static func create(table: String, staged: String, target: String) throws {
+  /// unreferenced files or a shorter but valid log, which a rerun finishes (a commit already
+  /// there with the archived bytes is kept).
+  static func create(
+    table: String, staged: String, target: String, buffer: UnsafeMutableRawBufferPointer
+  ) throws {
     for relative in try PackLake.dataFiles(under: staged) {
       let to = target + "/" + relative
       try PackLake.makeDirectories(PackLake.directory(of: relative), under: target)
@@ -312,10 +345,14 @@ public enum PackRead {
       try PackLake.syncDirectory(PackLake.directory(of: to))
     }
     try PackLake.makeDirectories("_delta_log", under: target)
-    for v in try DeltaLog.versions(table: staged) {
+    let versions = try DeltaLog.versions(table: staged)
+    for v in versions {
       let name = "/_delta_log/" + DeltaLog.fileName(v)
       guard link(staged + name, target + name) == 0 else {
         let e = errno
+        if e == EEXIST, try sameBytes(staged, target, version: v, buffer: buffer) {
+          continue  // linked by an earlier, interrupted restore of this archive
+        }
         if e == EEXIST {
           throw LakeFailure(
             .tempFail, "\(target): another writer created the table while restoring; try again")
@@ -323,7 +360,13 @@ public enum PackRead {
         throw SystemError("link", path: target + name, errno: e, category: .cannotCreate)
       }
     }
-    try PackLake.syncDirectory(target + "/_delta_log")
+    do {
+      try PackLake.syncDirectory(target + "/_delta_log")
+    } catch let e as SystemError {
+      // Every commit is linked: the table is whole, only its durability is in doubt.
+      throw SystemError(
+        "version \(versions.last ?? 0) is committed, but fsync", path: e.path, errno: e.errno)
+    }
   }
 
   /// A table the lake has: the archived version's files join it in one commit.

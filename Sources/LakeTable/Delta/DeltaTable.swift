@@ -154,7 +154,14 @@ public enum DeltaTable {
     while true {
       let final = "\(log)/\(DeltaLog.fileName(version))"
       if link(temporary, final) == 0 {
-        try syncDirectory(of: final)
+        do {
+          try syncDirectory(of: final)
+        } catch let e as SystemError {
+          // The commit is visible; only its durability is in doubt. Say so, so that nobody
+          // sends the same rows again (issue 9).
+          throw SystemError(
+            "version \(version) is committed, but fsync", path: e.path, errno: e.errno)
+        }
         return version
       }
       guard errno == EEXIST else {

@@ -193,5 +193,8 @@ public func syncDirectory(of path: String) throws {
   let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   guard fd >= 0 else { throw SystemError("open", path: dir, errno: errno) }
   defer { close(fd) }
-  guard fsync(fd) == 0 else { throw SystemError("fsync", path: dir, errno: errno) }
+  while fsync(fd) != 0 {
+    if errno == EINTR { continue }
+    throw SystemError("fsync", path: dir, errno: errno)
+  }
 }
