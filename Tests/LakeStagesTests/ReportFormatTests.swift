@@ -1,3 +1,4 @@
+import LakeContracts
 import LakeIO
 import LakeTable
 import Testing
@@ -195,5 +196,29 @@ struct ReportFormatTests {
     try renderer.endDocument()
     try out.flush()
     return String(decoding: bytes, as: UTF8.self)
+  }
+
+  @Test("a gold table's chart shows the metric or ratio it is named after, summed only if additive")
+  func chartMetric() throws {
+    let contract = try #require(Contract.builtin("clickstream"))
+    func chosen(_ table: String) throws -> String? {
+      let gold = try #require(contract.gold.first { $0.name == table })
+      var columns = [ReportColumn(gold.grain.bucketColumn, .date)]
+      columns += gold.groupBy.map { ReportColumn($0, .text) }
+      columns += gold.metrics.map { ReportColumn($0.name, .integer) }
+      columns += gold.ratios.map { ReportColumn($0.name, .real) }
+      return ReportStage.chart(columns, gold: gold).map { columns[$0.value].name }
+    }
+    // Named after a ratio; named after a count of a grouped table; the first metric otherwise.
+    #expect(try chosen("conversion_rate_daily") == "conversion_rate")
+    #expect(try chosen("purchases_per_page_daily") == "purchases")
+    #expect(try chosen("daily_active_users") == "active_users")
+    // Grouped tables never chart a ratio or a distinct count, which do not add up over groups.
+    for gold in contract.gold where !gold.groupBy.isEmpty {
+      let name = try chosen(gold.name)
+      let metric = gold.metrics.first { $0.name == name }
+      #expect(
+        metric?.aggregate == .count || metric?.aggregate == .sum, "\(gold.name): \(name ?? "-")")
+    }
   }
 }

@@ -176,15 +176,20 @@ public enum ReportStage {
 
   /// The chart of a table: its bucket column and a value column.
   ///
-  /// Gold tables of the contract: the bucket, and the first count or sum metric when the
-  /// table is grouped (those add up over groups), else its first metric. Other tables: the
-  /// first date or timestamp column (window_start before event_date) and the first number.
+  /// Gold tables of the contract: the bucket, and the metric or ratio the table is named after
+  /// (the longest name within the table's, such as `conversion_rate` of
+  /// `conversion_rate_daily`), else the first metric; when the table is grouped, only count or
+  /// sum metrics qualify (those add up over groups). Other tables: the first date or timestamp
+  /// column (window_start before event_date) and the first number.
   static func chart(_ columns: [ReportColumn], gold: GoldTable?) -> ReportChartSpec? {
     func index(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
     if let gold, let t = index(gold.grain.bucketColumn) {
-      let additive = gold.metrics.first { $0.aggregate == .count || $0.aggregate == .sum }
-      let pick = gold.groupBy.isEmpty ? (gold.metrics.first ?? additive) : additive
-      if let pick, let v = index(pick.name), columns[v].kind.isNumeric {
+      let grouped = !gold.groupBy.isEmpty
+      let candidates =
+        gold.metrics.filter { !grouped || $0.aggregate == .count || $0.aggregate == .sum }
+        .map(\.name) + (grouped ? [] : gold.ratios.map(\.name))
+      let named = candidates.filter { gold.name.contains($0) }.max { $0.count < $1.count }
+      if let pick = named ?? candidates.first, let v = index(pick), columns[v].kind.isNumeric {
         return ReportChartSpec(time: t, value: v)
       }
       return nil
