@@ -8,6 +8,8 @@
 //                                         └─ good ─▶ key hash in its event_date's key set?
 //                                              ├─ yes: a duplicate, counted and dropped
 //                                              └─ no:  silver/events chunk ─▶ DeltaDataWriter
+//   (validation runs on `threads` lanes, segment by segment; the key-set check and the writes
+//   happen in bronze order: SilverRefiner.swift)
 //   commit silver/events  (adds + txn lh-silver:<contract> = target + reconciliation)
 //   commit silver/rejects (adds + txn lh-silver:<contract> = target + reconciliation)
 //
@@ -42,7 +44,7 @@ public struct SilverConfig: Sendable {
   public var rebuild = false
   /// Read and count, write nothing.
   public var dryRun = false
-  /// Worker threads that encode and compress silver/events files.
+  /// Threads that validate bronze lines, and that encode and compress silver/events files.
   public var threads = availableProcessors
   /// Rows per chunk handed to the writers (small: several chunks are in flight at once).
   public var chunkRows = 16_384

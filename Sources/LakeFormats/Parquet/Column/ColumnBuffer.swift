@@ -370,7 +370,8 @@ extension ColumnBuffer {
             let from = Int(o[start])
             let to = Int(o[end])
             if to > from {
-              (d.baseAddress! + writeByte).copyMemory(from: d.baseAddress! + from, byteCount: to - from)
+              (d.baseAddress! + writeByte).copyMemory(
+                from: d.baseAddress! + from, byteCount: to - from)
             }
             for i in start..<end {
               writeRow += 1
