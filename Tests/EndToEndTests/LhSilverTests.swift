@@ -173,6 +173,73 @@ struct LhSilverTests {
     }
   }
 
+  @Test(
+    "--threads 1, 2 and 4 give the same rows, rejects, counts and summary; rows in bronze order"
+  )
+  func threadsAgree() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let input = dir.appendingPathComponent("in.ndjson").path
+    // Three event days, duplicates (late ones too) spread over bronze files, row groups and
+    // segments, malformed lines; then lines whose duplicates carry unknown keys, far apart.
+    let gen = try TestTools.run(
+      "lh-gen",
+      [
+        "--count", "70000", "--duration", "3d", "--duplicates", "0.04", "--malformed", "0.02",
+        "--late", "0.05", "--seed", "21", "--quiet",
+      ])
+    #expect(gen.status == 0)
+    var lines = gen.stdout
+    let lead = Array(gen.stdout.prefix { $0 != 0x0A })
+    if let close = lead.lastIndex(of: 0x7D) {
+      // The first event again with an unknown key: a duplicate whose `_extra` is dropped.
+      lines += lead[..<close] + Array(",\"color\":\"red\"}\n".utf8)
+    }
+    try Data(lines).write(to: URL(fileURLWithPath: input))
+    // One bronze table for all (bronze's own order depends on its lanes and its clock), landed
+    // on one thread so that bronze order is line order.
+    let bronze = dir.appendingPathComponent("bronze").path
+    #expect(
+      try TestTools.run(
+        "lh-bronze",
+        ["--lake", bronze, "--quiet", "--threads", "1", "--commit-every", "30000", input]
+      ).status == 0)
+    var outputs: [[String]] = []
+    for threads in [1, 2, 4] {
+      let lake = dir.appendingPathComponent("lake\(threads)").path
+      #expect(try TestTools.shell("cp -r \(bronze) \(lake)").status == 0)
+      let r = try TestTools.run("lh-silver", ["--lake", lake, "--threads", "\(threads)"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let summary = r.stderr.split(separator: "\n").map(String.init)
+        .filter { !$0.contains(lake) }
+      var out = summary
+      for table in ["silver/events", "silver/rejects"] {
+        out += try tableRows(lake + "/" + table, dropping: ["_ingested_at", "ingested_at"])
+        out += try reconciliations(lake + "/" + table)
+      }
+      // Within each batch read back, rows of a source keep bronze's order.
+      let events = try DeltaLog.snapshot(table: lake + "/silver/events")
+      let source = events.schema.index(of: "_source")!
+      let number = events.schema.index(of: "_line_number")!
+      var ordered = true
+      try DeltaScan.forEachBatch(events) { b in
+        for r in 1..<max(1, b[0].count)
+        where b[source].bytes(at: r) == b[source].bytes(at: r - 1)
+          && b[number].int64s[r] <= b[number].int64s[r - 1]
+        {
+          ordered = false
+        }
+      }
+      #expect(ordered, "rows out of bronze order with --threads \(threads)")
+      outputs.append(out)
+    }
+    #expect(outputs[0].contains { $0.contains("duplicates") && $0.contains("reconciliation") })
+    #expect(
+      !outputs[0].contains { $0.contains("unknown keys") }, "the duplicate's key is not counted")
+    #expect(outputs[0].count > 60000)
+    #expect(outputs[1] == outputs[0], "--threads 2 differs from --threads 1")
+    #expect(outputs[2] == outputs[0], "--threads 4 differs from --threads 1")
+  }
+
   @Test("a crash between the two commits: the rerun writes only the table that is behind")
   func crashBetweenCommits() throws {
     let dir = try TestTools.temporaryDirectory()

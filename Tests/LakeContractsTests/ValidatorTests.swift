@@ -311,3 +311,23 @@ struct HostileLineTests {
     #expect(escaped?.field == "k1")
   }
 }
+
+@Suite("contract validator, rows dropped after validation")
+struct UncountTests {
+  @Test("uncount(extra:) takes back a dropped row's unknown keys, escaped and untracked ones too")
+  func uncount() throws {
+    let path = ValidatorTests.fixtures.appendingPathComponent("rejects.contract").path
+    let validator = ContractValidator(contract: try Contract.load(path: path))
+    var columns = validator.makeColumns()
+    let head = #"{"id":"r1","ts":"2026-01-01T00:00:00Z","#
+    #expect(check(validator, head + #""color":"red","k\u0031":[1, 2]}"#, &columns) == nil)
+    #expect(check(validator, head + #""color":"blue"}"#, &columns) == nil)
+    #expect(validator.unknownKeyCounts.map(\.key) == ["color", "k1"])
+    let extra = columns[validator.extraColumn]
+    Array(extra.bytes(at: 0)).withUnsafeBytes { validator.uncount(extra: $0) }
+    #expect(validator.unknownKeyCounts.map(\.count) == [1, 0])
+    #expect(validator.accepted == 1)
+    Array(extra.bytes(at: 1)).withUnsafeBytes { validator.uncount(extra: $0) }
+    #expect(validator.unknownKeyCounts.allSatisfy { $0.count == 0 })
+  }
+}

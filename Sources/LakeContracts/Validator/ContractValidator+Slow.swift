@@ -198,6 +198,25 @@ extension ContractValidator {
     extra.append(0x7D)
   }
 
+  /// Takes back the counts of a row appended earlier and dropped since (a duplicate found after
+  /// validation): its unknown keys by name, read from its `_extra` text as appended.
+  ///
+  /// - Parameter extra: The row's `_extra` value (a JSON object written by this validator).
+  public func uncount(extra: UnsafeRawBufferPointer) {
+    accepted &-= 1
+    var keys: [JSONField] = []
+    guard (try? scanner.scan(extra, into: &keys)) != nil else { return }
+    for f in keys {
+      if f.keyHasEscapes {
+        var key: [UInt8] = []
+        try? JSONValue.unescape(f.keyBytes(in: extra), into: &key)
+        key.withUnsafeBytes { tally($0, by: -1) }
+      } else {
+        tally(f.keyBytes(in: extra), by: -1)
+      }
+    }
+  }
+
   /// Counts the unknown keys of an accepted line by name.
   func tallyUnknown(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer) {
     for i in unknown {
@@ -214,23 +233,25 @@ extension ContractValidator {
 
   /// Counts one unknown key: found through a hash of its bytes (no allocation for a name seen
   /// before), so that many distinct names cost O(1) each, not a scan of every name.
-  func tally(_ key: UnsafeRawBufferPointer) {
+  ///
+  /// `by` is 1, or -1 to take a count back (then a name not tracked is not added).
+  func tally(_ key: UnsafeRawBufferPointer, by delta: Int = 1) {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
     for b in key { hash = (hash ^ UInt64(b)) &* 0x100_0000_01B3 }
     if let k = unknownByHash[hash], unknownNames[k].count == key.count,
       unknownNames[k].elementsEqual(key)
     {
-      unknownCounts[k] += 1
+      unknownCounts[k] += delta
       return
     }
     // A hash collision (rare): look at every name.
     for k in unknownNames.indices
     where unknownNames[k].count == key.count && unknownNames[k].elementsEqual(key) {
-      unknownCounts[k] += 1
+      unknownCounts[k] += delta
       return
     }
-    guard unknownNames.count < Self.maxTrackedUnknownKeys else {
-      untrackedUnknownKeys += 1
+    guard unknownNames.count < Self.maxTrackedUnknownKeys, delta > 0 else {
+      untrackedUnknownKeys += delta
       return
     }
     if unknownByHash[hash] == nil { unknownByHash[hash] = unknownNames.count }

@@ -57,7 +57,7 @@ public final class ContractValidator {
   /// The position of `_extra` in ``schema`` (the last column).
   public let extraColumn: Int
   /// Lines appended as rows.
-  public private(set) var accepted = 0
+  public internal(set) var accepted = 0
   /// Lines rejected, by reason.
   public internal(set) var rejectCounts: [RejectReason: Int] = [:]
   /// Unknown keys of accepted rows beyond ``maxTrackedUnknownKeys`` distinct names.

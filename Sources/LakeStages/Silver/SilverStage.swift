@@ -8,6 +8,8 @@
 //                                         └─ good ─▶ key hash in its event_date's key set?
 //                                              ├─ yes: a duplicate, counted and dropped
 //                                              └─ no:  silver/events chunk ─▶ DeltaDataWriter
+//   (validation runs on `threads` lanes, segment by segment; the key-set check and the writes
+//   happen in bronze order: SilverRefiner.swift)
 //   commit silver/events  (adds + txn lh-silver:<contract> = target + reconciliation)
 //   commit silver/rejects (adds + txn lh-silver:<contract> = target + reconciliation)
 //
@@ -42,7 +44,7 @@ public struct SilverConfig: Sendable {
   public var rebuild = false
   /// Read and count, write nothing.
   public var dryRun = false
-  /// Worker threads that encode and compress silver/events files.
+  /// Threads that validate bronze lines, and that encode and compress silver/events files.
   public var threads = availableProcessors
   /// Rows per chunk handed to the writers (small: several chunks are in flight at once).
   public var chunkRows = 16_384
@@ -203,11 +205,6 @@ public enum SilverStage {
       }
     }
 
-    let validator = ContractValidator(contract: contract)
-    let keyColumns = contract.keyIndexes
-    let timeColumn = contract.eventTimeIndex
-    let contractColumns = validator.schema.columns.count
-
     // Writers (none in a dry run). Files are written before the tables exist; a table is
     // created by its first commit.
     let writeEvents = !config.dryRun && target > doneEvents
@@ -229,7 +226,6 @@ public enum SilverStage {
     }
 
     // Existing keys per event day, loaded on first use.
-    var keySets: [Int32: KeyHashSet] = [:]
     var existingByDay: [String: [DeltaAdd]] = [:]
     if let events, !config.rebuild {
       for add in events.files {
@@ -238,156 +234,48 @@ public enum SilverStage {
         }
       }
     }
-    func keySet(_ day: Int32) throws -> KeyHashSet {
-      if let set = keySets[day] { return set }
-      let set = KeyHashSet(capacity: 4096)
-      let text = dayText(day)
-      if let events, let adds = existingByDay[text] {
-        summary.keysLoaded += try loadKeys(
-          adds, snapshot: events, contract: contract, into: set)
-      }
-      keySets[day] = set
-      summary.daysChecked += 1
-      return set
-    }
-
-    var eventCounts = SilverCounts()
-    var rejectCounts = SilverCounts()
-    var columns = validator.makeColumns(capacity: config.chunkRows)
-    var lineage = SilverSchema.lineage.map {
-      ColumnBuffer(type: $0.type, capacity: config.chunkRows)
-    }
-    var eventDates = ColumnBuffer(type: .date, capacity: config.chunkRows)
-    var rejected = SilverSchema.rejects.columns.map { ColumnBuffer(type: $0.type) }
-
-    func flushEvents() throws {
-      guard let eventWriter, columns[0].count > 0 else { return }
-      var chunk: [ColumnBuffer] = []
-      chunk.reserveCapacity(eventsSchema.columns.count)
-      chunk += columns
-      columns = []
-      chunk += lineage
-      lineage = []
-      chunk.append(eventDates)
-      eventDates = ColumnBuffer(type: .date)
-      try eventWriter.append(&chunk)
-      columns = Array(chunk[0..<contractColumns])
-      lineage = Array(chunk[contractColumns..<(contractColumns + SilverSchema.lineage.count)])
-      eventDates = chunk[chunk.count - 1]
-      chunk = []
-    }
-    func flushRejects() throws {
-      guard let rejectWriter, rejected[2].count > 0 else { return }
-      try rejectWriter.append(&rejected)
+    let existing = existingByDay
+    let refiner = SilverRefiner(
+      contract: contract, eventWriter: eventWriter, rejectWriter: rejectWriter,
+      chunkRows: config.chunkRows
+    ) { day, set in
+      guard let events, let adds = existing[dayText(day)] else { return 0 }
+      return try loadKeys(adds, snapshot: events, contract: contract, into: set)
     }
 
     do {
-      for (version, add) in files {
-        let path = lake.bronzeEvents + "/" + (try PartitionPath.uriDecode(add.path))
-        let reader = try ParquetFileReader(path: path)
-        let wanted = try bronzeColumns.map { name in
-          guard let i = reader.leaves.firstIndex(where: { $0.spec.name == name }) else {
-            throw LakeFailure(.data, "\(path): bronze file without a '\(name)' column")
-          }
-          return i
-        }
-        let ingestDay: Int32
-        if let text = add.partitionValues["ingest_date"] ?? nil, let d = parseDay(text) {
-          ingestDay = d
-        } else {
-          throw LakeFailure(.data, "\(path): bronze file without an ingest_date partition value")
-        }
-        let forEvents = version > doneEvents
-        let forRejects = version > doneRejects
-        for g in 0..<reader.rowGroupCount {
-          if Interrupt.requested != 0 {
-            // Stopped: nothing is committed (progress is per bronze version); the files
-            // written so far are removed.
-            abortAll()
-            summary.interrupted = true
-            return summary
-          }
-          let b = try reader.readRowGroup(g, columns: wanted)
-          let rows = b[0].count
-          if forEvents { eventCounts.bronzeRows += rows }
-          if forRejects { rejectCounts.bronzeRows += rows }
-          for r in 0..<rows {
-            let text = b[0].isValid(r)
-            let column = text ? 0 : 1
-            // The line's bytes, in place in the batch.
-            let outcome: ContractReject? = try b[column].data.withUnsafeBytes { raw in
-              let bytes = UnsafeRawBufferPointer(
-                rebasing: raw[Int(b[column].offsets[r])..<Int(b[column].offsets[r + 1])])
-              guard let reject = validator.stage(bytes) else {
-                guard forEvents else {
-                  rejectCounts.acceptedEarlier += 1
-                  return nil
-                }
-                let micros = validator.stagedInt64(timeColumn)
-                let day = Contract.eventDate(micros: micros)
-                let hash = validator.stagedKeyHash(keyColumns, line: bytes)
-                let set = try keySet(day)
-                if !set.insert(hash) {
-                  eventCounts.duplicates += 1
-                  if forRejects { rejectCounts.duplicates += 1 }
-                  return nil
-                }
-                eventCounts.silverRows += 1
-                if forRejects { rejectCounts.silverRows += 1 }
-                guard eventWriter != nil else { return nil }
-                validator.append(bytes, into: &columns)
-                lineage[0].append(version)
-                lineage[1].append(from: b[2], row: r)
-                lineage[2].append(b[3].int64s[r])
-                lineage[3].append(b[4].int64s[r])
-                eventDates.append(day)
-                return nil
-              }
-              return reject
-            }
-            if let reject = outcome {
-              if forEvents { eventCounts.rejects += 1 }
-              guard forRejects else { continue }
-              rejectCounts.rejects += 1
-              guard rejectWriter != nil else { continue }
-              if text {
-                rejected[0].append(from: b[0], row: r)
-                rejected[1].appendNull()
-              } else {
-                rejected[0].appendNull()
-                rejected[1].append(from: b[1], row: r)
-              }
-              rejected[2].append(string: reject.reason.rawValue)
-              if let field = reject.field {
-                rejected[3].append(string: field)
-              } else {
-                rejected[3].appendNull()
-              }
-              rejected[4].append(string: reject.message)
-              rejected[5].append(from: b[2], row: r)
-              rejected[6].append(b[3].int64s[r])
-              rejected[7].append(b[4].int64s[r])
-              rejected[8].append(version)
-              rejected[9].append(ingestDay)
-              if rejected[2].count >= config.chunkRows { try flushRejects() }
-            }
-            if columns[0].count >= config.chunkRows { try flushEvents() }
-          }
-        }
+      guard
+        try refine(
+          files: files, lake: lake, refiner: refiner, doneEvents: doneEvents,
+          doneRejects: doneRejects, threads: config.threads)
+      else {
+        // Stopped: nothing is committed (progress is per bronze version); the files written so
+        // far are removed.
+        abortAll()
+        summary.interrupted = true
+        return summary
       }
-      try flushEvents()
-      try flushRejects()
     } catch {
       abortAll()
       throw error
     }
-
+    let eventCounts = refiner.eventCounts
+    let rejectCounts = refiner.rejectCounts
+    summary.daysChecked = refiner.daysChecked
+    summary.keysLoaded = refiner.keysLoaded
     summary.counts = target > doneEvents ? eventCounts : rejectCounts
-    summary.rejectReasons = validator.rejectCounts.map { ($0.key.rawValue, $0.value) }
+    var reasons: [String: Int] = [:]
+    var unknown: [String: Int] = [:]
+    for lane in refiner.lanes {
+      for (reason, n) in lane.validator.rejectCounts { reasons[reason.rawValue, default: 0] += n }
+      for (key, n) in lane.validator.unknownKeyCounts where n > 0 { unknown[key, default: 0] += n }
+      summary.untrackedUnknownKeys += lane.validator.untrackedUnknownKeys
+    }
+    summary.rejectReasons = reasons.map { ($0.key, $0.value) }
       .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-    summary.unknownKeys = validator.unknownKeyCounts
-    summary.untrackedUnknownKeys = validator.untrackedUnknownKeys
-    summary.keySetBytes = keySets.values.reduce(0) { $0 + $1.bytes }
+    summary.unknownKeys = unknown.map { ($0.key, $0.value) }
+      .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    summary.keySetBytes = refiner.keySets.values.reduce(0) { $0 + $1.bytes }
     guard !config.dryRun else { return summary }
 
     // Commit silver/events, then silver/rejects, each with its txn and reconciliation.

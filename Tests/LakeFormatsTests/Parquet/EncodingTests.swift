@@ -858,3 +858,52 @@ struct EncodingPeerVectorTests {
     bd6031d98c56b30100000000000000
     """)
 }
+
+@Suite("column buffers")
+struct ColumnBufferTests {
+  @Test("removeRows keeps the other rows in order: strings, integers, nulls, edges")
+  func removeRows() {
+    let n = 50
+    let removals: [[Int]] = [[], [0], [n - 1], [0, 1, 2], [3, 4, 17, 30, 49], Array(0..<n), [25]]
+    for rows in removals {
+      var strings = ColumnBuffer(type: .string)
+      var ints = ColumnBuffer(type: .int64)
+      var flags = ColumnBuffer(type: .boolean)
+      for i in 0..<n {
+        if i % 7 == 3 {
+          strings.appendNull()
+          ints.appendNull()
+        } else {
+          strings.append(string: String(repeating: "x", count: i % 5) + "\(i)")
+          ints.append(Int64(i * 3))
+        }
+        flags.append(i % 2 == 0)
+      }
+      let kept = (0..<n).filter { !rows.contains($0) }
+      var expectedStrings = ColumnBuffer(type: .string)
+      var expectedInts = ColumnBuffer(type: .int64)
+      var expectedFlags = ColumnBuffer(type: .boolean)
+      for i in kept {
+        expectedStrings.append(from: strings, row: i)
+        expectedInts.append(from: ints, row: i)
+        expectedFlags.append(from: flags, row: i)
+      }
+      strings.removeRows(rows)
+      ints.removeRows(rows)
+      flags.removeRows(rows)
+      for (got, expected) in [
+        (strings, expectedStrings), (ints, expectedInts), (flags, expectedFlags),
+      ] {
+        #expect(got.count == kept.count, "\(rows)")
+        #expect(got.nullCount == expected.nullCount, "\(rows)")
+        for r in 0..<kept.count {
+          #expect(got.isValid(r) == expected.isValid(r), "\(rows) row \(r)")
+        }
+      }
+      #expect(strings.offsets == expectedStrings.offsets, "\(rows)")
+      #expect(strings.data == expectedStrings.data, "\(rows)")
+      #expect(ints.int64s == expectedInts.int64s, "\(rows)")
+      #expect(flags.booleans == expectedFlags.booleans, "\(rows)")
+    }
+  }
+}

@@ -310,3 +310,80 @@ extension ColumnBuffer {
     count += rows
   }
 }
+
+// MARK: - Removing rows
+
+extension ColumnBuffer {
+  /// Removes the rows at `rows` in place, keeping the others in order.
+  ///
+  /// The rows kept between two removed ones move in one block per storage array, so removing a
+  /// few rows of a large buffer costs about one pass over its bytes and allocates nothing.
+  ///
+  /// - Parameter rows: Row indices, ascending, distinct, each below ``count``.
+  public mutating func removeRows(_ rows: [Int]) {
+    guard let first = rows.first else { return }
+    precondition(
+      rows.last! < count && zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 },
+      "rows to remove must be ascending, distinct and in range")
+    let n = count
+    // Each kept run: the rows after a removed row, up to the next removed row.
+    func compact<T>(_ array: inout [T]) {
+      array.withUnsafeMutableBufferPointer { a in
+        var write = first
+        for k in rows.indices {
+          let start = rows[k] + 1
+          let end = k + 1 < rows.count ? rows[k + 1] : n
+          if start < end {
+            (a.baseAddress! + write).update(from: a.baseAddress! + start, count: end - start)
+            write += end - start
+          }
+        }
+      }
+      array.removeLast(rows.count)
+    }
+    if !validity.isEmpty {
+      var removedNulls = 0
+      for r in rows where !validity[r] { removedNulls += 1 }
+      nullCount -= removedNulls
+      compact(&validity)
+    }
+    switch type.storage {
+    case .boolean: compact(&booleans)
+    case .int32: compact(&int32s)
+    case .int64: compact(&int64s)
+    case .int128: compact(&int128s)
+    case .float: compact(&floats)
+    case .double: compact(&doubles)
+    case .bytes:
+      var writeByte = 0
+      offsets.withUnsafeMutableBufferPointer { o in
+        data.withUnsafeMutableBytes { d in
+          // `o[i]` is where row i starts, `o[i + 1]` where it ends. Row `first` and those before
+          // it stay; each kept row's end is rewritten at its new index, which never passes the
+          // index read next.
+          var writeRow = first
+          writeByte = Int(o[first])
+          for k in rows.indices {
+            let start = rows[k] + 1
+            let end = k + 1 < rows.count ? rows[k + 1] : n
+            guard start < end else { continue }
+            let from = Int(o[start])
+            let to = Int(o[end])
+            if to > from {
+              (d.baseAddress! + writeByte).copyMemory(
+                from: d.baseAddress! + from, byteCount: to - from)
+            }
+            for i in start..<end {
+              writeRow += 1
+              o[writeRow] = Int32(truncatingIfNeeded: writeByte + Int(o[i + 1]) - from)
+            }
+            writeByte += to - from
+          }
+        }
+      }
+      offsets.removeLast(rows.count)
+      data.removeLast(data.count - writeByte)
+    }
+    count -= rows.count
+  }
+}
