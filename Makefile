@@ -43,8 +43,10 @@ check-generated: build bench-tool
 	  scripts/check-generated.sh "$$($(SWIFT) build --show-bin-path)"
 
 # lh-bench (Benchmarks/): not installed, but its completions are generated with the tools'.
+# SwiftPM keeps the source list of the path dependency (this package) from the last build, so
+# the first build after a source file was added fails to find it; the retry sees it.
 bench-tool:
-	$(SWIFT) build --package-path Benchmarks
+	$(SWIFT) build --package-path Benchmarks || $(SWIFT) build --package-path Benchmarks
 
 # pyarrow, DuckDB, Polars and deltalake in .venv (created once, reused), and the harness's
 # self-tests (Parquet and Delta): the checkers that prove lh's files must first prove they
