@@ -26,11 +26,6 @@ echo "== lh-silver: refine bronze into $lake/silver/events and $lake/silver/reje
 echo "== lh-gold: the clickstream KPI tables in $lake/gold/, then again (nothing new)"
 "$bin/lh-gold" --lake "$lake"
 "$bin/lh-gold" --lake "$lake"
-echo "== lh-report: the daily gold tables, with charts"
-"$bin/lh-report" --lake "$lake" --format text --width 100 \
-  daily_active_users conversion_rate_daily events_per_source_daily
-echo "== lh-report status: versions, sizes, lag behind bronze, reconciliation"
-"$bin/lh-report" status --lake "$lake" --format text --width 150
 echo "== lh-silver --stream: the first two clean rows of a stream"
 head -5 "$lake/incoming/clickstream.ndjson" | "$bin/lh-silver" --stream --quiet | head -2
 echo
@@ -51,3 +46,9 @@ ls "$lake/silver/events"
 echo
 echo "== gold tables"
 ls "$lake/gold"
+echo
+echo "== lh-report: the daily gold tables, with charts"
+"$bin/lh-report" --lake "$lake" --format text --width 100 \
+  daily_active_users conversion_rate_daily events_per_source_daily
+echo "== lh-report status: versions, sizes, lag behind bronze, reconciliation"
+"$bin/lh-report" status --lake "$lake" --format text --width 150
