@@ -22,14 +22,13 @@ public struct LineReadError: LakeError, Equatable {
 /// Reads the lines of a (possibly compressed) NDJSON input; resumable: a caller may stop after
 /// any line and continue later where it stopped.
 public final class LineReader {
-  public let source: ByteSource
+  public private(set) var source: ByteSource
   public let compression: InputCompression
   public let maxLineBytes: Int
   /// The default longest line: 16 MiB, as DuckDB's `maximum_object_size`.
   ///
-  /// A tool's memory grows
-  /// with the longest line it holds (a few copies of it on the way to a Parquet page), so this
-  /// bounds it.
+  /// A tool's memory grows with the longest line it holds (a few copies of it on the way to a
+  /// Parquet page), so this bounds it.
   public static let defaultMaxLineBytes = 16 << 20
   /// The number of the last line handed out (1-based).
   public private(set) var lineNumber = 0
@@ -38,7 +37,8 @@ public final class LineReader {
   var start = 0
   /// Bytes of `buffer` from `start` up to here hold no "\n" (not searched again).
   var searched = 0
-  var raw = [UInt8](repeating: 0, count: 1 << 18)
+  /// Read buffer, left uninitialised: a reader of many small files touches only what it reads.
+  var raw = [UInt8](unsafeUninitializedCapacity: 1 << 18) { _, count in count = 1 << 18 }
   /// Input read but not yet decoded: `raw[rawStart..<rawEnd]`.
   var rawStart = 0
   var rawEnd = 0
@@ -47,12 +47,15 @@ public final class LineReader {
   /// How many decoded bytes one `fill` adds at most.
   static let decodeSlice = 1 << 20
   var atEnd = false
-  let zstd: ZstdStreamDecoder?
-  let gzip: GzipStreamDecoder?
+  var zstd: ZstdStreamDecoder?
+  var gzip: GzipStreamDecoder?
   /// Keep a "\r" before "\n" in the line (byte-exact landing); by default it is dropped.
   public var keepCarriageReturn = false
   /// How long input may be quiet before `forEachLine` calls its `idle` handler.
   public var idleMilliseconds: Int32 = 1000
+  /// Stop reading when SIGINT or SIGTERM was requested (a stream's lines); false for a file that
+  /// must be read whole whatever happens, such as a Delta commit.
+  public var stopsOnInterrupt = true
   /// True when a stop was requested (SIGINT/SIGTERM) while waiting for input.
   public private(set) var interrupted = false
   /// Bytes the line buffer holds room for: at most about one line plus one decoded slice, however
@@ -73,6 +76,23 @@ public final class LineReader {
     self.maxLineBytes = maxLineBytes
     zstd = compression == .zstd ? try ZstdStreamDecoder() : nil
     gzip = compression == .gzip ? try GzipStreamDecoder() : nil
+  }
+
+  /// Starts over on `source`, keeping the buffers: a caller reading many small inputs one after
+  /// another (the commit files of a Delta log) allocates them once.
+  public func reset(source: ByteSource) throws {
+    self.source = source
+    lineNumber = 0
+    buffer.removeAll(keepingCapacity: true)
+    start = 0
+    searched = 0
+    rawStart = 0
+    rawEnd = 0
+    decoderPending = false
+    atEnd = false
+    interrupted = false
+    if compression == .zstd { zstd = try ZstdStreamDecoder() }
+    if compression == .gzip { gzip = try GzipStreamDecoder() }
   }
 
   /// Calls `body` with each next line until it returns false or the input ends.
@@ -164,7 +184,7 @@ public final class LineReader {
       // Wait in slices so a quiet stream still gets its time-based commits, and a signal stops
       // the wait (read(2) itself is restarted after signals).
       while true {
-        if Interrupt.requested != 0 {
+        if stopsOnInterrupt && Interrupt.requested != 0 {
           interrupted = true
           atEnd = true
           return false

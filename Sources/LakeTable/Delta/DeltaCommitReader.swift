@@ -1,38 +1,27 @@
 // LakeTable/Delta/DeltaCommitReader.swift
 //
 // Reading commit files line by line in bounded memory (issue 9: "a Delta log with a million
-// actions"). A commit is never read whole: it is read in chunks into one buffer, which a reader
-// reuses from file to file, and each complete line is handed on as bytes in that buffer:
-//
-//   read(2) ─▶ buffer [ done │ line │ line │ partial line … │ free ] ─▶ body(line bytes, number)
-//                        ▲ start                            ▲ end: move the partial line to the
-//                                                              front, or grow (to the limit)
-//
-// A line may hold at most `DeltaLog.maxActionLineBytes` (64 MiB): a longer one (a broken or
-// hostile commit, such as a sparse file of NULs) is an error naming the table, version and line,
-// found after buffering at most that many bytes. So the memory a commit costs is one buffer of
-// at most the longest line, whatever the size of the file.
+// actions"). A commit is never read whole: one `LineReader` (the NDJSON input tools' own, reset
+// from file to file so its buffers are allocated once) hands on each complete line as bytes in
+// its buffer. A line may hold at most `DeltaLog.maxActionLineBytes` (64 MiB): a longer one (a
+// broken or hostile commit, such as a sparse file of NULs) is an error naming the table,
+// version and line, found after buffering about that many bytes. So the memory a commit costs
+// is one buffer of about the longest line, whatever the size of the file.
 
+import LakeFormats
 import LakeIO
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Reads commit files of a table line by line, with one buffer reused from file to file.
+/// Reads commit files of a table line by line, with one line reader reused from file to file.
 final class DeltaCommitReader {
   /// The longest line accepted, in bytes (without its newline).
   let maxLineBytes: Int
-  private var buffer: UnsafeMutableRawBufferPointer
+  private var lines: LineReader?
   private var cache = DeltaDecodeCache()
 
-  /// Creates a reader whose buffer starts at 64 KiB and grows to fit the longest line.
+  /// Creates a reader whose buffer grows to fit the longest line.
   init(maxLineBytes: Int = DeltaLog.maxActionLineBytes) {
     self.maxLineBytes = max(1, maxLineBytes)
-    buffer = .allocate(byteCount: min(1 << 16, self.maxLineBytes + 2), alignment: 16)
   }
-
-  deinit { buffer.deallocate() }
 
   /// Calls `body` with each line of commit `version` (without its `\n` or `\r\n`) and its
   /// 1-based number, until `body` returns false or the file ends.
@@ -44,67 +33,34 @@ final class DeltaCommitReader {
   func forEachLine(
     table: String, version: Int64, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
   ) throws {
-    let path = table + "/_delta_log/" + DeltaLog.fileName(version)
-    let fd = try FileDescriptor.open(readingFrom: path)
-    defer { try? fd.close() }
-    var start = 0  // first byte of the pending line
-    var end = 0  // end of the bytes read
-    var scanned = 0  // bytes before this hold no newline of the pending line
-    var number = 0
-    func tooLong() -> DeltaLogError {
-      let limit =
-        maxLineBytes % (1 << 20) == 0 ? "\(maxLineBytes >> 20) MiB" : "\(maxLineBytes) bytes"
-      return DeltaLogError(
-        table: table, version: version, line: number + 1,
-        reason: "action line longer than \(limit) (the limit)")
+    let source = try ByteSource(path: table + "/_delta_log/" + DeltaLog.fileName(version))
+    let reader: LineReader
+    if let lines {
+      try lines.reset(source: source)
+      reader = lines
+    } else {
+      // A "\r" before the "\n" counts toward the line's bytes there: allow for it.
+      reader = try LineReader(source: source, compression: .none, maxLineBytes: maxLineBytes + 1)
+      // A commit is read whole even while a signal asks the tool to stop.
+      reader.stopsOnInterrupt = false
+      lines = reader
     }
-    while true {
-      if end == buffer.count {
-        if start > 0 {
-          memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
-          end -= start
-          scanned -= start
-          start = 0
-        } else {
-          // A line and its "\r\n" fit in maxLineBytes + 2 (longer ones are refused below).
-          guard buffer.count < maxLineBytes + 2 else { throw tooLong() }
-          let grown = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: min(buffer.count * 2, maxLineBytes + 2), alignment: 16)
-          grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
-          buffer.deallocate()
-          buffer = grown
-        }
+    do {
+      try reader.forEachLine { line, number in
+        guard line.count <= maxLineBytes else { throw tooLong(table, version, number) }
+        return try body(line, number)
       }
-      let n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
-      if n == 0 { break }
-      end += n
-      let base = buffer.baseAddress!
-      while scanned < end,
-        let hit = memchr(base + scanned, 0x0A, end - scanned)
-      {
-        let newline = UnsafeMutableRawPointer(hit) - base
-        var lineEnd = newline
-        if lineEnd > start && base.load(fromByteOffset: lineEnd - 1, as: UInt8.self) == 0x0D {
-          lineEnd -= 1
-        }
-        guard lineEnd - start <= maxLineBytes else { throw tooLong() }
-        number += 1
-        let line = UnsafeRawBufferPointer(start: base + start, count: lineEnd - start)
-        guard try body(line, number) else { return }
-        start = newline + 1
-        scanned = start
-      }
-      scanned = end
-      if end - start > maxLineBytes + 1 { throw tooLong() }
+    } catch let e as LineReadError {
+      throw tooLong(table, version, e.line)
     }
-    if start < end {
-      var lineEnd = end
-      if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-      guard lineEnd - start <= maxLineBytes else { throw tooLong() }
-      number += 1
-      _ = try body(
-        UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: lineEnd - start), number)
-    }
+  }
+
+  func tooLong(_ table: String, _ version: Int64, _ line: Int) -> DeltaLogError {
+    let limit =
+      maxLineBytes % (1 << 20) == 0 ? "\(maxLineBytes >> 20) MiB" : "\(maxLineBytes) bytes"
+    return DeltaLogError(
+      table: table, version: version, line: line,
+      reason: "action line longer than \(limit) (the limit)")
   }
 
   /// Calls `body` with each action of commit `version`, in order (blank lines skipped).
