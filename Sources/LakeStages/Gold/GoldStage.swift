@@ -209,7 +209,7 @@ public enum GoldStage {
     // The columns any table reads.
     var needed = [config.contract.eventTime]
     for t in definitions {
-      for c in t.groupBy where !needed.contains(c) { needed.append(c) }
+      for c in t.groupBy + t.filter.map(\.column) where !needed.contains(c) { needed.append(c) }
       for m in t.metrics {
         for c in [m.operand?.column, m.operand?.times].compactMap({ $0 }) + m.filter.map(\.column)
         where !needed.contains(c) {
@@ -344,16 +344,12 @@ public enum GoldStage {
         )
       ]
       actions.append(.commitInfo(info))
-      if snapshot.schema != job.schema
-        || (snapshot.metadata.configuration[zoneProperty] ?? "UTC") != config.zone
-        || (snapshot.metadata.configuration[GoldArchivedDays.property] ?? "") != archivedText
-      {
-        var meta = snapshot.metadata
-        meta.schemaString = DeltaSchema.schemaString(for: job.schema)
-        meta.configuration[zoneProperty] = config.zone
-        meta.configuration[GoldArchivedDays.property] = archivedText.isEmpty ? nil : archivedText
-        actions.append(.metaData(meta))
-      }
+      var meta = snapshot.metadata
+      meta.schemaString = DeltaSchema.schemaString(for: job.schema)
+      meta.configuration[zoneProperty] = config.zone
+      meta.configuration[GoldArchivedDays.property] = archivedText.isEmpty ? nil : archivedText
+      Self.recordCurrencies(job.aggregator.table, config.contract, in: &meta.configuration)
+      if meta != snapshot.metadata { actions.append(.metaData(meta)) }
       let partitions: Set<[String: String?]>
       if config.rebuild {
         // Every partition but the kept days'.
@@ -376,6 +372,24 @@ public enum GoldStage {
         GoldTableSummary(name: name, days: job.days.count, rows: job.rows, version: version))
     }
     return summaries
+  }
+
+  /// The table property prefix naming a money column's currency column:
+  /// `lh.gold.currency.revenue = currency` (lh-report shows the code beside the amount).
+  public static let currencyPropertyPrefix = "lh.gold.currency."
+
+  /// Sets the currency properties of `table`'s money metrics (and clears stale ones).
+  static func recordCurrencies(
+    _ table: GoldTable, _ contract: Contract, in configuration: inout [String: String]
+  ) {
+    for key in configuration.keys where key.hasPrefix(currencyPropertyPrefix) {
+      configuration[key] = nil
+    }
+    for m in table.metrics {
+      if let c = contract.currencyColumn(of: m), table.groupBy.contains(c) {
+        configuration[currencyPropertyPrefix + m.name] = c
+      }
+    }
   }
 
   /// The UTC day of a silver file's `event_date` partition.
