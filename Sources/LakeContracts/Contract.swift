@@ -95,8 +95,10 @@ public struct ContractColumn: Equatable, Sendable {
   public var maxLength: Int?
   /// Whether a number may also come as a JSON string (`"42"`); off unless the contract says so.
   public var acceptsStrings: Bool
-  /// For a money column: the (string) column holding each row's currency. Money metrics over
-  /// it are kept per currency; nil means a single-currency amount (or no money at all).
+  /// For a money column, the (string) column holding each row's currency.
+  ///
+  /// Money metrics over it are kept per currency; nil means a single-currency amount (or no
+  /// money at all).
   public var currency: String?
 
   /// Creates a column; everything but name and type is optional.

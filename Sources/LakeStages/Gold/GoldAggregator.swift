@@ -139,7 +139,9 @@ public final class GoldAggregator {
       assignGroups(rows: rows, keep: keep)
     } else {
       tableMask.removeAll(keepingCapacity: true)
-      if let keep { tableMask.append(contentsOf: keep) } else {
+      if let keep {
+        tableMask.append(contentsOf: keep)
+      } else {
         tableMask.append(contentsOf: repeatElement(true, count: rows))
       }
       tableMask.withUnsafeMutableBufferPointer { mask in
