@@ -24,7 +24,9 @@ struct LhGold: LakeCommand {
       by the silver commits it has not seen, replacing them in one commit per table with its \
       progress recorded in the same commit, so late events landing in an old day correct that \
       day and a rerun or a crash never counts a row twice. Days and hours are cut in --tz \
-      (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals.
+      (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals, \
+      and are never taken across currencies: a contract column declared with "currency C" is kept \
+      per currency (its tables group by C; the contract is refused otherwise).
 
       Archived silver: lh-pack archive --remove (archiving, retention) takes old silver \
       partitions out of the lake, and their gold days stay: lh-gold recognises lh-pack's \
