@@ -173,7 +173,7 @@ struct LhGoldTests {
     #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
   }
 
-  @Test("money is kept per currency: revenue equals DuckDB's GROUP BY currency, batch and stream")
+  @Test("money is kept per currency: the gold tables equal DuckDB's GROUP BY currency")
   func currencies() throws {
     let dir = try TestTools.temporaryDirectory()
     let lake = dir.appendingPathComponent("lake").path
