@@ -49,6 +49,6 @@ ls "$lake/gold"
 echo
 echo "== lh-report: the daily gold tables, with charts"
 "$bin/lh-report" --lake "$lake" --format text --width 100 \
-  daily_active_users conversion_rate_daily events_per_source_daily
+  daily_active_users conversion_rate_daily revenue_daily events_per_source_daily
 echo "== lh-report status: versions, sizes, lag behind bronze, reconciliation"
 "$bin/lh-report" status --lake "$lake" --format text --width 150

@@ -33,7 +33,9 @@ extension Contract {
 
   static let clickstreamText = """
     # Web-shop clickstream: users in sessions walking a funnel (lh-gen --dataset clickstream).
-    # Money amounts are in the event's currency.
+    # Money (price) is in the event's currency, which follows the user's country and is set on
+    # add_to_cart and purchase events only: money metrics are kept per currency, never summed
+    # across currencies.
     contract clickstream
     key event_id
     event_time ts
@@ -45,7 +47,7 @@ extension Contract {
     column page       string        required max_length 256
     column source     string        required values web, mobile, api
     column product_id string        optional max_length 32
-    column price      decimal(12,2) optional min 0
+    column price      decimal(12,2) optional min 0 currency currency
     column quantity   int32         optional min 1 max 1000
     column currency   string        optional values USD, EUR, GBP, PLN, CAD, MXN, BRL, INR, JPY, AUD
     column country    string        required values US, GB, DE, FR, ES, IT, NL, PL, CA, MX, BR, IN, JP, AU
@@ -62,8 +64,16 @@ extension Contract {
       metric active_users = count_distinct(user_id)
       metric purchasing_users = count_distinct(user_id) where event_type = purchase
       metric purchases = count where event_type = purchase
-      metric revenue = sum(price * quantity) where event_type = purchase
       ratio conversion_rate = purchasing_users / active_users
+
+    gold revenue_daily
+      grain day
+      group_by currency
+      where event_type = purchase
+      metric orders = count
+      metric units = sum(quantity)
+      metric revenue = sum(price * quantity)
+      metric buyers = count_distinct(user_id)
 
     gold events_per_source_daily
       grain day
@@ -78,7 +88,6 @@ extension Contract {
       metric views = count where event_type = page_view
       metric add_to_carts = count where event_type = add_to_cart
       metric purchases = count where event_type = purchase
-      metric revenue = sum(price * quantity) where event_type = purchase
 
     gold events_per_minute
       grain minute
@@ -92,14 +101,15 @@ extension Contract {
 
     gold purchases_per_minute
       grain minute
-      metric purchases = count where event_type = purchase
-      metric units = sum(quantity) where event_type = purchase
-      metric revenue = sum(price * quantity) where event_type = purchase
+      group_by currency
+      where event_type = purchase
+      metric purchases = count
+      metric units = sum(quantity)
+      metric revenue = sum(price * quantity)
 
     gold kpi_minute
       grain minute
       metric orders = count where event_type = purchase
-      metric gmv = sum(price * quantity) where event_type = purchase
       metric active_users = count_distinct(user_id)
       metric view_users = count_distinct(user_id) where event_type = page_view
       metric purchase_users = count_distinct(user_id) where event_type = purchase
@@ -141,7 +151,9 @@ extension Contract {
     """
 
   static let salesText = """
-    # Retail orders from stores in regions (lh-gen --dataset sales).
+    # Retail orders from stores in regions (lh-gen --dataset sales). Revenue and cost are in
+    # the company's one reporting currency (the feed has no currency field), so they declare
+    # none and add up across stores and regions.
     contract sales
     key order_id
     event_time ts

@@ -22,6 +22,7 @@ extension Contract {
       if let b = c.maximum { line += " max " + ContractText.boundText(b, type: c.type) }
       if let n = c.maxLength { line += " max_length \(n)" }
       if c.acceptsStrings { line += " accept_strings" }
+      if let cur = c.currency { line += " currency \(cur)" }
       if !c.allowedValues.isEmpty { line += " values " + c.allowedValues.joined(separator: ", ") }
       out += line + "\n"
     }
@@ -29,16 +30,13 @@ extension Contract {
       out += "\ngold \(g.name)\n"
       out += "  grain \(g.grain.rawValue)\n"
       if !g.groupBy.isEmpty { out += "  group_by \(g.groupBy.joined(separator: ", "))\n" }
+      if !g.filter.isEmpty { out += "  where " + Self.conditions(g.filter) + "\n" }
       for m in g.metrics {
         var line = "  metric \(m.name) = \(m.aggregate.rawValue)"
         if let o = m.operand {
           line += "(" + o.column + (o.times.map { " * " + $0 } ?? "") + ")"
         }
-        if !m.filter.isEmpty {
-          line += " where "
-          line += m.filter.map { "\($0.column) \($0.negated ? "!=" : "=") \($0.value)" }
-            .joined(separator: " and ")
-        }
+        if !m.filter.isEmpty { line += " where " + Self.conditions(m.filter) }
         out += line + "\n"
       }
       for r in g.ratios {
@@ -46,6 +44,11 @@ extension Contract {
       }
     }
     return out
+  }
+
+  static func conditions(_ filter: [GoldCondition]) -> String {
+    filter.map { "\($0.column) \($0.negated ? "!=" : "=") \($0.value)" }
+      .joined(separator: " and ")
   }
 
   static func pad(_ s: String, _ width: Int) -> String {

@@ -49,6 +49,16 @@ public struct Contract: Equatable, Sendable {
     columns.firstIndex { $0.name == name }
   }
 
+  /// The currency column of a money metric: the currency of the first of its operand columns
+  /// that has one, when it sums, averages or takes the minimum or maximum of money; else nil.
+  public func currencyColumn(of metric: GoldMetric) -> String? {
+    guard let operand = metric.operand, metric.aggregate != .countDistinct else { return nil }
+    for c in [operand.column] + (operand.times.map { [$0] } ?? []) {
+      if let i = columnIndex(c), let currency = columns[i].currency { return currency }
+    }
+    return nil
+  }
+
   /// The positions of the key columns, in key order.
   public var keyIndexes: [Int] { key.compactMap { columnIndex($0) } }
 
@@ -85,13 +95,19 @@ public struct ContractColumn: Equatable, Sendable {
   public var maxLength: Int?
   /// Whether a number may also come as a JSON string (`"42"`); off unless the contract says so.
   public var acceptsStrings: Bool
+  /// For a money column, the (string) column holding each row's currency.
+  ///
+  /// Money metrics over it are kept per currency; nil means a single-currency amount (or no
+  /// money at all).
+  public var currency: String?
 
   /// Creates a column; everything but name and type is optional.
   public init(
     _ name: String, _ type: ColumnType, required: Bool = false, allowedValues: [String] = [],
     minimum: ContractBound? = nil, maximum: ContractBound? = nil, maxLength: Int? = nil,
-    acceptsStrings: Bool = false
+    acceptsStrings: Bool = false, currency: String? = nil
   ) {
+    self.currency = currency
     self.name = name
     self.type = type
     self.required = required
@@ -151,12 +167,16 @@ public struct GoldTable: Equatable, Sendable {
   public var groupBy: [String]
   public var metrics: [GoldMetric]
   public var ratios: [GoldRatio]
+  /// Conditions every row must meet to count in the table at all (`where`, as SQL's WHERE:
+  /// a bucket or group with no such row has no row).
+  public var filter: [GoldCondition]
 
   /// Creates a gold table.
   public init(
     name: String, grain: GoldGrain, groupBy: [String] = [], metrics: [GoldMetric],
-    ratios: [GoldRatio] = []
+    ratios: [GoldRatio] = [], filter: [GoldCondition] = []
   ) {
+    self.filter = filter
     self.name = name
     self.grain = grain
     self.groupBy = groupBy

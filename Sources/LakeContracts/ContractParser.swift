@@ -9,10 +9,11 @@
 //   key        COLUMN [, COLUMN]...
 //   event_time COLUMN
 //   column     NAME TYPE [required | optional] [min N] [max N] [max_length N] [accept_strings]
-//                        [values V [, V]...]                       (values takes the rest)
+//                        [currency COLUMN] [values V [, V]...]     (values takes the rest)
 //   gold       NAME
 //     grain    minute | hour | day
 //     group_by COLUMN [, COLUMN]...
+//     where    C = V | C != V [and ...]                          (rows the table counts at all)
 //     metric   NAME = count | count_distinct(C) | sum(C) | sum(C * C) | min(C) | max(C) | avg(C)
 //                     | avg(C * C)   [where C = V | C != V [and ...]]
 //     ratio    NAME = METRIC / METRIC
@@ -21,6 +22,11 @@
 // (the key names a declared, required column; a metric's column exists and is numeric; a filter
 // value is one of the column's allowed values; ...) run after the whole file is read and point at
 // the line that refers to the missing or wrong thing.
+//
+// Money: `currency C` on a numeric column names the string column holding each row's currency.
+// A metric that sums, averages or takes the minimum or maximum of such a column (alone or in a
+// product) must not mix currencies: its table groups by C, or the table's or the metric's
+// `where` fixes C to one value. A money column without `currency` is single-currency.
 
 /// Parses contract text into a ``Contract``.
 public enum ContractParser {
@@ -56,6 +62,7 @@ private struct DraftGold {
   var line: Int
   var grain: Located<GoldGrain>?
   var groupBy: Located<[String]>?
+  var filter: Located<[GoldCondition]>?
   var metrics: [Located<GoldMetric>] = []
   var ratios: [Located<GoldRatio>] = []
 }
@@ -154,7 +161,7 @@ private struct Reader {
         throw fail("a second gold table '\(n)'")
       }
       gold.append(DraftGold(name: String(n), line: line))
-    case "grain", "group_by", "metric", "ratio":
+    case "grain", "group_by", "where", "metric", "ratio":
       guard var table = gold.popLast() else {
         throw fail("'\(directive)' outside a gold table (put it after a 'gold NAME' line)")
       }
@@ -231,6 +238,15 @@ private struct Reader {
         }
         c.maxLength = n
         next += 2
+      case "currency":
+        guard c.isNumeric else {
+          throw fail("column '\(name)': 'currency' needs a numeric column")
+        }
+        guard next + 1 < w.count, ContractText.isColumnName(w[next + 1]) else {
+          throw fail("column '\(name)': 'currency' needs the name of the currency column")
+        }
+        c.currency = String(w[next + 1])
+        next += 2
       case "accept_strings":
         guard c.isNumeric else {
           throw fail("column '\(name)': 'accept_strings' needs a numeric column")
@@ -292,6 +308,10 @@ private struct Reader {
       }
       guard !rest.isEmpty else { throw fail("gold '\(table.name)': 'group_by' needs columns") }
       table.groupBy = Located(value: try columnNames(rest, what: "group_by"), line: line)
+    case "where":
+      guard table.filter == nil else { throw fail("gold '\(table.name)': a second 'where' line") }
+      table.filter = Located(
+        value: try conditions(rest, what: "gold '\(table.name)'"), line: line)
     case "metric":
       table.metrics.append(Located(value: try metric(rest, table: table.name), line: line))
     default:  // ratio
@@ -345,33 +365,39 @@ private struct Reader {
         GoldOperand(String(factors[0]), times: factors.count == 2 ? String(factors[1]) : nil))
     }
     if let whereAt {
-      let conditions = body[words[whereAt].endIndex...]
-      var parts: [Substring] = []
-      var start = conditions.startIndex
-      for w in Reader.words(conditions) where w == "and" {
-        parts.append(conditions[start..<w.startIndex])
-        start = w.endIndex
-      }
-      parts.append(conditions[start...])
-      for part in parts {
-        guard let eq = part.firstIndex(of: "=") else {
-          throw fail("metric '\(name)': a condition is 'COLUMN = VALUE' or 'COLUMN != VALUE'")
-        }
-        var columnEnd = eq
-        var negated = false
-        if eq > part.startIndex && part[part.index(before: eq)] == "!" {
-          columnEnd = part.index(before: eq)
-          negated = true
-        }
-        let column = Reader.trim(part[..<columnEnd])
-        let value = Reader.trim(part[part.index(after: eq)...])
-        guard ContractText.isColumnName(column), !value.isEmpty else {
-          throw fail("metric '\(name)': a condition is 'COLUMN = VALUE' or 'COLUMN != VALUE'")
-        }
-        metric.filter.append(GoldCondition(String(column), equals: String(value), negated: negated))
-      }
+      metric.filter = try conditions(body[words[whereAt].endIndex...], what: "metric '\(name)'")
     }
     return metric
+  }
+
+  /// `C = V [and C != V]...`; `what` names the metric or table in errors.
+  func conditions(_ text: Substring, what: String) throws(ContractError) -> [GoldCondition] {
+    var out: [GoldCondition] = []
+    var parts: [Substring] = []
+    var start = text.startIndex
+    for w in Reader.words(text) where w == "and" {
+      parts.append(text[start..<w.startIndex])
+      start = w.endIndex
+    }
+    parts.append(text[start...])
+    for part in parts {
+      guard let eq = part.firstIndex(of: "=") else {
+        throw fail("\(what): a condition is 'COLUMN = VALUE' or 'COLUMN != VALUE'")
+      }
+      var columnEnd = eq
+      var negated = false
+      if eq > part.startIndex && part[part.index(before: eq)] == "!" {
+        columnEnd = part.index(before: eq)
+        negated = true
+      }
+      let column = Reader.trim(part[..<columnEnd])
+      let value = Reader.trim(part[part.index(after: eq)...])
+      guard ContractText.isColumnName(column), !value.isEmpty else {
+        throw fail("\(what): a condition is 'COLUMN = VALUE' or 'COLUMN != VALUE'")
+      }
+      out.append(GoldCondition(String(column), equals: String(value), negated: negated))
+    }
+    return out
   }
 
   func ratio(_ rest: Substring, table: String) throws(ContractError) -> GoldRatio {
@@ -396,6 +422,18 @@ private struct Reader {
         throw fail("a second column '\(c.value.name)'", at: c.line)
       }
       byName[c.value.name] = c.value
+    }
+    for c in columns {
+      guard let cur = c.value.currency else { continue }
+      guard let target = byName[cur] else {
+        throw fail(
+          "column '\(c.value.name)': currency column '\(cur)' is not declared", at: c.line)
+      }
+      guard target.type == .string else {
+        throw fail(
+          "column '\(c.value.name)': currency column '\(cur)' must be a string column, not "
+            + ContractText.typeName(target.type), at: c.line)
+      }
     }
     for k in key.value {
       guard let c = byName[k] else { throw fail("key column '\(k)' is not declared", at: key.line) }
@@ -436,6 +474,9 @@ private struct Reader {
         throw fail("gold '\(g.name)': '\(c)' clashes with the bucket column", at: g.groupBy?.line)
       }
     }
+    if let filter = g.filter {
+      try check(filter.value, what: "gold '\(g.name)'", columns: columns, at: filter.line)
+    }
     for m in g.metrics {
       let metric = m.value
       guard names.insert(metric.name).inserted else {
@@ -464,21 +505,20 @@ private struct Reader {
           }
         }
       }
-      for condition in metric.filter {
-        guard let c = columns[condition.column] else {
+      try check(metric.filter, what: "metric '\(metric.name)'", columns: columns, at: m.line)
+      // Money is never summed across currencies.
+      if let operand = metric.operand, metric.aggregate != .countDistinct {
+        for col in [operand.column] + (operand.times.map { [$0] } ?? []) {
+          guard let currency = columns[col]?.currency else { continue }
+          let fixed = (g.filter?.value ?? []) + metric.filter
+          guard
+            !(g.groupBy?.value ?? []).contains(currency),
+            !fixed.contains(where: { $0.column == currency && !$0.negated })
+          else { continue }
           throw fail(
-            "metric '\(metric.name)': filter column '\(condition.column)' is not declared",
-            at: m.line)
-        }
-        guard ContractText.isLiteral(condition.value, of: c.type) else {
-          throw fail(
-            "metric '\(metric.name)': '\(condition.value)' is not a valid "
-              + "\(ContractText.typeName(c.type)) value of '\(c.name)'", at: m.line)
-        }
-        guard c.allowedValues.isEmpty || c.allowedValues.contains(condition.value) else {
-          throw fail(
-            "metric '\(metric.name)': '\(condition.value)' is not an allowed value of "
-              + "'\(c.name)'", at: m.line)
+            "gold '\(g.name)': metric '\(metric.name)' (\(metric.aggregate.rawValue) of money column "
+              + "'\(col)') would mix currencies; add '\(currency)' to the table's group_by "
+              + "(or 'where \(currency) = CODE')", at: m.line)
         }
       }
     }
@@ -493,7 +533,28 @@ private struct Reader {
     }
     return GoldTable(
       name: g.name, grain: grain.value, groupBy: g.groupBy?.value ?? [],
-      metrics: g.metrics.map(\.value), ratios: g.ratios.map(\.value))
+      metrics: g.metrics.map(\.value), ratios: g.ratios.map(\.value),
+      filter: g.filter?.value ?? [])
+  }
+
+  /// Each condition names a declared column and a valid (and allowed) value of it.
+  func check(
+    _ filter: [GoldCondition], what: String, columns: [String: ContractColumn], at line: Int
+  ) throws(ContractError) {
+    for condition in filter {
+      guard let c = columns[condition.column] else {
+        throw fail("\(what): filter column '\(condition.column)' is not declared", at: line)
+      }
+      guard ContractText.isLiteral(condition.value, of: c.type) else {
+        throw fail(
+          "\(what): '\(condition.value)' is not a valid "
+            + "\(ContractText.typeName(c.type)) value of '\(c.name)'", at: line)
+      }
+      guard c.allowedValues.isEmpty || c.allowedValues.contains(condition.value) else {
+        throw fail(
+          "\(what): '\(condition.value)' is not an allowed value of '\(c.name)'", at: line)
+      }
+    }
   }
 }
 

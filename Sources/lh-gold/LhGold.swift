@@ -24,7 +24,20 @@ struct LhGold: LakeCommand {
       by the silver commits it has not seen, replacing them in one commit per table with its \
       progress recorded in the same commit, so late events landing in an old day correct that \
       day and a rerun or a crash never counts a row twice. Days and hours are cut in --tz \
-      (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals.
+      (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals, \
+      and are never taken across currencies: a contract column declared with "currency C" is kept \
+      per currency (its tables group by C; the contract is refused otherwise).
+
+      Archived silver: lh-pack archive --remove (archiving, retention) takes old silver \
+      partitions out of the lake, and their gold days stay: lh-gold recognises lh-pack's \
+      removal commits and touches no gold day for them. A day part of whose silver rows were \
+      archived cannot be recomputed from silver any more: its gold rows are kept, also when \
+      late rows for it land in silver later (lh-gold says so on stderr; those rows are not \
+      counted) and on --rebuild ("kept N gold days silver can no longer recompute"). \
+      --drop-unrecomputable recomputes such days from what silver still has (or empties \
+      them) instead. lh-pack restore of the archive into the lake makes them recomputable \
+      again, and the next run recomputes them. A --rebuild that changes a table's columns or \
+      time zone while it holds such days is refused: restore first, or drop them.
 
       Stream (--stream): silver rows (NDJSON or Parquet) on stdin, one gold table's tumbling \
       windows as NDJSON on stdout. A window is emitted once the watermark (the newest event \
@@ -59,6 +72,12 @@ struct LhGold: LakeCommand {
 
   @Flag(help: "Recompute every day (after a contract change).")
   var rebuild = false
+
+  @Flag(
+    help:
+      "Recompute days part of whose silver rows were archived (lh-pack archive --remove) from what silver still has, instead of keeping their gold rows."
+  )
+  var dropUnrecomputable = false
 
   @Option(help: ArgumentHelp("Recompute days from this date on (YYYY-MM-DD).", valueName: "date"))
   var from: String?
@@ -137,9 +156,10 @@ struct LhGold: LakeCommand {
       throw ValidationError("--rebuild recomputes every day: it does not go with --from/--to")
     }
     if stream {
-      if rebuild || from != nil || to != nil || asOf != nil || dryRun {
+      if rebuild || from != nil || to != nil || asOf != nil || dryRun || dropUnrecomputable {
         throw ValidationError(
-          "--stream does not go with --rebuild, --from, --to, --as-of or --dry-run")
+          "--stream does not go with --rebuild, --from, --to, --as-of, --dry-run or --drop-unrecomputable"
+        )
       }
       if table.count > 1 { throw ValidationError("--stream computes one --table") }
     } else {
@@ -169,6 +189,7 @@ struct LhGold: LakeCommand {
     config.to = try to.map { try Self.day($0, "--to") }
     config.asOf = asOf?.travel ?? .latest
     config.dryRun = dryRun
+    config.dropUnrecomputable = dropUnrecomputable
     let diagnostics = context.diagnostics
     let summaries = try GoldStage.run(config) { diagnostics.note($0) }
     if !dryRun {

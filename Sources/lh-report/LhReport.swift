@@ -92,7 +92,11 @@ struct LhReport: LakeCommand {
 
       Text has aligned columns (wide characters count two), numbers right-aligned with \
       thousands separators, decimals at their scale, and a bar chart per time series; HTML \
-      is one self-contained page with a table and an inline SVG chart per table.
+      is one self-contained page with a table and an inline SVG chart per table. Money kept \
+      per currency (a gold table's money metric grouped by its currency column) shows the \
+      code after the amount in text, Markdown and HTML ("1,245.84 EUR"); CSV and NDJSON keep \
+      the plain number beside the currency column. Such money is never charted: summed over \
+      a bucket's groups it would add up different currencies.
 
       Examples:
         lh-report --lake ./lake

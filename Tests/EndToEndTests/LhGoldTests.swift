@@ -1,4 +1,5 @@
 import Foundation
+import LakeContracts
 import LakeTestSupport
 import Testing
 
@@ -38,7 +39,7 @@ struct LhGoldTests {
       ])
     #expect(try python(["make-silver", first, lake]).status == 0)
     let g1 = try TestTools.run("lh-gold", ["--lake", lake])
-    #expect(g1.status == 0 && g1.stderr.contains("8 of 8 gold tables updated"), "\(g1.stderr)")
+    #expect(g1.status == 0 && g1.stderr.contains("9 of 9 gold tables updated"), "\(g1.stderr)")
     var c = try python(["compare", lake, "UTC"])
     #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
 
@@ -49,7 +50,7 @@ struct LhGoldTests {
     #expect(c.status == 0, "incremental: \(c.stdout)\(c.stderr)")
     // Nothing new in silver: nothing to do.
     let g3 = try TestTools.run("lh-gold", ["--lake", lake])
-    #expect(g3.stderr.contains("0 of 8 gold tables updated"), "\(g3.stderr)")
+    #expect(g3.stderr.contains("0 of 9 gold tables updated"), "\(g3.stderr)")
 
     let rebuilt = try TestTools.run("lh-gold", ["--lake", lake, "--rebuild"])
     #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
@@ -110,7 +111,8 @@ struct LhGoldTests {
       let silverFile = dir.appendingPathComponent("\(name).silver.ndjson")
       try Data(silver.stdout).write(to: silverFile)
       for table in late
-        ? ["events_per_minute"] : ["kpi_minute", "events_per_minute", "daily_active_users"]
+        ? ["events_per_minute"]
+        : ["kpi_minute", "events_per_minute", "daily_active_users", "purchases_per_minute"]
       {
         let g = try TestTools.run(
           "lh-gold", ["--stream", "--table", table], stdin: silver.stdout)
@@ -169,6 +171,46 @@ struct LhGoldTests {
     #expect(g.status == 0 && g.stderr.contains("\(tables.count) of \(tables.count)"), "\(g.stderr)")
     let c = try python(["compare", lake, "UTC"] + tables)
     #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+  }
+
+  @Test("money is kept per currency: the gold tables equal DuckDB's GROUP BY currency")
+  func currencies() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let lake = dir.appendingPathComponent("lake").path
+    let events = try generate(
+      dir, "money.ndjson", ["--count", "20000", "--duration", "1d", "--seed", "12"])
+    #expect(try TestTools.run("lh-bronze", ["--lake", lake, events]).status == 0)
+    #expect(try TestTools.run("lh-silver", ["--lake", lake]).status == 0)
+    let g = try TestTools.run("lh-gold", ["--lake", lake])
+    #expect(g.status == 0, "\(g.stderr)")
+    let c = try python(["compare", lake, "UTC", "revenue_daily", "purchases_per_minute"])
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+    // Several currencies, none of them null (the tables count purchases only).
+    let cur = try python(["currencies", lake, "revenue_daily"])
+    let codes = cur.output.split(separator: "\n").map { $0.split(separator: " ")[0] }
+    #expect(codes.count >= 4 && !codes.contains("None"), "\(cur.output)")
+    #expect(codes.contains("JPY") && codes.contains("USD"), "\(cur.output)")
+  }
+
+  @Test("a contract that sums money without its currency is refused with one line (64)")
+  func mixedCurrencyContract() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let builtin = try #require(Contract.builtinText("clickstream"))
+    // revenue_daily without its group_by.
+    let text = builtin.replacingOccurrences(
+      of: "gold revenue_daily\n  grain day\n  group_by currency\n",
+      with: "gold revenue_daily\n  grain day\n")
+    #expect(text != builtin)
+    let file = dir.appendingPathComponent("mixed.contract")
+    try Data(text.utf8).write(to: file)
+    let lake = dir.appendingPathComponent("lake").path
+    let r = try TestTools.run("lh-gold", ["--lake", lake, "--contract", file.path])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    #expect(
+      r.stderr.contains(
+        "gold 'revenue_daily': metric 'revenue' (sum of money column 'price') would mix currencies; add 'currency' to the table's group_by"
+      ), "\(r.stderr)")
   }
 
   @Test("bad flags and a lake without silver are clear errors")

@@ -177,7 +177,7 @@ struct LhReportBrowserTests {
   func rendersReport() throws {
     guard let browser = requireBrowser() else { return }
     let (page, html) = try report()
-    #expect(html.components(separatedBy: "<svg").count - 1 == 8)
+    #expect(html.components(separatedBy: "<svg").count - 1 == 9)
     let found = try problems(page, browser: browser)
     #expect(found.isEmpty, "\(found)")
   }
@@ -192,7 +192,7 @@ struct LhReportBrowserTests {
       .write(to: blank, atomically: true, encoding: .utf8)
     let blankProblems = try problems(blank, browser: browser)
     #expect(
-      blankProblems.contains { $0.hasPrefix("0 charts drawn, the page has 8") }, "\(blankProblems)")
+      blankProblems.contains { $0.hasPrefix("0 charts drawn, the page has 9") }, "\(blankProblems)")
     // A malformed path: the first chart's axes get a `d` that is not path data.
     let malformed = page.deletingLastPathComponent().appendingPathComponent("malformed.html")
     let axis = try #require(html.range(of: "<path d=\"M"))

@@ -36,8 +36,33 @@ struct LhReportTests {
     #expect(r.status == 0)
     let file = URL(fileURLWithPath: lake + "/../report.html")
     try Data(r.stdout).write(to: file)
-    let c = try TestTools.run("/usr/bin/env", ["python3", check, "html", file.path, "8"])
+    let c = try TestTools.run("/usr/bin/env", ["python3", check, "html", file.path, "9"])
     #expect(c.status == 0, "\(String(decoding: c.stdout, as: UTF8.self))\(c.stderr)")
+  }
+
+  @Test("money shows its currency beside the amount; CSV keeps the number and the currency column")
+  func currencies() throws {
+    let lake = try lake()
+    let text = try TestTools.run(
+      "lh-report", ["--lake", lake, "revenue_daily", "purchases_per_minute", "--format", "text"])
+    #expect(text.status == 0, "\(text.stderr)")
+    // Each data row: bucket, currency, counts, then the revenue ending in that row's code.
+    var rows = 0
+    for line in text.output.split(separator: "\n") where line.hasPrefix("2026-") {
+      let fields = line.split(separator: " ")
+      guard fields.count >= 5, fields[1].count == 3 else { continue }
+      let code = fields[1]
+      #expect(line.contains(" \(code)  ") || line.hasSuffix(" \(code)"), "\(line)")
+      let revenue = fields.firstIndex { $0.contains(".") }
+      #expect(revenue.map { fields[$0 + 1] == code } == true, "\(line)")
+      rows += 1
+    }
+    #expect(rows >= 4, "\(text.output)")
+    // The chart never sums money over currencies.
+    #expect(!text.output.contains("revenue per"), "\(text.output)")
+    let csv = try TestTools.run("lh-report", ["--lake", lake, "revenue_daily", "--format", "csv"])
+    #expect(csv.output.hasPrefix("event_date,currency,orders,units,revenue,buyers\r\n"))
+    #expect(!csv.output.contains(" EUR") && !csv.output.contains(" USD"), "\(csv.output)")
   }
 
   @Test("status --check answers 1 when silver and gold lag behind bronze, 0 when fresh")
@@ -158,7 +183,9 @@ struct LhReportTests {
     // A name is the lake's: kpi_minute is the gold table, not ./kpi_minute.
     let gold = try TestTools.run(
       "lh-report", ["--lake", lake, "kpi_minute", "--format", "csv"], currentDirectory: dir)
-    #expect(gold.status == 0 && gold.output.hasPrefix("window_start,orders,gmv,"), "\(gold.output)")
+    #expect(
+      gold.status == 0 && gold.output.hasPrefix("window_start,orders,active_users,"),
+      "\(gold.output)")
     let local = try TestTools.run(
       "lh-report", ["--lake", lake, "./kpi_minute", "--format", "ndjson"], currentDirectory: dir)
     #expect(local.status == 0 && local.lines.count == 60)

@@ -21,19 +21,72 @@ struct ContractParserTests {
     let c = try #require(Contract.builtin("clickstream"))
     #expect(
       c.gold.map(\.name) == [
-        "daily_active_users", "conversion_rate_daily", "events_per_source_daily",
+        "daily_active_users", "conversion_rate_daily", "revenue_daily", "events_per_source_daily",
         "purchases_per_page_daily", "events_per_minute", "logins_per_source_minute",
         "purchases_per_minute", "kpi_minute",
       ])
     let kpi = try #require(c.gold.last)
     #expect(kpi.grain == .minute)
-    #expect(
-      kpi.metrics[1]
-        == GoldMetric(
-          "gmv", .sum, GoldOperand("price", times: "quantity"),
-          filter: [GoldCondition("event_type", equals: "purchase")]))
     #expect(kpi.ratios == [GoldRatio("conversion_rate", "purchase_users", "active_users")])
     #expect(c.key == ["event_id"])
+    // Money is kept per currency: every table with a money metric groups by the currency.
+    #expect(c.columns[c.columnIndex("price")!].currency == "currency")
+    let revenue = try #require(c.gold.first { $0.name == "revenue_daily" })
+    #expect(revenue.groupBy == ["currency"])
+    #expect(revenue.filter == [GoldCondition("event_type", equals: "purchase")])
+    #expect(
+      revenue.metrics[2] == GoldMetric("revenue", .sum, GoldOperand("price", times: "quantity")))
+    for g in c.gold {
+      for m in g.metrics where c.currencyColumn(of: m) != nil {
+        #expect(g.groupBy.contains("currency"), "\(g.name).\(m.name) mixes currencies")
+      }
+    }
+    // sales declares no currency: its money is single-currency.
+    let sales = try #require(Contract.builtin("sales"))
+    #expect(sales.columns.allSatisfy { $0.currency == nil })
+  }
+
+  @Test(
+    "a money metric not kept per currency is refused with one line naming table, metric and fix")
+  func moneyAcrossCurrencies() throws {
+    let text = """
+      contract shop
+      key id
+      event_time ts
+      column id       string        required
+      column cur      string        optional values USD, EUR
+      column amount   decimal(12,2) optional currency cur
+      column n        int32         optional
+      column ts       timestamp     required
+      gold ok_grouped
+        grain day
+        group_by cur
+        metric total = sum(amount * n)
+      gold ok_fixed
+        grain day
+        where cur = EUR
+        metric total = avg(amount)
+      gold ok_metric_filter
+        grain day
+        metric total = max(amount) where cur = USD
+        metric buyers = count_distinct(amount)
+      """
+    let c = try ContractParser.parse(text, file: "shop.contract")
+    #expect(c.gold.count == 3)
+    #expect(c.currencyColumn(of: c.gold[0].metrics[0]) == "cur")
+    #expect(c.currencyColumn(of: c.gold[2].metrics[1]) == nil)
+    let bad = text + "\ngold mixed\n  grain minute\n  metric total = sum(n * amount)\n"
+    do {
+      _ = try ContractParser.parse(bad, file: "shop.contract")
+      Issue.record("a sum across currencies was accepted")
+    } catch {
+      #expect(
+        error.description
+          == "shop.contract:23: gold 'mixed': metric 'total' (sum of money column 'amount') would mix currencies; add 'cur' to the table's group_by (or 'where cur = CODE')"
+      )
+      #expect(!error.description.contains("\n"))
+      #expect(error.category == .usage)
+    }
   }
 
   @Test("render parses back to the same contract", arguments: Contract.builtinNames)
@@ -55,13 +108,14 @@ struct ContractParserTests {
       column n      int32         optional min -5 max 5 accept_strings values 1, 2, -3
       column big    int64         optional min -9223372036854775808 max 9223372036854775807
       column x      double        optional min -0.25 max 1e+20
-      column money  decimal(6, 3) required min -0.5 max 999.999 accept_strings
+      column money  decimal(6, 3) required min -0.5 max 999.999 accept_strings currency id
       column flag   boolean       optional
       column day    date          required
       column at     timestamp     required
       gold t
         grain hour
-        group_by flag, day
+        group_by flag, day, id
+        where n = 1 and flag != false
         metric a = count where flag = true and n != 2 and id = y z
         metric b = avg(x * money) where day = 2026-01-31
         metric c = min(at)
@@ -76,6 +130,11 @@ struct ContractParserTests {
     #expect(c.gold[0].metrics[0].filter.count == 3)
     #expect(c.gold[0].metrics[0].filter[1] == GoldCondition("n", equals: "2", negated: true))
     #expect(c.gold[0].metrics[0].filter[2].value == "y z")
+    #expect(c.columns[4].currency == "id")
+    #expect(
+      c.gold[0].filter == [
+        GoldCondition("n", equals: "1"), GoldCondition("flag", equals: "false", negated: true),
+      ])
     #expect(try ContractParser.parse(c.render(), file: "printed") == c)
   }
 
@@ -256,6 +315,31 @@ struct ContractParserTests {
       [:], ["metric x = count where n != 3"], "t:11: metric 'x': '3' is not an allowed value of 'n'"
     ),
     ([:], ["ratio m = m / m"], "t:11: gold 'g': the name 'm' is used twice"),
+    ([:], ["column x string currency s"], "t:11: column 'x': 'currency' needs a numeric column"),
+    (
+      [:], ["column x int32 currency"],
+      "t:11: column 'x': 'currency' needs the name of the currency column"
+    ),
+    (
+      [:], ["column x int32 currency nope"],
+      "t:11: column 'x': currency column 'nope' is not declared"
+    ),
+    (
+      [:], ["column x int32 currency n"],
+      "t:11: column 'x': currency column 'n' must be a string column, not int32"
+    ),
+    ([:], ["where s = a", "where s = b"], "t:12: gold 'g': a second 'where' line"),
+    ([:], ["where s"], "t:11: gold 'g': a condition is 'COLUMN = VALUE' or 'COLUMN != VALUE'"),
+    ([:], ["where nope = 1"], "t:11: gold 'g': filter column 'nope' is not declared"),
+    ([:], ["where s = c"], "t:11: gold 'g': 'c' is not an allowed value of 's'"),
+    (
+      [:], ["column x int32 currency s", "metric x_sum = sum(x)"],
+      "t:12: gold 'g': metric 'x_sum' (sum of money column 'x') would mix currencies; add 's' to the table's group_by (or 'where s = CODE')"
+    ),
+    (
+      [:], ["column x int32 currency s", "metric x_min = min(x) where s != a"],
+      "t:12: gold 'g': metric 'x_min' (min of money column 'x') would mix currencies; add 's' to the table's group_by (or 'where s = CODE')"
+    ),
     ([:], ["ratio r = m / nope"], "t:11: ratio 'r': 'nope' is not a metric of 'g'"),
   ]
 

@@ -8,8 +8,12 @@ struct GoldAggregatorTests {
   let contract = Contract.builtin("clickstream")!
 
   /// Silver-like rows of the clickstream contract: (ts, user, event_type, source, page, price
-  /// cents, quantity), other columns filled with fixed values.
-  func batch(_ rows: [(String, Int64, String, String, String, Int64?, Int32?)]) -> [ColumnBuffer] {
+  /// cents, quantity), other columns filled with fixed values; `currencies` gives each row's
+  /// currency (default: null).
+  func batch(
+    _ rows: [(String, Int64, String, String, String, Int64?, Int32?)],
+    currencies: [String?]? = nil
+  ) -> [ColumnBuffer] {
     let schema = contract.schema
     var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
     for (n, row) in rows.enumerated() {
@@ -25,6 +29,12 @@ struct GoldAggregatorTests {
         case "event_id": cols[c].append(string: "e\(n)")
         case "session_id": cols[c].append(string: "s\(row.1)")
         case "country": cols[c].append(string: "DE")
+        case "currency":
+          if let code = currencies?[n] {
+            cols[c].append(string: code)
+          } else {
+            cols[c].appendNull()
+          }
         default:
           if spec.nullable { cols[c].appendNull() } else { cols[c].append(string: "x") }
         }
@@ -73,23 +83,40 @@ struct GoldAggregatorTests {
     // conversion_rate is 0 (not null) on a day with active users and no purchase.
     #expect(
       text(berlin.result(), berlin.schema) == [
-        "d\(d28) 1 0 0 null 0.0000",
-        "d\(d28 + 1) 3 2 2 5498 0.6667",
-        "d\(d28 + 2) 1 0 0 null 0.0000",
+        "d\(d28) 1 0 0 0.0000",
+        "d\(d28 + 1) 3 2 2 0.6667",
+        "d\(d28 + 2) 1 0 0 0.0000",
       ])
     #expect(
       berlin.schema.columns.map(\.name) == [
-        "event_date", "active_users", "purchasing_users", "purchases", "revenue", "conversion_rate",
+        "event_date", "active_users", "purchasing_users", "purchases", "conversion_rate",
       ])
-    #expect(berlin.schema.columns[4].type == .decimal(precision: 18, scale: 2))
 
     let utc = try GoldAggregator(
       table: t, contract: contract, input: input, clock: try ZoneClock("UTC"))
     try utc.add(batch(rows))
     #expect(
       text(utc.result(), utc.schema) == [
-        "d\(d28) 1 1 1 3998 1.0000",
-        "d\(d28 + 1) 2 1 1 1500 0.5000",
+        "d\(d28) 1 1 1 1.0000",
+        "d\(d28 + 1) 2 1 1 0.5000",
+      ])
+
+    // Money per currency, only over purchases (the table's own `where`): the two purchases of
+    // Berlin's 29th are in different currencies and are never added up.
+    let currencies: [String?] = [nil, "EUR", nil, "USD", nil, nil]
+    let revenue = try GoldAggregator(
+      table: table("revenue_daily"), contract: contract, input: input,
+      clock: try ZoneClock("Europe/Berlin"))
+    try revenue.add(batch(rows, currencies: currencies))
+    #expect(
+      revenue.schema.columns.map(\.name) == [
+        "event_date", "currency", "orders", "units", "revenue", "buyers",
+      ])
+    #expect(revenue.schema.columns[4].type == .decimal(precision: 18, scale: 2))
+    #expect(
+      text(revenue.result(), revenue.schema) == [
+        "d\(d28 + 1) EUR 1 2 3998 1",
+        "d\(d28 + 1) USD 1 3 1500 1",
       ])
   }
 

@@ -73,6 +73,34 @@ struct ReportFormatTests {
     }
   }
 
+  @Test("money shows its currency code beside the amount in text, Markdown and HTML")
+  func currencies() throws {
+    let info = ReportTableInfo(
+      title: "t", subtitle: "",
+      columns: [
+        ReportColumn("currency", .text), ReportColumn("orders", .integer),
+        ReportColumn("revenue", .decimal(scale: 2)),
+      ],
+      chart: nil, currencies: [2: 0])
+    let rows: [[ReportCell]] = [
+      [.text("EUR"), .integer(3), .decimal(124_584, scale: 2)],
+      [.text("JPY"), .integer(1), .decimal(7_377_000, scale: 2)],
+      [.null, .integer(0), .null],
+    ]
+    let text = try render(.text, info, rows)
+    #expect(text.contains("EUR            3   1,245.84 EUR\n"), "\(text)")
+    #expect(text.contains("JPY            1  73,770.00 JPY\n"), "\(text)")
+    #expect(try render(.markdown, info, rows).contains("| EUR | 3 | 1,245.84 EUR |"))
+    #expect(
+      try render(.html, info, rows).contains(
+        "<td>EUR</td><td class=\"n\">3</td><td class=\"n\">1,245.84 EUR</td>"))
+    // Machine formats keep the number plain; the currency is its own column.
+    #expect(try render(.csv, info, rows).contains("EUR,3,1245.84\r\n"))
+    #expect(
+      try render(.ndjson, info, rows).contains(
+        "{\"currency\":\"EUR\",\"orders\":3,\"revenue\":1245.84}"))
+  }
+
   @Test("dates, timestamps and booleans")
   func times() {
     #expect(ReportCell.date(0).pretty == "1970-01-01")
@@ -211,6 +239,14 @@ struct ReportFormatTests {
     }
     // Named after a ratio; named after a count of a grouped table; the first metric otherwise.
     #expect(try chosen("conversion_rate_daily") == "conversion_rate")
+    // Money kept per currency is never charted (summed over groups it would mix currencies).
+    let revenue = try #require(contract.gold.first { $0.name == "revenue_daily" })
+    let columns =
+      [ReportColumn("event_date", .date), ReportColumn("currency", .text)]
+      + revenue.metrics.map { ReportColumn($0.name, .integer) }
+    let spec = ReportStage.chart(columns, gold: revenue, currencies: [4: 1])
+    #expect(spec.map { columns[$0.value].name } == "orders")
+    #expect(ReportStage.chart(columns, gold: nil, currencies: [2: 1, 3: 1, 4: 1, 5: 1]) == nil)
     #expect(try chosen("purchases_per_page_daily") == "purchases")
     #expect(try chosen("daily_active_users") == "active_users")
     // Grouped tables never chart a ratio or a distinct count, which do not add up over groups.

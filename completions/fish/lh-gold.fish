@@ -20,7 +20,7 @@ function __lh-gold_parse_tokens -S
     set -l unparsed_tokens (__lh-gold_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-gold'
-        __lh-gold_parse_subcommand 1 'lake=' 'contract=' 'table=+' 'tz=' 'rebuild' 'from=' 'to=' 'as-of=' 'dry-run' 'stream' 'max-line-bytes=' 'watermark=' 'emit=' 'update-every=' 'into=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-gold_parse_subcommand 1 'lake=' 'contract=' 'table=+' 'tz=' 'rebuild' 'drop-unrecomputable' 'from=' 'to=' 'as-of=' 'dry-run' 'stream' 'max-line-bytes=' 'watermark=' 'emit=' 'update-every=' 'into=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-gold_parse_subcommand -r 1 'version'
@@ -82,6 +82,7 @@ complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_option
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold"' -l 'table' -d 'Gold tables to compute (repeatable; default: all of the contract\'s).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" tz' -l 'tz' -d 'Time zone days and hours are cut in (IANA name).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" rebuild' -l 'rebuild' -d 'Recompute every day (after a contract change).'
+complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" drop-unrecomputable' -l 'drop-unrecomputable' -d 'Recompute days part of whose silver rows were archived (lh-pack archive --remove) from what silver still has, instead of keeping their gold rows.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" from' -l 'from' -d 'Recompute days from this date on (YYYY-MM-DD).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" to' -l 'to' -d 'Recompute days up to this date (YYYY-MM-DD).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" as-of' -l 'as-of' -d 'Read silver as of this version or time (RFC 3339 or YYYY-MM-DD).' -rfka ''

@@ -8,6 +8,8 @@
         compares lh-gold --stream's output for TABLE with the SQL over the silver rows it read:
         equal when nothing was late; else, window by window, SQL's events = the stream's events
         + late_rows (TABLE must have an `events` count of every row)
+    gold_check.py currencies LAKE TABLE
+        prints the distinct currencies of LAKE/gold/TABLE and, per currency, its revenue
     gold_check.py compare LAKE ZONE [TABLE ...]
         for each clickstream gold table (or those named), runs its SQL in DuckDB over silver's
         live files and compares row by row with LAKE/gold/<table> read by deltalake; prints the
@@ -42,10 +44,14 @@ SQL = {
         SELECT {DAY} AS event_date, count(DISTINCT user_id) AS active_users,
                count(DISTINCT user_id) FILTER (WHERE {PURCHASE}) AS purchasing_users,
                count(*) FILTER (WHERE {PURCHASE}) AS purchases,
-               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue,
                (count(DISTINCT user_id) FILTER (WHERE {PURCHASE}))::DOUBLE
                  / nullif(count(DISTINCT user_id), 0) AS conversion_rate
         FROM silver GROUP BY 1""",
+    # Money per currency, never summed across currencies.
+    "revenue_daily": f"""
+        SELECT {DAY} AS event_date, currency, count(*) AS orders, sum(quantity) AS units,
+               sum(price * quantity) AS revenue, count(DISTINCT user_id) AS buyers
+        FROM silver WHERE {PURCHASE} GROUP BY 1, 2""",
     "events_per_source_daily": f"""
         SELECT {DAY} AS event_date, source, count(*) AS events,
                count(DISTINCT user_id) AS users, count(*) FILTER (WHERE {PURCHASE}) AS purchases
@@ -54,8 +60,7 @@ SQL = {
         SELECT {DAY} AS event_date, page,
                count(*) FILTER (WHERE event_type = 'page_view') AS views,
                count(*) FILTER (WHERE event_type = 'add_to_cart') AS add_to_carts,
-               count(*) FILTER (WHERE {PURCHASE}) AS purchases,
-               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue
+               count(*) FILTER (WHERE {PURCHASE}) AS purchases
         FROM silver GROUP BY 1, 2""",
     "events_per_minute": f"""
         SELECT {MINUTE} AS window_start, event_type, count(*) AS events
@@ -65,13 +70,11 @@ SQL = {
                count(*) FILTER (WHERE event_type = 'login') AS logins
         FROM silver GROUP BY 1, 2""",
     "purchases_per_minute": f"""
-        SELECT {MINUTE} AS window_start, count(*) FILTER (WHERE {PURCHASE}) AS purchases,
-               sum(quantity) FILTER (WHERE {PURCHASE}) AS units,
-               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS revenue
-        FROM silver GROUP BY 1""",
+        SELECT {MINUTE} AS window_start, currency, count(*) AS purchases,
+               sum(quantity) AS units, sum(price * quantity) AS revenue
+        FROM silver WHERE {PURCHASE} GROUP BY 1, 2""",
     "kpi_minute": f"""
         SELECT {MINUTE} AS window_start, count(*) FILTER (WHERE {PURCHASE}) AS orders,
-               sum(price * quantity) FILTER (WHERE {PURCHASE}) AS gmv,
                count(DISTINCT user_id) AS active_users,
                count(DISTINCT user_id) FILTER (WHERE event_type = 'page_view') AS view_users,
                count(DISTINCT user_id) FILTER (WHERE {PURCHASE}) AS purchase_users,
@@ -111,7 +114,8 @@ SQL.update({
         SELECT {HOUR} AS window_start, region, count(*) AS orders, sum(revenue) AS revenue
         FROM silver GROUP BY 1, 2""",
 })
-CLICKSTREAM = ["daily_active_users", "conversion_rate_daily", "events_per_source_daily",
+CLICKSTREAM = ["daily_active_users", "conversion_rate_daily", "revenue_daily",
+               "events_per_source_daily",
                "purchases_per_page_daily", "events_per_minute", "logins_per_source_minute",
                "purchases_per_minute", "kpi_minute"]
 
@@ -168,6 +172,15 @@ def compare(lake, zone, names):
         else:
             print(f"{name}: {len(g)} rows equal")
     sys.exit(1 if bad else 0)
+
+
+def currencies(lake, name):
+    t = DeltaTable(f"{lake}/gold/{name}").to_pyarrow_table()
+    totals = {}
+    for c, r in zip(t.column("currency").to_pylist(), t.column("revenue").to_pylist()):
+        totals[c] = totals.get(c, 0) + (r or 0)
+    for c in sorted(totals, key=repr):
+        print(c, totals[c])
 
 
 def stream_compare(silver, stream, name):
@@ -247,6 +260,8 @@ def main():
         make_silver(sys.argv[2], sys.argv[3], "--append" in sys.argv[4:])
     elif sys.argv[1] == "stream-compare":
         stream_compare(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "currencies":
+        currencies(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:

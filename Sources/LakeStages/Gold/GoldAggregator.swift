@@ -11,6 +11,8 @@
 // bounded by the distinct pairs, not the rows. Sums of integers and decimals are exact (Int64,
 // overflow is an error); products of decimals add scales, as SQL does.
 //
+// A table's own `where` drops the rows failing it before grouping (SQL's WHERE).
+//
 // Output columns: the bucket (`event_date` date for days, `window_start` timestamp else), the
 // group-by columns, metrics (count and count_distinct int64 never null; sum, min, max, avg null
 // when no row counted, as in SQL), ratios (double, null when the denominator is 0 or null).
@@ -45,6 +47,9 @@ public final class GoldAggregator {
   var groupCount = 0
   var metrics: [MetricState]
   let filters: [[Condition]]
+  /// The table's own `where`: rows failing it are not counted at all.
+  let tableFilter: [Condition]
+  var tableMask: [Bool] = []
   /// Per metric: which entry of `filters` applies (nil: every row).
   let metricFilter: [Int?]
   let ratios: [(numerator: Int, denominator: Int)]
@@ -90,6 +95,7 @@ public final class GoldAggregator {
       }
     }
     metrics = states
+    tableFilter = try table.filter.map { try Condition($0, input: input, column: column) }
     filters = filterList
     metricFilter = filterOf
     masks = filterList.map { _ in [] }
@@ -129,7 +135,20 @@ public final class GoldAggregator {
     let rows = batch[timeColumn].count
     guard rows > 0 else { return }
     if ownsContext { context.begin(batch) }
-    assignGroups(rows: rows, keep: keep)
+    if tableFilter.isEmpty {
+      assignGroups(rows: rows, keep: keep)
+    } else {
+      tableMask.removeAll(keepingCapacity: true)
+      if let keep {
+        tableMask.append(contentsOf: keep)
+      } else {
+        tableMask.append(contentsOf: repeatElement(true, count: rows))
+      }
+      tableMask.withUnsafeMutableBufferPointer { mask in
+        for c in tableFilter { c.apply(batch[c.column], to: mask) }
+      }
+      assignGroups(rows: rows, keep: tableMask)
+    }
     for (f, conditions) in filters.enumerated() {
       masks[f].removeAll(keepingCapacity: true)
       masks[f].append(contentsOf: repeatElement(true, count: rows))

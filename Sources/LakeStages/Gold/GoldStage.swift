@@ -11,6 +11,11 @@
 // a concurrent writer of the same partitions). `--rebuild` recomputes every day (and may change
 // a table's definition); `--from`/`--to` recompute a range of days without moving progress.
 //
+// Archived silver (GoldArchivedDays.swift): lh-pack's archive removals touch no gold day; a day
+// part of whose silver rows were archived is never recomputed (its gold rows are kept, in
+// every mode, `--rebuild` included) unless `dropUnrecomputable`; a restore makes it
+// recomputable again and recomputes it.
+//
 // Work goes one local day at a time: the silver partitions overlapping it are read (partition
 // pruning, only the columns the tables use), rows of other local days dropped, every table's
 // aggregator fed, and the day's rows appended to each table's data writer. Memory is bounded by
@@ -37,6 +42,9 @@ public struct GoldConfig: Sendable {
   public var engine: String
   public var parquet = ParquetWriteOptions()
   public var dryRun = false
+  /// Recompute (or empty) days silver can no longer recompute because part of their rows were
+  /// archived, instead of keeping their gold rows.
+  public var dropUnrecomputable = false
   /// Threads the tables are folded on.
   public var threads = availableProcessors
 
@@ -92,15 +100,24 @@ public enum GoldStage {
 
     // Each table: its aggregator, its Delta table (if any) and the local days to recompute.
     struct Job {
-      let aggregator: GoldAggregator
+      var aggregator: GoldAggregator
       let path: String
       let schema: TableSchema
       var existing: Snapshot?
       var days: Set<Int64>
+      /// Days that need recomputing but cannot be (archived silver): their gold rows stay.
+      var kept: Set<Int64> = []
+      /// Of those, the days the table holds rows for.
+      var keptGold: Set<Int64> = []
+      /// The UTC days of silver archived away, as of this run.
+      var archived: Set<Int64> = []
       var writer: DeltaDataWriter?
       var rows = 0
     }
     var jobs: [Job] = []
+    // Silver's commits after a version, read once for the tables that share that progress.
+    var commitsSince: [Int64: [GoldArchivedDays.Commit]] = [:]
+    var newlyArchived = Set<Int64>()
     let silverDays = Set(silver.files.compactMap { dayOf($0) })
     for t in definitions {
       let aggregator = try GoldAggregator(
@@ -129,6 +146,18 @@ public enum GoldStage {
         )
       }
       let done = existing?.transactions[appId]
+      // The silver commits this table has not seen: archive removals, restores and data.
+      var archived = GoldArchivedDays.decode(
+        existing?.metadata.configuration[GoldArchivedDays.property])
+      var changed = Set<Int64>()
+      let unseen = (done ?? -1) + 1
+      if unseen <= silver.version {
+        if commitsSince[unseen] == nil {
+          commitsSince[unseen] = try GoldArchivedDays.read(
+            table: silver.table, versions: unseen...silver.version)
+        }
+        changed = GoldArchivedDays.apply(commitsSince[unseen]!, to: &archived)
+      }
       if config.from != nil || config.to != nil {
         touched = []
         let lo = config.from ?? Int64.min
@@ -145,34 +174,42 @@ public enum GoldStage {
         for d in silverDays { touched.formUnion(localDays(overlapping: d, clock)) }
         for p in existing?.files ?? [] { if let d = dayOf(p) { touched.insert(d) } }
       } else if let done, done < silver.version {
-        var utcDays = Set<Int64>()
-        for v in (done + 1)...silver.version {
-          try DeltaLog.forEachAction(table: silver.table, version: v) { action in
-            switch action {
-            case .add(let a): if let d = dayOf(a) { utcDays.insert(d) }
-            case .remove(let r):
-              if let text = r.partitionValues?[Contract.eventDateColumn] ?? nil,
-                let d = dayNumber(text)
-              {
-                utcDays.insert(d)
-              }
-            default: break
-            }
-          }
-        }
         touched = []
-        for d in utcDays { touched.formUnion(localDays(overlapping: d, clock)) }
+        for d in changed { touched.formUnion(localDays(overlapping: d, clock)) }
       } else {
         touched = []
       }
+      // Local days part of whose silver rows were archived cannot be recomputed: kept.
+      var kept = Set<Int64>()
+      if !config.dropUnrecomputable {
+        var unrecomputable = Set<Int64>()
+        for d in archived { unrecomputable.formUnion(localDays(overlapping: d, clock)) }
+        kept = touched.intersection(unrecomputable)
+        touched.subtract(kept)
+      }
+      let goldDays = Set((existing?.files ?? []).compactMap { dayOf($0) })
+      if let existing, config.rebuild, !kept.isDisjoint(with: goldDays),
+        existing.schema != schema
+          || (existing.metadata.configuration[zoneProperty] ?? "UTC") != config.zone
+      {
+        throw LakeFailure(
+          .usage,
+          "\(path): --rebuild changes the table's columns or time zone, but \(kept.intersection(goldDays).count) of its days cannot be recomputed (silver's rows for them were archived by lh-pack: \(GoldArchivedDays.describe(archived))); restore the archive first (lh-pack restore), or add --drop-unrecomputable to drop those days"
+        )
+      }
+      let before = GoldArchivedDays.decode(
+        existing?.metadata.configuration[GoldArchivedDays.property])
+      newlyArchived.formUnion(archived.subtracting(before))
       jobs.append(
-        Job(aggregator: aggregator, path: path, schema: schema, existing: existing, days: touched))
+        Job(
+          aggregator: aggregator, path: path, schema: schema, existing: existing, days: touched,
+          kept: kept, keptGold: kept.intersection(goldDays), archived: archived))
     }
 
     // The columns any table reads.
     var needed = [config.contract.eventTime]
     for t in definitions {
-      for c in t.groupBy where !needed.contains(c) { needed.append(c) }
+      for c in t.groupBy + t.filter.map(\.column) where !needed.contains(c) { needed.append(c) }
       for m in t.metrics {
         for c in [m.operand?.column, m.operand?.times].compactMap({ $0 }) + m.filter.map(\.column)
         where !needed.contains(c) {
@@ -192,17 +229,33 @@ public enum GoldStage {
     let context = GoldContext(clock: clock, timeColumn: 0)
     for j in jobs.indices {
       // Re-resolve the aggregators against the projected columns.
-      jobs[j] = Job(
-        aggregator: try GoldAggregator(
-          table: jobs[j].aggregator.table, contract: config.contract, input: projected,
-          clock: clock, context: context),
-        path: jobs[j].path, schema: jobs[j].schema, existing: jobs[j].existing,
-        days: jobs[j].days)
+      jobs[j].aggregator = try GoldAggregator(
+        table: jobs[j].aggregator.table, contract: config.contract, input: projected,
+        clock: clock, context: context)
     }
     let timeIndex = 0
 
     // One local day at a time.
     let allDays = jobs.reduce(into: Set<Int64>()) { $0.formUnion($1.days) }.sorted()
+    let kept = jobs.reduce(into: Set<Int64>()) { $0.formUnion($1.kept) }
+    if !newlyArchived.isEmpty {
+      note(
+        "silver's rows of \(newlyArchived.count) UTC day\(newlyArchived.count == 1 ? "" : "s") (\(GoldArchivedDays.describe(newlyArchived))) were archived by lh-pack; their gold days are kept"
+      )
+    }
+    if !kept.isEmpty {
+      let would = config.dryRun ? "would keep" : "kept"
+      if config.rebuild {
+        let n = jobs.reduce(into: Set<Int64>()) { $0.formUnion($1.keptGold) }.count
+        note(
+          "\(would) \(n) gold day\(n == 1 ? "" : "s") silver can no longer recompute (its rows for them were archived by lh-pack: \(GoldArchivedDays.describe(kept))); --drop-unrecomputable drops them"
+        )
+      } else {
+        note(
+          "\(would) the gold rows of \(kept.count) day\(kept.count == 1 ? "" : "s") whose silver rows were archived (\(GoldArchivedDays.describe(kept))): rows added to silver for them since are not counted; lh-pack restore brings the archive back so that lh-gold recomputes them"
+        )
+      }
+    }
     if config.dryRun {
       for job in jobs {
         note("\(job.aggregator.table.name): would recompute \(job.days.count) day(s)")
@@ -266,7 +319,11 @@ public enum GoldStage {
       let name = job.aggregator.table.name
       let done = job.existing?.transactions[appId]
       let advance = config.from == nil && config.to == nil
-      if job.days.isEmpty && (done == silver.version || !advance) {
+      let archivedText = GoldArchivedDays.encode(job.archived)
+      let archivedChanged =
+        archivedText
+        != (job.existing?.metadata.configuration[GoldArchivedDays.property] ?? "")
+      if job.days.isEmpty && (done == silver.version || !advance) && !archivedChanged {
         summaries.append(GoldTableSummary(name: name, days: 0, rows: 0, version: nil))
         continue
       }
@@ -287,17 +344,18 @@ public enum GoldStage {
         )
       ]
       actions.append(.commitInfo(info))
-      if snapshot.schema != job.schema
-        || (snapshot.metadata.configuration[zoneProperty] ?? "UTC") != config.zone
-      {
-        var meta = snapshot.metadata
-        meta.schemaString = DeltaSchema.schemaString(for: job.schema)
-        meta.configuration[zoneProperty] = config.zone
-        actions.append(.metaData(meta))
-      }
+      var meta = snapshot.metadata
+      meta.schemaString = DeltaSchema.schemaString(for: job.schema)
+      meta.configuration[zoneProperty] = config.zone
+      meta.configuration[GoldArchivedDays.property] = archivedText.isEmpty ? nil : archivedText
+      Self.recordCurrencies(job.aggregator.table, config.contract, in: &meta.configuration)
+      if meta != snapshot.metadata { actions.append(.metaData(meta)) }
       let partitions: Set<[String: String?]>
       if config.rebuild {
-        partitions = Set(snapshot.files.map(\.partitionValues))
+        // Every partition but the kept days'.
+        partitions = Set(
+          snapshot.files.filter { dayOf($0).map { !job.kept.contains($0) } ?? true }
+            .map(\.partitionValues))
       } else {
         partitions = Set(job.days.map { [Contract.eventDateColumn: DeltaStats.dateText($0)] })
       }
@@ -314,6 +372,24 @@ public enum GoldStage {
         GoldTableSummary(name: name, days: job.days.count, rows: job.rows, version: version))
     }
     return summaries
+  }
+
+  /// The table property prefix naming a money column's currency column:
+  /// `lh.gold.currency.revenue = currency` (lh-report shows the code beside the amount).
+  public static let currencyPropertyPrefix = "lh.gold.currency."
+
+  /// Sets the currency properties of `table`'s money metrics (and clears stale ones).
+  static func recordCurrencies(
+    _ table: GoldTable, _ contract: Contract, in configuration: inout [String: String]
+  ) {
+    for key in configuration.keys where key.hasPrefix(currencyPropertyPrefix) {
+      configuration[key] = nil
+    }
+    for m in table.metrics {
+      if let c = contract.currencyColumn(of: m), table.groupBy.contains(c) {
+        configuration[currencyPropertyPrefix + m.name] = c
+      }
+    }
   }
 
   /// The UTC day of a silver file's `event_date` partition.

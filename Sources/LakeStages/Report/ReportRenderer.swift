@@ -60,8 +60,16 @@ public struct ReportTableInfo: Sendable {
   public var subtitle: String
   public var columns: [ReportColumn]
   public var chart: ReportChartSpec?
+  /// Money columns and the column holding each row's currency: text, Markdown and HTML show
+  /// the code after the amount (`1,245.84 EUR`); CSV and NDJSON keep the plain number (the
+  /// currency column is beside it in the row).
+  public var currencies: [Int: Int]
 
-  public init(title: String, subtitle: String, columns: [ReportColumn], chart: ReportChartSpec?) {
+  public init(
+    title: String, subtitle: String, columns: [ReportColumn], chart: ReportChartSpec?,
+    currencies: [Int: Int] = [:]
+  ) {
+    self.currencies = currencies
     self.title = title
     self.subtitle = subtitle
     self.columns = columns
@@ -188,15 +196,15 @@ public final class ReportRenderer {
     case .markdown:
       for row in block {
         try out.write(
-          "| " + row.map { Self.markdownCell($0.pretty) }.joined(separator: " | ") + " |\n")
+          "| " + Self.pretty(row, info).map(Self.markdownCell).joined(separator: " | ") + " |\n")
       }
     case .html:
       for row in block {
         var line = "<tr>"
-        for (c, cell) in row.enumerated() {
+        for (c, text) in Self.pretty(row, info).enumerated() {
           line +=
             (info.columns[c].kind.isNumeric ? "<td class=\"n\">" : "<td>")
-            + HTMLText.escape(cell.pretty) + "</td>"
+            + HTMLText.escape(text) + "</td>"
         }
         try out.write(line + "</tr>\n")
       }
@@ -243,8 +251,20 @@ public final class ReportRenderer {
 
   // MARK: text
 
+  /// A row's pretty texts, money followed by its currency code when the table says which
+  /// column holds it.
+  static func pretty(_ row: [ReportCell], _ info: ReportTableInfo) -> [String] {
+    var texts = row.map(\.pretty)
+    for (money, currency) in info.currencies where money < row.count && currency < row.count {
+      if row[money] != .null, case .text = row[currency] {
+        texts[money] += " " + texts[currency]
+      }
+    }
+    return texts
+  }
+
   func textRows(_ info: ReportTableInfo, _ block: [[ReportCell]]) throws {
-    let texts = block.map { $0.map(\.pretty) }
+    let texts = block.map { Self.pretty($0, info) }
     for row in texts {
       for (c, t) in row.enumerated() {
         let w = TerminalText.width(t)

@@ -181,12 +181,20 @@ public enum ReportStage {
   /// `conversion_rate_daily`), else the first metric; when the table is grouped, only count or
   /// sum metrics qualify (those add up over groups). Other tables: the first date or timestamp
   /// column (window_start before event_date) and the first number.
-  static func chart(_ columns: [ReportColumn], gold: GoldTable?) -> ReportChartSpec? {
+  ///
+  /// Money kept per currency (`currencies`' keys: column indexes) is never charted: summed over
+  /// a bucket's groups it would add up different currencies.
+  static func chart(_ columns: [ReportColumn], gold: GoldTable?, currencies: [Int: Int] = [:])
+    -> ReportChartSpec?
+  {
     func index(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
+    func money(_ name: String) -> Bool { index(name).map { currencies[$0] != nil } ?? false }
     if let gold, let t = index(gold.grain.bucketColumn) {
       let grouped = !gold.groupBy.isEmpty
       let candidates =
-        gold.metrics.filter { !grouped || $0.aggregate == .count || $0.aggregate == .sum }
+        gold.metrics.filter {
+          (!grouped || $0.aggregate == .count || $0.aggregate == .sum) && !money($0.name)
+        }
         .map(\.name) + (grouped ? [] : gold.ratios.map(\.name))
       let named = candidates.filter { gold.name.contains($0) }.max { $0.count < $1.count }
       if let pick = named ?? candidates.first, let v = index(pick), columns[v].kind.isNumeric {
@@ -197,7 +205,7 @@ public enum ReportStage {
     guard
       let t = index("window_start").flatMap({ columns[$0].kind.isTime ? $0 : nil })
         ?? columns.firstIndex(where: { $0.kind.isTime }),
-      let v = columns.firstIndex(where: { $0.kind.isNumeric })
+      let v = columns.indices.first(where: { columns[$0].kind.isNumeric && currencies[$0] == nil })
     else { return nil }
     return ReportChartSpec(time: t, value: v)
   }
@@ -234,6 +242,22 @@ public enum ReportStage {
     return true
   }
 
+  /// Money columns → their currency column, from the table properties lh-gold writes
+  /// (`lh.gold.currency.<column> = <currency column>`).
+  static func currencyColumns(_ snapshot: Snapshot, _ columns: [ReportColumn]) -> [Int: Int] {
+    var out: [Int: Int] = [:]
+    let prefix = GoldStage.currencyPropertyPrefix
+    for (key, currency) in snapshot.metadata.configuration where key.hasPrefix(prefix) {
+      let name = String(key.dropFirst(prefix.count))
+      if let m = columns.firstIndex(where: { $0.name == name }),
+        let c = columns.firstIndex(where: { $0.name == currency && $0.kind == .text })
+      {
+        out[m] = c
+      }
+    }
+    return out
+  }
+
   static func renderTable(
     name: String, path: String, _ config: ReportConfig, contract: Contract?,
     _ renderer: ReportRenderer
@@ -244,10 +268,12 @@ public enum ReportStage {
     let gold =
       isGold
       ? contract?.gold.first { $0.name == name.split(separator: "/").last.map(String.init) } : nil
+    let currencies = currencyColumns(snapshot, columns)
     try renderer.beginTable(
       ReportTableInfo(
         title: name, subtitle: subtitle(gold, version: snapshot.version, config: config),
-        columns: columns, chart: chart(columns, gold: gold)))
+        columns: columns, chart: chart(columns, gold: gold, currencies: currencies),
+        currencies: currencies))
     let files = snapshot.files.filter { inRange($0, snapshot, config) }
     var block: [[ReportCell]] = []
     block.reserveCapacity(blockRows)
