@@ -9,12 +9,12 @@ a few seconds of real time, in a fresh lake under DIR (default: a new temporary 
   writers    lh-gen makes the cycle's events (event clock: --step per cycle, from 2025-01-01);
              part is written to spool/events-NNNNNN.ndjson.tmp and renamed into place, the rest
              is appended to spool/stream-YYYYMMDD.ndjson in chunks that cut lines, both while
-             lh-bronze runs (--writer picks one of the two)
+             lh-bronze runs (--writer picks one of the two; --writers-first waits for them)
   land       lh-bronze over the spool (the README's cron line)      } each sometimes as two
   refine     lh-silver                                              } copies started together
   gold       lh-gold                                                } (--overlap-rate)
   archive    once a simulated day, before refine: lh-pack archive --table silver/events
-             --before DAY-2 --remove -o archive-N.tar.zst (gold is kept: it must outlive silver)
+             --before DAY-1 --remove -o archive-N.tar.zst (gold is kept: it must outlive silver)
   compact    once a simulated day, last: lh-pack compact, then lh-pack vacuum --retain 60s
              --apply
   kill       now and then (--kill-rate) one stage, a random copy, gets SIGKILL at a random
@@ -77,6 +77,7 @@ GENERATE = ["lh-gen", "--count", "{count}", "--duration", "{step}", "--start", "
 STATUS = ["lh-report", "status", "--lake", "{lake}", "--check", "--format", "ndjson"]
 REBUILD = ["lh-gold", "--lake", "{lake}", "--rebuild", "--quiet"]
 ROWS = ["lh-report", "--lake", "{lake}", "{table}", "--format", "ndjson"]
+GOLD_ROWS = ["lh-report", "--lake", "{lake}", "--format", "ndjson"]  # every gold table, "table" set
 
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
 GEN_COUNTS = re.compile(rb"(\d+) events .* (\d+) duplicates, (\d+) malformed")
@@ -107,49 +108,76 @@ def fill(template, **values):
 
 
 class Proc:
-    """One run of a tool: its exit status, wall time and peak RSS, and whether we killed it."""
+    """One run of a tool: its exit status, wall time and peak RSS, and whether we killed it.
 
-    def __init__(self, stage, argv, env, stdout=subprocess.DEVNULL):
+    The tool runs under a small copy of this script (`--exec-one`), which starts it, kills it
+    after `kill_after` seconds if asked, and reports its status and peak RSS. A child keeps the
+    memory high-water mark of the process it was forked from across exec, so a tool started by
+    the driver itself would report at least the driver's own size; started by a fresh, small
+    Python it reports its own peak (or that Python's few MiB, whichever is higher). Being the
+    tool's parent, the wrapper also kills it with no risk of hitting a reused pid.
+    """
+
+    def __init__(self, stage, argv, env, kill_after=None):
         self.stage = stage
         self.argv = argv
         self.err = tempfile.TemporaryFile()
-        self.lock = threading.Lock()
-        self.exited = False
-        self.killed = False
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=self.err)
+        self.report = tempfile.NamedTemporaryFile(prefix="lh-soak-run-", delete=False)
+        self.report.close()
+        wrapper = [sys.executable, os.path.abspath(__file__), "--exec-one", self.report.name,
+                   "-1" if kill_after is None else f"{kill_after:.3f}", "--"]
+        self.proc = subprocess.Popen(wrapper + argv, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
         self.status = None
-        self.seconds = None
-        self.rss_kib = None
-
-    def kill(self):
-        # The process is reaped only after `exited` is set under the lock, so its pid cannot
-        # have been reused when we signal it.
-        with self.lock:
-            if not self.exited:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.killed = True
 
     def wait(self):
         if self.status is not None:
             return self.status
-        os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT)
-        with self.lock:
-            self.exited = True
-        _, status, usage = os.wait4(self.proc.pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        self.proc.returncode = code
-        self.status = 128 - code if code < 0 else code
-        self.seconds = time.monotonic() - self.started
-        self.rss_kib = usage.ru_maxrss
-        # A kill that came after the tool had already finished did not kill it.
-        self.killed = self.killed and code == -signal.SIGKILL
+        self.proc.wait()
+        try:
+            with open(self.report.name) as f:
+                report = json.load(f)
+        except (OSError, ValueError):
+            report = {"status": 70, "seconds": 0, "rss_kib": 0, "killed": False}
+        finally:
+            os.unlink(self.report.name)
+        self.status = report["status"]
+        self.seconds = report["seconds"]
+        self.rss_kib = report["rss_kib"]
+        self.killed = report["killed"]
         return self.status
 
     def stderr_tail(self):
         self.err.seek(0)
         lines = [l for l in self.err.read().decode("utf-8", "replace").splitlines() if l.strip()]
         return lines[-1] if lines else "(nothing on stderr)"
+
+
+def exec_one(report, kill_after, argv):
+    """The wrapper's side of Proc: run argv, kill it after kill_after seconds (if >= 0)."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(argv)
+    except OSError as e:
+        print(f"soak: {argv[0]}: {e.strerror}", file=sys.stderr)
+        code, killed = 127, False
+    else:
+        killed = False
+        try:
+            proc.wait(timeout=kill_after if kill_after >= 0 else None)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            killed = True
+            proc.wait()
+        code = proc.returncode
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(report, "w") as f:
+        json.dump({"status": 128 - code if code < 0 else code,
+                   "seconds": time.monotonic() - started, "rss_kib": usage.ru_maxrss,
+                   "killed": killed and code == -signal.SIGKILL}, f)
+    return 0
 
 
 class Spool:
@@ -159,7 +187,7 @@ class Spool:
         self.path = path
         self.lock = threading.Lock()
         self.complete = {}  # file name -> complete lines in it (visible files only)
-        self.lines = []  # every complete line written, in order (bytes, without newline)
+        self.written = 0  # complete lines written, .tmp files included
 
     def visible_complete(self):
         with self.lock:
@@ -167,7 +195,7 @@ class Spool:
 
     def total(self):
         with self.lock:
-            return len(self.lines)
+            return self.written
 
     def write_renamed(self, name, lines, rng, spread):
         """Writes `name`.tmp in chunks over `spread` seconds, then renames it to `name`."""
@@ -183,7 +211,7 @@ class Spool:
         os.rename(tmp, final)
         with self.lock:
             self.complete[name] = len(lines)
-            self.lines.extend(lines)
+            self.written += len(lines)
 
     def append(self, name, lines, rng, spread):
         """Appends `lines` to `name` in chunks that cut lines, pausing between chunks."""
@@ -193,14 +221,12 @@ class Spool:
         data = b"".join(l + b"\n" for l in lines)
         fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            done = 0
             for chunk in chunks(data, rng):
                 os.write(fd, chunk)
                 newlines = chunk.count(b"\n")
                 with self.lock:
                     self.complete[name] = self.complete.get(name, 0) + newlines
-                    self.lines.extend(lines[done : done + newlines])
-                done += newlines
+                    self.written += newlines
                 time.sleep(rng.uniform(0, spread / 8))
         finally:
             os.close(fd)
@@ -264,17 +290,11 @@ class Soak:
 
     def stage(self, stage, template, copies=1, kill=None, **values):
         """Starts `copies` runs of one stage together, kills one if asked, and waits for all."""
-        procs = [Proc(stage, self.tool(template, **values), self.env) for _ in range(copies)]
-        timer = None
-        if kill is not None:
-            victim = self.rng.choice(procs)
-            timer = threading.Timer(kill, victim.kill)
-            timer.start()
+        victim = self.rng.randrange(copies) if kill is not None else -1
+        procs = [Proc(stage, self.tool(template, **values), self.env,
+                      kill if i == victim else None) for i in range(copies)]
         for p in procs:
             p.wait()
-        if timer is not None:
-            timer.cancel()
-            timer.join()
         for p in procs:
             self.stats.add(self.cycle, p)
             if not p.killed:
@@ -310,7 +330,7 @@ class Soak:
 
         stages = ["land", "refine", "gold"]
         archive_due = self.cycle % self.cycles_per_day == self.cycles_per_day // 2
-        before = day - timedelta(days=2)
+        before = day - timedelta(days=1)  # late events lag 10 minutes at most
         archive_due = archive_due and before > EPOCH.date()
         compact_due = self.cycle % self.cycles_per_day == 0 and self.cycle > 0
         if archive_due:
@@ -342,7 +362,11 @@ class Soak:
         ]
         for w in writers:
             w.start()
-        time.sleep(rng.uniform(0, spread / 4))
+        if self.args.writers_first:
+            for w in writers:
+                w.join()
+        else:
+            time.sleep(rng.uniform(0, spread / 4))
         lower = self.spool.visible_complete()
         land = self.stage("land", LAND, copies(), kill_at("land"))
         results.append(land)
@@ -372,13 +396,12 @@ class Soak:
             else:
                 self.missed_kills += 1
         line = self.cycle_line(start, results, killed)
-        for ps in results:
-            for p in ps:
-                if p.status != 0 and not p.killed:
-                    print(line, flush=True)
-                    raise Violation(
-                        f"status: {p.stage} ({' '.join(os.path.basename(a) for a in p.argv[:2])}) "
-                        f"exited {p.status}: {p.stderr_tail()}")
+        failed = [f"{p.stage} ({' '.join(os.path.basename(a) for a in p.argv[:2])}) exited "
+                  f"{p.status}: {p.stderr_tail()}"
+                  for ps in results for p in ps if p.status != 0 and not p.killed]
+        if failed:
+            print(line, flush=True)
+            raise Violation("status: " + "; ".join(failed))
         t = time.monotonic()
         try:
             bronze = self.check(lower=None if "land" in killed else lower,
@@ -420,11 +443,14 @@ class Soak:
         return tables, recon
 
     def gold_rows(self, lake):
-        out = {}
-        for table in sorted(os.listdir(os.path.join(lake, "gold"))):
-            r = self.check_output(fill(ROWS, lake=lake, table=f"gold/{table}"), "gold")
-            out[table] = sorted(r.stdout.splitlines())
-        return out
+        """Each gold table's rows as sorted NDJSON lines, from one `lh-report` of them all."""
+        if not os.path.isdir(os.path.join(lake, "gold")):
+            return {}
+        r = self.check_output(fill(GOLD_ROWS, lake=lake), "gold")
+        out = {table: [] for table in os.listdir(os.path.join(lake, "gold"))}
+        for raw in r.stdout.splitlines():
+            out.setdefault(json.loads(raw).get("table"), []).append(raw)
+        return {table: sorted(rows) for table, rows in out.items()}
 
     def check(self, lower, silver_current, gold_current, final=False):
         written = self.spool.total()
@@ -439,7 +465,7 @@ class Soak:
         if silver_current and recon["bronze_rows"] != bronze:
             raise Violation(f"reconcile: silver refined {recon['bronze_rows']} bronze rows of "
                             f"{bronze} after a clean lh-silver run")
-        live = self.gold_rows(self.lake) if os.path.isdir(os.path.join(self.lake, "gold")) else {}
+        live = self.gold_rows(self.lake)
         if gold_current and live:
             copy = os.path.join(self.dir, "rebuild", "lake")
             shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
@@ -464,14 +490,25 @@ class Soak:
 
     def freeze(self, before):
         """Records the gold rows of the days the coming archive takes out of silver."""
-        live = self.gold_rows(self.lake) if os.path.isdir(os.path.join(self.lake, "gold")) else {}
+        live = self.gold_rows(self.lake)
         snapshot = {t: [r for r in rows if row_day(r) < before.isoformat()]
                     for t, rows in live.items()}
         # A later archive covers the earlier days too: keep only the widest snapshot.
         self.frozen = [(before.isoformat(), snapshot)]
 
     def final_checks(self, bronze, recon):
-        written = self.spool.lines
+        # The spool files are the record of what was written: the writers are done, and every
+        # file ends with a whole line.
+        written = []
+        for name in sorted(os.listdir(self.spool_dir)):
+            with open(os.path.join(self.spool_dir, name), "rb") as f:
+                data = f.read()
+            if not data.endswith(b"\n"):
+                raise Violation(f"writer: spool/{name} does not end with a whole line")
+            written.extend(data[:-1].split(b"\n"))
+        if len(written) != self.spool.total():
+            raise Violation(f"writer: the spool holds {len(written)} lines, "
+                            f"{self.spool.total()} were written")
         if bronze != len(written):
             raise Violation(f"bronze: {bronze} rows after the final landing, "
                             f"{len(written)} lines written")
@@ -596,6 +633,8 @@ def percentile(sorted_values, p):
 
 
 def main():
+    if len(sys.argv) > 4 and sys.argv[1] == "--exec-one" and sys.argv[4] == "--":
+        return exec_one(sys.argv[2], float(sys.argv[3]), sys.argv[5:])
     env = os.environ
     parser = argparse.ArgumentParser(
         description="The README's cron pattern with faults, checked after every cycle.")
@@ -618,6 +657,9 @@ def main():
     parser.add_argument("--writer", choices=["both", "rename", "append"], default="both",
                         help="how the cycle's lines reach the spool: a file renamed into place, "
                         "appends to a file being landed, or a random split over both (default)")
+    parser.add_argument("--writers-first", action="store_true",
+                        help="let the writers finish before each landing starts (grown files "
+                        "are still landed again, but never while being written)")
     parser.add_argument("--dir", default=env.get("SOAK_DIR"),
                         help="work directory (default: $SOAK_DIR, else a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory on success")
