@@ -23,7 +23,7 @@ struct SoakTests {
         TestTools.binDirectory.path,
       ])
     let lines = r.output.split(separator: "\n")
-    let failure = lines.last { $0.hasPrefix("soak: FAIL") }.map(String.init) ?? r.stderr
+    let failure = lines.last { $0.hasPrefix("soak: FAIL cycle") }.map(String.init) ?? r.stderr
     #expect(
       r.status == 0,
       "\(failure)\n\(lines.suffix(12).joined(separator: "\n"))")
