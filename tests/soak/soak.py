@@ -40,8 +40,16 @@ lh-gen's own counts of events, duplicates and malformed lines.
 Every cycle prints one line: wall time, lines written, bronze rows, and each stage's time and
 peak RSS (from wait4's rusage, so no /usr/bin/time is needed); a summary follows at the end.
 
-Environment: SOAK_DURATION, SOAK_STEP, SOAK_SEED, SOAK_DIR give the flags' defaults.
-Only the Python 3 standard library is used.
+Environment: SOAK_DURATION, SOAK_STEP, SOAK_SEED, SOAK_DIR give the flags' defaults. The same
+seed gives the same events, kills and overlaps (their moments follow the measured run times).
+
+Adapting: the commands are the LAND, REFINE, GOLD, ARCHIVE, COMPACT and VACUUM lists at the top;
+when the README's cron lines change (a directory argument for lh-bronze, a flag for overlapping
+runs), change them there. What each check reads is in Soak.status and Soak.gold_rows.
+
+Python 3 and its standard library only: threads for the writers and the overlapping copies, a
+small wrapper process per tool for its exact peak RSS and a kill with no pid race (see Proc),
+which POSIX sh cannot give; a Swift executable would add a product to the package for a test.
 """
 
 import argparse
@@ -637,7 +645,8 @@ def main():
         return exec_one(sys.argv[2], float(sys.argv[3]), sys.argv[5:])
     env = os.environ
     parser = argparse.ArgumentParser(
-        description="The README's cron pattern with faults, checked after every cycle.")
+        description=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bin", help="the directory of the built lh-* tools")
     parser.add_argument("--duration", type=duration, default=env.get("SOAK_DURATION", "30m"),
                         help="how long to run (default: $SOAK_DURATION, else 30m)")
@@ -649,7 +658,8 @@ def main():
                         help="vacuum's --retain (default: 60s: it deletes files within a short "
                         "run, yet keeps what an lh-silver killed in the same cycle reads next)")
     parser.add_argument("--lines", type=int, default=2000, help="lines per cycle (default: 2000)")
-    parser.add_argument("--seed", type=int, default=int(env.get("SOAK_SEED", "1")))
+    parser.add_argument("--seed", type=int, default=int(env.get("SOAK_SEED", "1")),
+                        help="the events', kills' and overlaps' seed (default: $SOAK_SEED, else 1)")
     parser.add_argument("--kill-rate", type=float, default=0.15,
                         help="chance that a cycle kills one stage (default: 0.15)")
     parser.add_argument("--overlap-rate", type=float, default=0.2,
