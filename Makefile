@@ -3,6 +3,7 @@
 #   make demo          install what is missing, build in release, run the pipeline on ./lake
 #   make test          install what is missing, lint, build, check man/ and completions/, run every test
 #   make bench         the benchmark of bench/ (see bench/RESULTS.md)
+#   make soak          the README's cron pattern with faults for SOAK_DURATION (default 30m); see tests/soak/soak.py
 #   make fuzz          each libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60); see scripts/fuzz.sh
 #   make install       binaries, man pages and completions under PREFIX (default /usr/local)
 #   make man           regenerate man/ (commit the result)
@@ -16,7 +17,7 @@ include scripts/tools.sh
 export LH_TOOLS
 
 .PHONY: all build release demo test lint check-generated bench-tool deps deps-test peers man completions \
-	install bench fuzz format clean
+	install bench soak fuzz format clean
 
 all: build
 
@@ -88,6 +89,13 @@ bench: release
 	$(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks
 	LH_BENCH="$$($(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks --show-bin-path)/lh-bench" \
 	  bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+# Not part of `make test` (its SoakTests run the same driver for 60 seconds on the debug build).
+# Prints a line per cycle and a summary; on the first broken invariant it stops with one line
+# saying which and keeps the lake. SOAK_STEP (event time per cycle) and SOAK_SEED also apply.
+SOAK_DURATION ?= 30m
+soak: release
+	SOAK_DURATION=$(SOAK_DURATION) tests/soak/soak.py "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 
 # Not part of `make test`: that runs the regression fixtures of fixtures/fuzz/ instead.
 FUZZ_SECONDS ?= 60
