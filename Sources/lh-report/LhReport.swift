@@ -229,7 +229,7 @@ extension LhReport {
         little more than the feed's period, such as 2h for hourly files); the lake does not \
         reconcile; or, with --deep, a file a table's current version references is missing \
         or its size is not the one the log records (--deep reads every table's file list and \
-        stats each file; it implies --check). Each reason is one line on stderr, \
+        stats each file). Each reason is one line on stderr, \
         "lh-report: " first. With --quiet, a check prints nothing on success, and on failure \
         only the reasons (without a check, --quiet keeps stderr quiet and the status is \
         printed).
@@ -278,7 +278,7 @@ extension LhReport {
 
     @Flag(
       help:
-        "Also check that every file each table's current version references exists, with the size the log records (implies --check)."
+        "Also check that every file each table's current version references exists, with the size the log records (a --check problem, and metrics with --format prometheus)."
     )
     var deep = false
 
@@ -302,10 +302,10 @@ extension LhReport {
       options.deep = deep
       let report = try LakeStatus.collect(lake, options)
       // --quiet with a check: the answer is the status and the reasons, nothing else.
-      if !(logging.quiet && (check || deep)) {
+      if !(logging.quiet && check) {
         try LakeStatus.render(report, format: format, style: style, output: context.stdout)
       }
-      if (check || deep) && !report.problems.isEmpty {
+      if check && !report.problems.isEmpty {
         try context.stdout.flush()
         for p in report.problems { context.diagnostics.error(p) }
         throw NegativeAnswer()
