@@ -87,7 +87,7 @@ struct LhGold: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Read silver as of this version or time (RFC 3339 or YYYY-MM-DD).",
+      "Read silver as of this version or time (RFC 3339 or YYYY-MM-DD; a time before silver's first commit or after its latest is an error).",
       valueName: "version-or-time"))
   var asOf: AsOfArgument?
 

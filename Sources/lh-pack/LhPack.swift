@@ -84,7 +84,8 @@ extension LhPack {
         "Archive as of this version or time (RFC 3339 or YYYY-MM-DD): a bare value for every table, TABLE=VALUE for one (repeatable; default: latest).",
         discussion: """
           A table named in no TABLE=VALUE gets the bare value, or else its latest version. A \
-          table lacking the version or time asked for is an error (status 64). Example: \
+          table lacking the version or time asked for (a time before its first commit or \
+          after its latest) is an error (status 64). Example: \
           --as-of 2026-01-01 --as-of gold/daily_active_users=4.
           """,
         valueName: "[table=]version-or-time"))

@@ -13,14 +13,11 @@ import Glibc
 #endif
 
 extension ReportFormat: ExpressibleByArgument {}
+extension StatusFormat: ExpressibleByArgument {}
 
-/// `--format`, `--width`, `--ascii`: how a report is drawn (shared by the report and status).
+/// `--width`, `--ascii`, `--raw-csv`: how a report is drawn (shared by the report and status,
+/// each with its own `--format`).
 struct DrawingOptions: ParsableArguments {
-  @Option(
-    help: ArgumentHelp(
-      "Output format (default: text on a terminal, else ndjson).", valueName: "format"))
-  var format: ReportFormat?
-
   @Option(
     help: ArgumentHelp("Columns to draw in (default: the terminal's, else 80).", valueName: "n"))
   var width: Int?
@@ -40,8 +37,7 @@ struct DrawingOptions: ParsableArguments {
     }
   }
 
-  func resolve(_ context: ToolContext, _ env: [String: String]) -> (ReportFormat, ReportStyle) {
-    let format = format ?? (context.stdoutIsTerminal ? .text : .ndjson)
+  func resolve(_ context: ToolContext, _ env: [String: String]) -> ReportStyle {
     var style = ReportStyle()
     style.width = width ?? terminalColumns(env, context.stdoutIsTerminal) ?? 80
     let locale =
@@ -53,7 +49,7 @@ struct DrawingOptions: ParsableArguments {
     style.rawCSV = rawCSV
     style.color =
       context.stdoutIsTerminal && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
-    return (format, style)
+    return style
   }
 }
 
@@ -98,6 +94,16 @@ struct LhReport: LakeCommand {
       the plain number beside the currency column. Such money is never charted: summed over \
       a bucket's groups it would add up different currencies.
 
+      Several tables as CSV are one CSV table, as DuckDB and Miller read it: one header, a \
+      table column first, then the union of the tables' columns; each row leaves the columns \
+      of the other tables empty. As NDJSON each object has a "table" key first. (A table with \
+      a column named table is rendered alone.)
+
+      --as-of TIME reads each table's latest version committed at or before TIME; a TIME \
+      before a table's first commit or after its latest is an error (status 64, naming the \
+      table and the times of its first and latest commits), as in Spark, never silently the \
+      latest version. --as-of VERSION reads that version.
+
       Examples:
         lh-report --lake ./lake
         lh-report --lake ./lake kpi_minute --from 2026-01-01 --to 2026-01-02
@@ -135,7 +141,7 @@ struct LhReport: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Read tables as of this version or time (RFC 3339 or YYYY-MM-DD).",
+      "Read tables as of this version or time (RFC 3339 or YYYY-MM-DD; a time before a table's first commit or after its latest is an error).",
       valueName: "version-or-time"))
   var asOf: AsOfArgument?
 
@@ -148,6 +154,11 @@ struct LhReport: LakeCommand {
 
   @Flag(help: "Follow lh-gold --stream's windows on stdin and redraw a live view.")
   var follow = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Output format (default: text on a terminal, else ndjson).", valueName: "format"))
+  var format: ReportFormat?
 
   @OptionGroup var drawing: DrawingOptions
   @OptionGroup var logging: LoggingOptions
@@ -174,7 +185,8 @@ struct LhReport: LakeCommand {
 
   func execute(_ context: ToolContext) throws {
     let env = processEnvironment()
-    let (format, style) = drawing.resolve(context, env)
+    let style = drawing.resolve(context, env)
+    let format = format ?? (context.stdoutIsTerminal ? .text : .ndjson)
     if follow {
       var config = FollowConfig()
       config.input = input == "-" ? nil : input
@@ -213,34 +225,93 @@ extension LhReport {
       discussion: """
         For each table: version, rows, files, bytes, partitions, last commit time, and how \
         many bronze versions (and for how long) silver and gold lag behind bronze; then \
-        bronze rows = silver rows + rejects + duplicates. With --check the status is 1 when \
-        a table lags more than --max-lag or the lake does not reconcile (a documented answer, \
-        for cron and monitoring), 0 otherwise.
+        bronze rows = silver rows + rejects + duplicates.
+
+        With --check the status is 1 (a documented answer, for cron and monitoring), 0 \
+        otherwise, when: a table lags more than --max-lag (default 1h); bronze's last commit \
+        is older than --max-age (ingest has stalled; not checked unless given: set it to a \
+        little more than the feed's period, such as 2h for hourly files); the lake does not \
+        reconcile; or, with --deep, a file a table's current version references is missing \
+        or its size is not the one the log records (--deep reads every table's file list and \
+        stats each file). Each reason is one line on stderr, \
+        "lh-report: " first. With --quiet, a check prints nothing on success, and on failure \
+        only the reasons (without a check, --quiet keeps stderr quiet and the status is \
+        printed).
+
+        CSV is one table: a header with a section column first (tables or reconciliation), \
+        then the columns of both sections; a row leaves the other section's columns empty. \
+        NDJSON is one object a line, with a "section" key first.
+
+        --format prometheus writes Prometheus' text exposition format, for node_exporter's \
+        textfile collector: lh_table_rows, lh_table_version, lh_table_files, \
+        lh_table_bytes, lh_table_partitions, lh_table_last_commit_timestamp_seconds and \
+        lh_table_last_commit_age_seconds, lh_table_lag_versions and lh_table_lag_seconds \
+        (each with a table label, such as {table="bronze/events"}), lh_reconciliation_rows \
+        (by kind), lh_reconciled (1 or 0), lh_reject_ratio (rejects per bronze row read), \
+        lh_status_problems (the reasons --check would give), and with --deep \
+        lh_table_files_missing and lh_table_files_wrong_size. All are gauges. Write it to a \
+        temporary file and rename it into the collector's directory, so that node_exporter \
+        never reads half a file:
+
+          lh-report status --lake ./lake --format prometheus > /var/lib/node_exporter/lh.prom.$$ \\
+            && mv /var/lib/node_exporter/lh.prom.$$ /var/lib/node_exporter/lh.prom
+
+        Examples:
+          lh-report status --lake ./lake
+          lh-report status --lake ./lake --check --quiet --max-age 2h --deep
+          lh-report status --lake ./lake --format csv | duckdb -c "select * from read_csv('/dev/stdin') where section = 'tables'"
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
 
-    @Flag(help: "Exit 1 when a table is stale beyond --max-lag or the lake does not reconcile.")
+    @Flag(
+      help:
+        "Exit 1 when a table is stale beyond --max-lag, bronze is older than --max-age, a file is missing or has the wrong size (--deep), or the lake does not reconcile."
+    )
     var check = false
 
     @Option(
       help: ArgumentHelp("How long bronze commits may wait (default 1h).", valueName: "duration"))
     var maxLag: DurationArgument?
 
+    @Option(
+      help: ArgumentHelp(
+        "How old bronze's last commit may be before ingest counts as stalled (default: not checked).",
+        valueName: "duration"))
+    var maxAge: DurationArgument?
+
+    @Flag(
+      help:
+        "Also check that every file each table's current version references exists, with the size the log records (a --check problem, and metrics with --format prometheus)."
+    )
+    var deep = false
+
+    @Option(
+      help: ArgumentHelp(
+        "Output format: text, csv, ndjson, markdown, html or prometheus (default: text on a terminal, else ndjson).",
+        valueName: "format"))
+    var format: StatusFormat?
+
     @OptionGroup var drawing: DrawingOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
       let env = processEnvironment()
-      let (format, style) = drawing.resolve(context, env)
+      let style = drawing.resolve(context, env)
+      let format = format ?? (context.stdoutIsTerminal ? .text : .ndjson)
       let lake = LakeLayout.resolve(flag: lakeOptions.lake, environment: env)
-      let report = try LakeStatus.collect(
-        lake, now: SystemClock.wallMicroseconds() / 1000,
-        maxLag: (maxLag?.micros ?? 3_600_000_000) / 1000)
-      try LakeStatus.render(report, format: format, style: style, output: context.stdout)
+      var options = StatusOptions(now: SystemClock.wallMicroseconds() / 1000)
+      options.maxLag = (maxLag?.micros ?? 3_600_000_000) / 1000
+      options.maxAge = maxAge.map { $0.micros / 1000 }
+      options.deep = deep
+      let report = try LakeStatus.collect(lake, options)
+      // --quiet with a check: the answer is the status and the reasons, nothing else.
+      if !(logging.quiet && check) {
+        try LakeStatus.render(report, format: format, style: style, output: context.stdout)
+      }
       if check && !report.problems.isEmpty {
-        for p in report.problems { context.diagnostics.note(p) }
         try context.stdout.flush()
+        for p in report.problems { context.diagnostics.error(p) }
         throw NegativeAnswer()
       }
     }

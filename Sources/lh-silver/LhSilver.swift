@@ -59,7 +59,8 @@ struct LhSilver: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Read bronze as of this version or time (RFC 3339 or a date).", valueName: "version-or-time"))
+      "Read bronze as of this version or time (RFC 3339 or a date; a time before bronze's first commit or after its latest is an error).",
+      valueName: "version-or-time"))
   var asOf: AsOfArgument?
 
   @Flag(

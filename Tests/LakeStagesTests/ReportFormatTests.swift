@@ -257,4 +257,27 @@ struct ReportFormatTests {
         metric?.aggregate == .count || metric?.aggregate == .sum, "\(gold.name): \(name ?? "-")")
     }
   }
+
+  @Test("Prometheus: label values escape \\, \" and line feeds; a table name is one label")
+  func prometheusLabels() throws {
+    #expect(LakeStatus.prometheusLabel("gold/kpi_minute") == "\"gold/kpi_minute\"")
+    #expect(LakeStatus.prometheusLabel("a\"b\\c\nd") == #""a\"b\\c\nd""#)
+    var report = LakeStatusReport()
+    report.now = 10_500
+    report.tables = [
+      TableStatus(
+        name: "x\"y\n", version: 3, rows: 7, files: 1, bytes: 99, partitions: 1,
+        lastCommit: 10_000)
+    ]
+    var bytes: [UInt8] = []
+    let out = OutputBuffer(capacity: 1 << 12) { bytes.append(contentsOf: $0) }
+    try LakeStatus.renderPrometheus(report, output: out)
+    try out.flush()
+    let text = String(decoding: bytes, as: UTF8.self)
+    #expect(text.contains("\nlh_table_rows{table=\"x\\\"y\\n\"} 7\n"), "\(text)")
+    #expect(text.contains("\nlh_table_last_commit_age_seconds{table=\"x\\\"y\\n\"} 0.5\n"))
+    #expect(text.contains("\nlh_table_last_commit_timestamp_seconds{table=\"x\\\"y\\n\"} 10\n"))
+    #expect(!text.contains("lh_reconciled"), "no silver, no reconciliation")
+    #expect(text.hasSuffix("# TYPE lh_status_problems gauge\nlh_status_problems 0\n"))
+  }
 }

@@ -143,8 +143,12 @@ struct DeltaLogScaleTests {
     #expect(mid.version == 1_234 && mid.timestamp == t0 + 1_234 * 1000)
     #expect(mid.files.map(\.path) == [ScaleLog.path(1_234)])
     #expect(
-      try DeltaLog.snapshot(table: table, asOf: .timestamp(t0 + 10 * Int64(n) * 1000)).version
+      try DeltaLog.snapshot(table: table, asOf: .timestamp(t0 + Int64(n) * 1000)).version
         == Int64(n))
+    // After the latest commit: an error, as in Spark, not silently the latest version.
+    #expect(throws: DeltaLogError.self) {
+      try DeltaLog.snapshot(table: table, asOf: .timestamp(t0 + 10 * Int64(n) * 1000))
+    }
     #expect(throws: DeltaLogError.self) {
       try DeltaLog.snapshot(table: table, asOf: .timestamp(t0 - 1))
     }

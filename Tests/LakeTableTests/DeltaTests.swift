@@ -29,6 +29,61 @@ func eventRows(_ ids: Range<Int>) -> [ColumnBuffer] {
 
 @Suite("Delta log and commits")
 struct DeltaTests {
+  @Test("a commit's time is after the previous version's, whatever clock the writer read")
+  func commitTimesIncrease() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("t").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date"], engine: "lh-test/0")
+    func info(_ t: Int64) -> DeltaAction {
+      .commitInfo(
+        DeltaCommitInfo(
+          timestamp: t, operation: "WRITE", operationParameters: [:], engineInfo: "lh-test"))
+    }
+    // A writer whose clock was read before version 0 was made, and one from the past.
+    let v1 = try DeltaTable.commit(table: table, readVersion: 0, actions: [info(s0.timestamp - 5)])
+    let v2 = try DeltaTable.commit(table: table, readVersion: 1, actions: [info(1_000)])
+    // A writer that lost the race for version 3 (its readVersion is 1) is stamped after it.
+    let v3 = try DeltaTable.commit(
+      table: table, readVersion: 2, actions: [info(s0.timestamp + 60_000)])
+    let v4 = try DeltaTable.commit(table: table, readVersion: 1, actions: [info(0)])
+    #expect([v1, v2, v3, v4] == [1, 2, 3, 4])
+    let times = try (0...4).map { try DeltaLog.commitTimestamp(table: table, version: Int64($0)) }
+    #expect(
+      times == [
+        s0.timestamp, s0.timestamp + 1, s0.timestamp + 2, s0.timestamp + 60_000,
+        s0.timestamp + 60_001,
+      ], "\(times)")
+    for (v, t) in times.enumerated() {
+      #expect(try DeltaLog.snapshot(table: table, asOf: .timestamp(t)).version == Int64(v))
+    }
+  }
+
+  @Test("--as-of before the first commit or after the latest: an error naming the range")
+  func timeTravelOutOfRange() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let table = dir.appendingPathComponent("t").path
+    let s0 = try DeltaTable.openOrCreate(
+      at: table, schema: eventsSchema, partitionColumns: ["event_date"], engine: "lh-test/0")
+    let t0 = s0.timestamp
+    let text = { (ms: Int64) in RFC3339.string(micros: ms * 1000, fractionDigits: 3) }
+    let range = "the table's commits run from \(text(t0)) (version 0) to \(text(t0)) (version 0)"
+    for (t, why) in [
+      (t0 - 1, "before the first commit"), (t0 + 1, "after the latest commit"),
+    ] {
+      do {
+        _ = try DeltaLog.snapshot(table: table, asOf: .timestamp(t))
+        Issue.record("as of \(t): no error")
+      } catch let e as DeltaLogError {
+        #expect(e.category == .usage)
+        #expect(
+          e.description == "\(table): no version as of \(text(t)): it is \(why); \(range)",
+          "\(e.description)")
+      }
+    }
+    #expect(try DeltaLog.snapshot(table: table, asOf: .timestamp(t0)).version == 0)
+  }
+
   @Test("create, append with txn, snapshot and time travel")
   func createAppendSnapshot() throws {
     let dir = try TestTools.temporaryDirectory()

@@ -85,7 +85,7 @@ complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_option
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" drop-unrecomputable' -l 'drop-unrecomputable' -d 'Recompute days part of whose silver rows were archived (lh-pack archive --remove) from what silver still has, instead of keeping their gold rows.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" from' -l 'from' -d 'Recompute days from this date on (YYYY-MM-DD).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" to' -l 'to' -d 'Recompute days up to this date (YYYY-MM-DD).' -rfka ''
-complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" as-of' -l 'as-of' -d 'Read silver as of this version or time (RFC 3339 or YYYY-MM-DD).' -rfka ''
+complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" as-of' -l 'as-of' -d 'Read silver as of this version or time (RFC 3339 or YYYY-MM-DD; a time before silver\'s first commit or after its latest is an error).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" dry-run' -l 'dry-run' -d 'Say which days would be recomputed; write nothing.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" stream' -l 'stream' -d 'Compute one gold table\'s windows from silver rows on stdin, as NDJSON on stdout.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_positional "lh-gold" -eq 1' -F

@@ -23,7 +23,7 @@ function __lh-report_parse_tokens -S
         __lh-report_parse_subcommand -r 1 'lake=' 'from=' 'to=' 'as-of=' 'input=' 'follow' 'format=' 'width=' 'ascii' 'raw-csv' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'status'
-            __lh-report_parse_subcommand 0 'lake=' 'check' 'max-lag=' 'format=' 'width=' 'ascii' 'raw-csv' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            __lh-report_parse_subcommand 0 'lake=' 'check' 'max-lag=' 'max-age=' 'deep' 'format=' 'width=' 'ascii' 'raw-csv' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'help'
             __lh-report_parse_subcommand -r 1 'version'
         end
@@ -82,7 +82,7 @@ complete -c 'lh-report' -f
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-report_complete_directories)'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" from' -l 'from' -d 'Rows from this date on (YYYY-MM-DD).' -rfka ''
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" to' -l 'to' -d 'Rows up to this date (YYYY-MM-DD).' -rfka ''
-complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" as-of' -l 'as-of' -d 'Read tables as of this version or time (RFC 3339 or YYYY-MM-DD).' -rfka ''
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" as-of' -l 'as-of' -d 'Read tables as of this version or time (RFC 3339 or YYYY-MM-DD; a time before a table\'s first commit or after its latest is an error).' -rfka ''
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" input' -l 'input' -d 'Read rows from this file (NDJSON or Parquet; - for stdin) instead of the lake.' -rF
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" follow' -l 'follow' -d 'Follow lh-gold --stream\'s windows on stdin and redraw a live view.'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report" format' -l 'format' -d 'Output format (default: text on a terminal, else ndjson).' -rfka 'text csv ndjson markdown html'
@@ -96,9 +96,11 @@ complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_op
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_positional "lh-report" -eq 1' -fa 'status' -d 'Show each table\'s version, size and lag, and the bronze reconciliation.'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_positional "lh-report" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-report_complete_directories)'
-complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" check' -l 'check' -d 'Exit 1 when a table is stale beyond --max-lag or the lake does not reconcile.'
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" check' -l 'check' -d 'Exit 1 when a table is stale beyond --max-lag, bronze is older than --max-age, a file is missing or has the wrong size (--deep), or the lake does not reconcile.'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" max-lag' -l 'max-lag' -d 'How long bronze commits may wait (default 1h).' -rfka ''
-complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" format' -l 'format' -d 'Output format (default: text on a terminal, else ndjson).' -rfka 'text csv ndjson markdown html'
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" max-age' -l 'max-age' -d 'How old bronze\'s last commit may be before ingest counts as stalled (default: not checked).' -rfka ''
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" deep' -l 'deep' -d 'Also check that every file each table\'s current version references exists, with the size the log records (a --check problem, and metrics with --format prometheus).'
+complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" format' -l 'format' -d 'Output format: text, csv, ndjson, markdown, html or prometheus (default: text on a terminal, else ndjson).' -rfka 'text csv ndjson markdown html prometheus'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" width' -l 'width' -d 'Columns to draw in (default: the terminal\'s, else 80).' -rfka ''
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" ascii' -l 'ascii' -d 'Draw with ASCII characters only (also when the locale is not UTF-8).'
 complete -c 'lh-report' -n '__lh-report_should_offer_completions_for_flags_or_options "lh-report status" raw-csv' -l 'raw-csv' -d 'CSV cells exactly as in the data (by default a text cell starting with =, +, -, @, tab or CR gets a leading \' so that spreadsheets do not run it as a formula).'

@@ -81,7 +81,7 @@ complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_positional 
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-silver_complete_directories)'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" contract' -l 'contract' -d 'The contract: clickstream, iot, sales, or a contract file.' -rF
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" print-contract' -l 'print-contract' -d 'Print the built-in contract NAME (clickstream, iot, sales) and exit.' -rfka ''
-complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" as-of' -l 'as-of' -d 'Read bronze as of this version or time (RFC 3339 or a date).' -rfka ''
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" as-of' -l 'as-of' -d 'Read bronze as of this version or time (RFC 3339 or a date; a time before bronze\'s first commit or after its latest is an error).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" rebuild' -l 'rebuild' -d 'Recompute silver from all of bronze and replace both tables (one commit each).'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" stream' -l 'stream' -d 'Refine stdin to stdout instead of the lake\'s tables.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dedupe-window' -l 'dedupe-window' -d 'With --stream: drop a duplicate within this much event time (default 10m).' -rfka ''

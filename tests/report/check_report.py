@@ -2,6 +2,13 @@
 """Independent checks of lh-report's output (issue 7), with the standard library only.
 
   csv LAKE      every gold table's CSV, read back with Python's csv module, equals its NDJSON
+  report-csv LAKE
+                every gold table in one CSV (no table named): one header (table, then the union
+                of the tables' columns), every row as wide, and each table's rows equal its own CSV
+  status-ndjson LAKE
+                `status --format ndjson`: one JSON object a line, no key twice, a "section" key
+  status-csv LAKE
+                `status --format csv`: one header with a section column, every row as wide
   html FILE N   the page is well-formed XML with exactly N inline <svg> charts and no <script>
   follow FILE   lh-report --follow in a pseudo-terminal: the screen shows the live view, and
                 the alternate screen is left and the cursor restored at the end
@@ -17,13 +24,76 @@ import xml.etree.ElementTree as ET
 # Attributes reset, cursor shown, alternate screen left (ReportFollow.restoreTerminal).
 RESTORE = "\x1b[0m\x1b[?25h\x1b[?1049l"
 
+def read_csv(text):
+    """Rows of one CSV table: one header, every row as wide as it, no blank line."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows, "no header"
+    assert all(len(r) == len(rows[0]) for r in rows), [len(r) for r in rows]
+    assert len(set(rows[0])) == len(rows[0]), ("a column twice", rows[0])
+    return rows
+
+def status_rows(lake):
+    out = subprocess.run(["lh-report", "status", "--lake", lake, "--format", "csv"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = read_csv(out)
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+def gold_names(lake):
+    names = [r["table"].split("/", 1)[1] for r in status_rows(lake)
+             if r["section"] == "tables" and r["table"].startswith("gold/")]
+    assert names, "no gold tables"
+    return names
+
+def check_status_csv(lake):
+    rows = status_rows(lake)
+    sections = [r["section"] for r in rows]
+    assert sections[0] == "tables" and sections[-1] == "reconciliation", sections
+    rec = rows[-1]
+    assert rec["reconciled"] == "true" and rec["table"] == "", rec
+    assert all(r["bronze_rows"] == "" for r in rows if r["section"] == "tables")
+    print(f"status csv: one table, {len(rows)} rows, sections {sorted(set(sections))}")
+
+def strict_object(pairs):
+    keys = [k for k, _ in pairs]
+    dup = {k for k in keys if keys.count(k) > 1}
+    assert not dup, f"key repeated: {dup}"
+    return dict(pairs)
+
+def check_status_ndjson(lake):
+    out = subprocess.run(["lh-report", "status", "--lake", lake, "--format", "ndjson"],
+                         capture_output=True, text=True, check=True).stdout
+    lines = out.split("\n")
+    assert lines[-1] == "", "no newline at the end"
+    objects = [json.loads(l, object_pairs_hook=strict_object) for l in lines[:-1]]
+    assert all(isinstance(o, dict) and "section" in o for o in objects), objects
+    assert {o["section"] for o in objects} == {"tables", "reconciliation"}, objects
+    assert all("table" in o for o in objects if o["section"] == "tables")
+    print(f"status ndjson: {len(objects)} objects, no key twice")
+
+def check_report_csv(lake):
+    names = gold_names(lake)
+    out = subprocess.run(["lh-report", "--lake", lake, "--format", "csv"],
+                         capture_output=True, check=True).stdout.decode()
+    rows = read_csv(out)
+    header = rows[0]
+    assert header[0] == "table", header
+    seen = []
+    for name in names:
+        own = read_csv(subprocess.run(["lh-report", "--lake", lake, name, "--format", "csv"],
+                                      capture_output=True, check=True).stdout.decode())
+        mine = [r for r in rows[1:] if r[0] == name]
+        assert len(mine) == len(own) - 1, (name, len(mine), len(own))
+        index = [header.index(c) for c in own[0]]
+        for r, o in zip(mine, own[1:]):
+            assert [r[i] for i in index] == o, (name, r, o)
+            assert all(r[i] == "" for i in range(1, len(r)) if i not in index), (name, r)
+        seen += mine
+    assert len(seen) == len(rows) - 1, "rows of no table"
+    print(f"report csv: {len(names)} tables in one header of {len(header)} columns")
+
 def check_csv(lake):
-    tables = [l.strip() for l in subprocess.run(
-        ["lh-report", "status", "--lake", lake, "--format", "csv"], capture_output=True,
-        text=True, check=True).stdout.splitlines() if l.startswith("gold/")]
-    assert tables, "no gold tables"
-    for line in tables:
-        name = line.split(",")[0].split("/", 1)[1]
+    tables = gold_names(lake)
+    for name in tables:
         out = subprocess.run(["lh-report", "--lake", lake, name, "--format", "csv"],
                              capture_output=True, check=True).stdout.decode()
         rows = list(csv.reader(io.StringIO(out, newline="")))
@@ -156,4 +226,6 @@ def check_follow_signals(path):
 
 if __name__ == "__main__":
     {"csv": check_csv, "html": check_html, "follow": check_follow,
+     "report-csv": check_report_csv, "status-csv": check_status_csv,
+     "status-ndjson": check_status_ndjson,
      "follow-signals": check_follow_signals}[sys.argv[1]](*sys.argv[2:])

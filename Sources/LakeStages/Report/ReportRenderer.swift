@@ -7,7 +7,10 @@
 //   text       title (bold on a colour terminal), aligned columns (numbers right-aligned),
 //              then the chart; widths come from the first block of rows and only grow
 //   csv        RFC 4180: a header, CRLF line ends, fields quoted when they hold , " CR or LF;
-//              several tables are separated by an empty line, each with its header
+//              several tables are one CSV table, as DuckDB's read_csv and Miller read it: one
+//              header, a "table" column first (the key), then the union of the tables'
+//              columns (in order of first appearance); a row leaves the columns of other
+//              tables empty
 //   ndjson     one object per row, keys in column order; with several tables a "table" key first
 //   markdown   "## title", a pipe table (numbers aligned right), the chart in a text block
 //   html       one self-contained page: inline CSS, per table a <table> and an inline <svg>;
@@ -82,8 +85,14 @@ public final class ReportRenderer {
   let format: ReportFormat
   let style: ReportStyle
   let out: OutputBuffer
-  /// Several tables: NDJSON rows carry the table's name.
+  /// Several tables: NDJSON rows carry the table's name under `key`; CSV has one header,
+  /// `key` then `csvColumns`.
   let multiple: Bool
+  let key: String
+  let csvColumns: [ReportColumn]
+  var csvHeaderDone = false
+  /// The position in `csvColumns` of each column of the current table.
+  var csvIndex: [Int] = []
   var table: ReportTableInfo?
   var tableIndex = 0
   var widths: [Int] = []
@@ -91,12 +100,27 @@ public final class ReportRenderer {
   var series = ReportSeries()
   var rowsSeen = 0
 
-  /// A renderer writing `format` to `out`; `multiple` when more than one table will follow.
-  public init(format: ReportFormat, style: ReportStyle, output: OutputBuffer, multiple: Bool) {
+  /// A renderer writing `format` to `out`; `multiple` when more than one table will follow,
+  /// their names under `key` and their columns, for CSV's one header, in `columns` (each
+  /// table's, in order).
+  public init(
+    format: ReportFormat, style: ReportStyle, output: OutputBuffer, multiple: Bool,
+    key: String = "table", columns: [[ReportColumn]] = []
+  ) {
     self.format = format
     self.style = style
     self.out = output
     self.multiple = multiple
+    self.key = key
+    self.csvColumns = Self.union(columns)
+  }
+
+  /// The columns of `tables` by name, each once, in order of first appearance.
+  public static func union(_ tables: [[ReportColumn]]) -> [ReportColumn] {
+    var seen = Set<String>()
+    var out: [ReportColumn] = []
+    for c in tables.joined() where seen.insert(c.name).inserted { out.append(c) }
+    return out
   }
 
   func bold(_ s: String) -> String { style.color ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
@@ -134,6 +158,14 @@ public final class ReportRenderer {
 
   /// Starts a table.
   public func beginTable(_ info: ReportTableInfo) throws {
+    if multiple && (format == .csv || format == .ndjson),
+      info.columns.contains(where: { $0.name == key })
+    {
+      throw LakeFailure(
+        .usage,
+        "\(info.title): has a column named '\(key)', the key that names each row's table when several tables are one \(format.rawValue.uppercased()); render it alone"
+      )
+    }
     table = info
     widths = info.columns.map { TerminalText.width(TerminalText.escape($0.name)) }
     headerDone = false
@@ -146,8 +178,15 @@ public final class ReportRenderer {
       try out.write(bold(TerminalText.escape(info.title)) + "\n")
       if !info.subtitle.isEmpty { try out.write(dim(TerminalText.escape(info.subtitle)) + "\n") }
       try out.write("\n")
+    case .csv where multiple:
+      if !csvHeaderDone {
+        try out.write(
+          ([key] + csvColumns.map(\.name)).map { Self.csvField(csvSafe($0)) }
+            .joined(separator: ",") + "\r\n")
+        csvHeaderDone = true
+      }
+      csvIndex = info.columns.map { c in csvColumns.firstIndex { $0.name == c.name } ?? -1 }
     case .csv:
-      if tableIndex > 0 { try out.write("\r\n") }
       try out.write(
         info.columns.map { Self.csvField(csvSafe($0.name)) }.joined(separator: ",") + "\r\n")
     case .markdown:
@@ -187,6 +226,15 @@ public final class ReportRenderer {
     rowsSeen += block.count
     switch format {
     case .text: try textRows(info, block)
+    case .csv where multiple:
+      let name = Self.csvField(csvSafe(info.title))
+      for row in block {
+        var cells = [String](repeating: "", count: csvColumns.count)
+        for (c, cell) in row.enumerated() where csvIndex[c] >= 0 {
+          cells[csvIndex[c]] = csvCell(cell)
+        }
+        try out.write(([name] + cells).joined(separator: ",") + "\r\n")
+      }
     case .csv:
       for row in block {
         try out.write(row.map(csvCell).joined(separator: ",") + "\r\n")
@@ -373,7 +421,7 @@ public final class ReportRenderer {
 
   func ndjsonLine(_ info: ReportTableInfo, _ row: [ReportCell]) -> String {
     var s = "{"
-    if multiple { s += "\"table\":" + Self.jsonString(info.title) + "," }
+    if multiple { s += Self.jsonString(key) + ":" + Self.jsonString(info.title) + "," }
     for (c, cell) in row.enumerated() {
       if c > 0 { s += "," }
       s += Self.jsonString(info.columns[c].name) + ":"

@@ -59,14 +59,24 @@ public enum ReportStage {
     }
     let contract = config.contract ?? lakeContract(config.lake)
     let tables = try resolveTables(config, contract: contract)
+    // Several tables as CSV are one table: its header (the union of their columns) comes
+    // first, so their snapshots are read first (and rendered as read).
+    var snapshots: [Snapshot?] = Array(repeating: nil, count: tables.count)
+    if config.format == .csv && tables.count > 1 {
+      snapshots = try tables.map { try DeltaLog.snapshot(table: $0.1, asOf: config.asOf) }
+    }
     let renderer = ReportRenderer(
-      format: config.format, style: config.style, output: output, multiple: tables.count > 1)
+      format: config.format, style: config.style, output: output, multiple: tables.count > 1,
+      columns: snapshots.map { s in
+        s.map { $0.schema.columns.map { ReportColumn($0.name, ReportKind($0.type)) } } ?? []
+      })
     try renderer.beginDocument(
       title: "lh report: "
         + (config.lake.root.split(separator: "/").last.map(String.init) ?? "lake"))
     var rows = 0
-    for (name, path) in tables {
-      rows += try renderTable(name: name, path: path, config, contract: contract, renderer)
+    for ((name, path), snapshot) in zip(tables, snapshots) {
+      rows += try renderTable(
+        name: name, path: path, snapshot: snapshot, config, contract: contract, renderer)
     }
     try renderer.endDocument()
     return rows
@@ -259,10 +269,10 @@ public enum ReportStage {
   }
 
   static func renderTable(
-    name: String, path: String, _ config: ReportConfig, contract: Contract?,
-    _ renderer: ReportRenderer
+    name: String, path: String, snapshot: Snapshot? = nil, _ config: ReportConfig,
+    contract: Contract?, _ renderer: ReportRenderer
   ) throws -> Int {
-    let snapshot = try DeltaLog.snapshot(table: path, asOf: config.asOf)
+    let snapshot = try snapshot ?? DeltaLog.snapshot(table: path, asOf: config.asOf)
     let columns = snapshot.schema.columns.map { ReportColumn($0.name, ReportKind($0.type)) }
     let isGold = path.hasPrefix(config.lake.root + "/gold/")
     let gold =

@@ -279,7 +279,6 @@ public enum SilverStage {
     guard !config.dryRun else { return summary }
 
     // Commit silver/events, then silver/rejects, each with its txn and reconciliation.
-    let now = DeltaTable.nowMillis()
     func commit(
       _ table: String, writer: DeltaDataWriter?, existing: Snapshot?, schema: TableSchema,
       partition: String, counts: SilverCounts, done: Int64, newSchema: Bool
@@ -291,15 +290,20 @@ public enum SilverStage {
           throw error
         }
       }
+      // A new table is made (version 0) before the clock is read for version 1, so that the
+      // commit's time is after its table's creation.
+      let snapshot =
+        try existing
+        ?? DeltaTable.openOrCreate(
+          at: table, schema: schema, partitionColumns: [partition], engine: config.engine)
+      let now = DeltaTable.nowMillis()
       var info = DeltaCommitInfo(
         timestamp: now, operation: "WRITE",
         operationParameters: ["mode": config.rebuild ? "Overwrite" : "Append"],
         engineInfo: config.engine)
       info.extra = [("lhSilver", counts.json(contract: contract.name, from: done + 1, to: target))]
       var actions: [DeltaAction] = [.commitInfo(info)]
-      let snapshot: Snapshot
       if let existing {
-        snapshot = existing
         if newSchema {
           var meta = existing.metadata
           meta.schemaString = DeltaSchema.schemaString(for: schema)
@@ -313,9 +317,6 @@ public enum SilverStage {
                 partitionValues: $0.partitionValues, size: $0.size))
           }
         }
-      } else {
-        snapshot = try DeltaTable.openOrCreate(
-          at: table, schema: schema, partitionColumns: [partition], engine: config.engine)
       }
       actions += adds.map { .add($0) }
       actions.append(.txn(DeltaTxn(appId: app, version: target, lastUpdated: now)))

@@ -13,7 +13,9 @@
 // plus the path and stats text per live file (`DeltaLiveFiles`), and the latest version per txn
 // appId — plus one line buffer, so memory follows the table's live files, not the log's length.
 // Time travel by timestamp first finds the version from the commits' commitInfo timestamps
-// (reading each commit only up to its commitInfo), then replays to it once.
+// (reading each commit only up to its commitInfo; `version(at:table:)`, the one resolution of
+// every tool's --as-of: a time before the first commit or after the latest is an error, as in
+// Spark), then replays to it once.
 
 import LakeFormats
 import LakeIO
@@ -26,7 +28,8 @@ import Glibc
 public enum TimeTravel: Sendable, Equatable {
   case latest
   case version(Int64)
-  /// The latest version committed at or before this time (ms since the epoch).
+  /// The latest version committed at or before this time (ms since the epoch); a time before
+  /// the first commit or after the latest is an error (``DeltaLog/version(at:table:)``).
   case timestamp(Int64)
 }
 
@@ -170,21 +173,64 @@ public enum DeltaLog {
     return try make(table, target, proto, meta, files.finish(), txns, time)
   }
 
-  /// The latest version committed at or before `t` (ms): the one before the first commit whose
-  /// timestamp is later than `t`.
+  /// The version a time `t` (ms) selects: the latest committed at or before `t`.
+  ///
+  /// The one place every tool's `--as-of TIME` is resolved. As in Spark and delta-rs, a time
+  /// before the first commit is an error, and, as in Spark ("the provided timestamp is after
+  /// the latest version available"), so is a time after the latest commit: the table may well
+  /// have changed since, so no version is known to be the table as of then. Commit times are
+  /// read as Spark reads them, made increasing (a commit stamped no later than the one before
+  /// it counts as 1 ms after it), so that tables written before lh stamped them so, or by a
+  /// writer with a clock that went back, still resolve every version.
+  ///
+  /// - Throws: `DeltaLogError` (`.usage`) naming the table, the time asked and the table's
+  ///   range of commit times.
+  public static func version(at t: Int64, table: String) throws -> Int64 {
+    guard let last = try versions(table: table).last else {
+      throw DeltaLogError(
+        table: table, reason: "not a Delta table (no _delta_log commits)", category: .noInput)
+    }
+    return try version(at: t, table: table, last: last, reader: DeltaCommitReader())
+  }
+
   static func version(at t: Int64, table: String, last: Int64, reader: DeltaCommitReader) throws
     -> Int64
   {
-    for v in 0...last where try reader.commitTimestamp(table: table, version: v) > t {
-      guard v > 0 else {
-        throw DeltaLogError(
-          table: table,
-          reason: "no version at or before \(RFC3339.string(micros: t * 1000, fractionDigits: 3))",
-          category: .usage)
+    var times: [Int64] = []
+    times.reserveCapacity(Int(min(last + 1, 1 << 16)))
+    for v in 0...last {
+      let raw = try reader.commitTimestamp(table: table, version: v)
+      let time = times.last.map { max(raw, $0 + 1) } ?? raw
+      if time > t {
+        guard v > 0 else {
+          throw outOfRange(t, table: table, "before the first commit", times: [time], reader)
+        }
+        return v - 1
       }
-      return v - 1
+      times.append(time)
     }
-    return last
+    guard let latest = times.last, t > latest else { return last }
+    throw outOfRange(t, table: table, "after the latest commit", times: times, reader)
+  }
+
+  static func outOfRange(
+    _ t: Int64, table: String, _ why: String, times: [Int64], _ reader: DeltaCommitReader
+  ) -> DeltaLogError {
+    func text(_ ms: Int64) -> String { RFC3339.string(micros: ms * 1000, fractionDigits: 3) }
+    // The range: the first commit's time, and the latest's (read on when `times` stops early).
+    var latest = times.last ?? 0
+    var v = Int64(times.count)
+    while true {
+      guard let raw = try? reader.commitTimestamp(table: table, version: v) else { break }
+      latest = max(raw, latest + 1)
+      v += 1
+    }
+    let first = times.first ?? latest
+    return DeltaLogError(
+      table: table,
+      reason:
+        "no version as of \(text(t)): it is \(why); the table's commits run from \(text(first)) (version 0) to \(text(latest)) (version \(v - 1))",
+      category: .usage)
   }
 
   static func make(

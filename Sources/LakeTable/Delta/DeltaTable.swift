@@ -10,7 +10,8 @@
 // changed metaData or protocol, removed a file this commit removes, or advanced this commit's
 // txn appId), else retry as the next version with the same data files; after `maxAttempts`,
 // give up with status 75 (EX_TEMPFAIL). Every commit starts with a commitInfo (deltalake's
-// history() counts them).
+// history() counts them), whose timestamp is at least 1 ms after the previous version's (the
+// in-commit timestamp rule), so that commit times increase with the version.
 
 import LakeFormats
 import LakeIO
@@ -137,21 +138,29 @@ public enum DeltaTable {
           ours: actions, table: table, version: v, readPartitions: readPartitions)
       }
     }
-    let bytes = DeltaLogCodec.encode(actions)
     let temporary = "\(log)/_commit_\(uuid()).json.tmp"
-    let fd = try FileDescriptor.create(writingTo: temporary, exclusive: true)
-    do {
-      try bytes.withUnsafeBytes { try fd.writeAll($0) }
-      try fd.sync()
-      try fd.close()
-    } catch {
-      unlink(temporary)
-      throw error
-    }
-    defer { unlink(temporary) }
+    var written: [UInt8]?
+    defer { if written != nil { unlink(temporary) } }
     var version = readVersion + 1
     var attempts = 0
     while true {
+      // The commit as `version`: stamped after the version before it, written to the temporary
+      // file again only when that changed its bytes (a lost race can).
+      let bytes = DeltaLogCodec.encode(try stamped(actions, table: table, version: version))
+      if bytes != written {
+        if written != nil { unlink(temporary) }
+        written = nil
+        let fd = try FileDescriptor.create(writingTo: temporary, exclusive: true)
+        do {
+          try bytes.withUnsafeBytes { try fd.writeAll($0) }
+          try fd.sync()
+          try fd.close()
+        } catch {
+          unlink(temporary)
+          throw error
+        }
+        written = bytes
+      }
       let final = "\(log)/\(DeltaLog.fileName(version))"
       if link(temporary, final) == 0 {
         do {
@@ -178,6 +187,28 @@ public enum DeltaTable {
         ours: actions, table: table, version: version, readPartitions: readPartitions)
       version += 1
     }
+  }
+
+  /// `actions` with their commitInfo's timestamp raised, if need be, to 1 ms after commit
+  /// `version - 1`'s: commit times increase with the version, whatever clock the writer read
+  /// and whenever it read it (the in-commit timestamp rule of the Delta protocol:
+  /// max(the writer's time, the previous commit's + 1 ms)), so that time travel by timestamp
+  /// finds every version.
+  static func stamped(_ actions: [DeltaAction], table: String, version: Int64) throws
+    -> [DeltaAction]
+  {
+    guard version > 0,
+      let i = actions.firstIndex(where: {
+        if case .commitInfo = $0 { return true } else { return false }
+      }),
+      case .commitInfo(var info) = actions[i]
+    else { return actions }
+    let previous = try DeltaLog.commitTimestamp(table: table, version: version - 1)
+    guard info.timestamp <= previous else { return actions }
+    info.timestamp = previous + 1
+    var out = actions
+    out[i] = .commitInfo(info)
+    return out
   }
 
   /// Refuses `ours` if commit `version` (streamed, not held) conflicts with it.
