@@ -170,6 +170,12 @@ struct LhGold: LakeCommand {
     config.asOf = asOf?.travel ?? .latest
     config.dryRun = dryRun
     let diagnostics = context.diagnostics
+    if asOf == nil,
+      let nothing = try StageInput.notYetCommitted(config.lake.silverEvents, lake: config.lake)
+    {
+      diagnostics.note(nothing)
+      return
+    }
     let summaries = try GoldStage.run(config) { diagnostics.note($0) }
     if !dryRun {
       let changed = summaries.filter { $0.version != nil }
