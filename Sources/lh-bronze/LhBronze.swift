@@ -57,6 +57,15 @@ struct LhBronze: LakeCommand {
   @Flag(help: "Say what would be landed; write nothing.")
   var dryRun = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A file unchanged for DURATION is complete: its unfinished last line lands (default 10s).",
+      valueName: "duration"))
+  var settle: DurationArgument?
+
+  @Flag(help: "The files are complete: land an unfinished last line now.")
+  var final = false
+
   @OptionGroup var lineLimit: LineLimitOptions
 
   @Option(
@@ -91,6 +100,8 @@ struct LhBronze: LakeCommand {
       if let seconds = trigger.seconds { config.commitEverySeconds = seconds }
     }
     config.dryRun = dryRun
+    config.final = final
+    if let settle { config.settleSeconds = Double(settle.micros) / 1e6 }
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel
@@ -107,6 +118,9 @@ struct LhBronze: LakeCommand {
       if let v = s.lastVersion { report += " (\(config.lake.bronzeEvents) version \(v))" }
       if s.filesSkipped > 0 {
         report += "; skipped \(plural(s.filesSkipped, "source")) already landed"
+      }
+      if s.linesHeldBack + s.filesHeldBack > 0 {
+        report += "; held back \(plural(s.linesHeldBack + s.filesHeldBack, "unfinished file"))"
       }
       diagnostics.note(report)
     }
