@@ -36,12 +36,46 @@ public final class ByteSource {
     }
   }
 
+  init(fd: FileDescriptor, name: String) {
+    self.fd = fd
+    self.name = name
+    owned = true
+  }
+
   deinit { if owned { try? fd.close() } }
+
+  /// Another source on the same open file (its own descriptor, sharing the file position): a
+  /// file renamed or removed since it was opened is still read.
+  ///
+  /// The corresponding C function is `dup`.
+  public func duplicate() throws -> ByteSource {
+    let d = dup(fd.rawValue)
+    guard d >= 0 else { throw SystemError("dup", path: name, errno: errno, category: .io) }
+    return ByteSource(fd: FileDescriptor(rawValue: d, name: fd.name), name: name)
+  }
 
   /// True when the source is a regular file (not a pipe or terminal).
   public var isRegularFile: Bool {
     var st = stat()
     return fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+  }
+
+  /// The source's size in bytes and modification time (ns since the epoch), as `fstat` says now;
+  /// nil when it cannot tell.
+  public func status() -> (size: Int64, modifiedNanos: Int64)? {
+    var st = stat()
+    guard fstat(fd.rawValue, &st) == 0 else { return nil }
+    return (Int64(st.st_size), Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+  }
+
+  /// Moves a file source to byte `offset`, dropping anything peeked.
+  ///
+  /// The corresponding C function is `lseek`.
+  public func seek(to offset: Int64) throws {
+    pushback.removeAll()
+    if lseek(fd.rawValue, off_t(offset), SEEK_SET) < 0 {
+      throw SystemError("seek", path: name, errno: errno, category: .io)
+    }
   }
 
   /// The path to reopen the source by (nil for stdin).

@@ -24,22 +24,45 @@ struct LhBronze: LakeCommand {
       `line_number` and `ingested_at` to trace each row to its origin. Inputs are files or \
       stdin, plain or compressed with zstd or gzip (detected by content).
 
-      A file already landed (same bytes, whatever its name) is skipped, and one landed in part \
-      resumes after its last landed line: progress is recorded in the table's log, so cron may \
-      hand lh-bronze the same spool folder every minute. A stream commits every \
-      --commit-every rows or seconds (default 1000000 rows or 30s, whichever comes first); \
-      SIGINT or SIGTERM commits what was read, then exits; a kill -9 loses at most the batch \
-      not yet committed and never leaves a table a reader cannot open.
+      A directory stands for the regular files in it (not recursive, in name order), skipping \
+      dot-files and names ending in .tmp, .part or ~; so cron may hand lh-bronze the same spool \
+      folder every minute. An empty spool, or a glob the shell passed unmatched (a missing name \
+      with *, ? or [), lands nothing and exits 0; a missing file named outright exits 66.
+
+      Files may still be growing: only whole lines land. A last line without a newline (or the \
+      rest of a zstd frame or gzip member cut short) is held back until the file has not \
+      changed for --settle (default 10s: its size and modification time stay the same), or \
+      --final says the files are complete; the next run lands it. A complete compressed file is \
+      final; stdin is final at its end. A compressed file cut short that is final exits 65.
+
+      Each file's landed part is recorded by content in the table's log (its first line, its \
+      length, its digest), so a file that grew resumes after its last landed line, under any \
+      name: a file renamed from x.tmp to x.ndjson, or moved, is recognised, and one landed \
+      whole is skipped. Resuming reads the landed part once to check it. A file whose landed \
+      part changed was rewritten, not appended: lh-bronze says so and lands it whole as a new \
+      file. A file shorter than a landed file that starts with the same line waits until it \
+      settles (it may be a copy still being made). Writers: write to a temporary name (x.tmp, \
+      x.part, .x) and rename into place, or append whole lines; a writer that pauses inside a \
+      line for longer than --settle has that line landed cut.
+
+      A stream commits every --commit-every rows or seconds (default 1000000 rows or 30s, \
+      whichever comes first); SIGINT or SIGTERM commits what was read, then exits; a kill -9 \
+      loses at most the batch not yet committed and never leaves a table a reader cannot open. \
+      Two runs at once never land a line twice: one may exit 75, and the next run completes.
+
+      --tee copies each line landed to stdout; if its reader goes away (head, a crashed \
+      consumer), lh-bronze says at which line the copy stopped and goes on landing.
 
       Examples:
         lh-gen --count 100000 | lh-bronze --lake ./lake
-        lh-bronze --lake ./lake spool/*.ndjson.zst
+        lh-bronze --lake ./lake spool/
         lh-gen --follow --rate 1000 | lh-bronze --commit-every 10s --tee | your-stream-job
       """,
     version: LakeVersion.string)
 
   @Argument(
-    help: ArgumentHelp("NDJSON files to land (none or - for stdin).", valueName: "file"),
+    help: ArgumentHelp(
+      "NDJSON files, or spool directories, to land (none or - for stdin).", valueName: "file"),
     completion: .file())
   var files: [String] = []
 
@@ -56,6 +79,15 @@ struct LhBronze: LakeCommand {
 
   @Flag(help: "Say what would be landed; write nothing.")
   var dryRun = false
+
+  @Option(
+    help: ArgumentHelp(
+      "A file unchanged for DURATION is complete: its unfinished last line lands (default 10s).",
+      valueName: "duration"))
+  var settle: DurationArgument?
+
+  @Flag(help: "The files are complete: land an unfinished last line now.")
+  var final = false
 
   @OptionGroup var lineLimit: LineLimitOptions
 
@@ -91,6 +123,8 @@ struct LhBronze: LakeCommand {
       if let seconds = trigger.seconds { config.commitEverySeconds = seconds }
     }
     config.dryRun = dryRun
+    config.final = final
+    if let settle { config.settleSeconds = Double(settle.micros) / 1e6 }
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel
@@ -107,6 +141,9 @@ struct LhBronze: LakeCommand {
       if let v = s.lastVersion { report += " (\(config.lake.bronzeEvents) version \(v))" }
       if s.filesSkipped > 0 {
         report += "; skipped \(plural(s.filesSkipped, "source")) already landed"
+      }
+      if s.linesHeldBack + s.filesHeldBack > 0 {
+        report += "; held back \(plural(s.linesHeldBack + s.filesHeldBack, "unfinished file"))"
       }
       diagnostics.note(report)
     }

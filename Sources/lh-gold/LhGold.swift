@@ -191,6 +191,12 @@ struct LhGold: LakeCommand {
     config.dryRun = dryRun
     config.dropUnrecomputable = dropUnrecomputable
     let diagnostics = context.diagnostics
+    if asOf == nil,
+      let nothing = try StageInput.notYetCommitted(config.lake.silverEvents, lake: config.lake)
+    {
+      diagnostics.note(nothing)
+      return
+    }
     let summaries = try GoldStage.run(config) { diagnostics.note($0) }
     if !dryRun {
       let changed = summaries.filter { $0.version != nil }

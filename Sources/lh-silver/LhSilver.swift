@@ -155,6 +155,12 @@ struct LhSilver: LakeCommand {
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
       contract: resolved, engine: "lh-silver/\(LakeVersion.string)")
     config.asOf = asOf?.travel ?? .latest
+    if asOf == nil,
+      let nothing = try StageInput.notYetCommitted(config.lake.bronzeEvents, lake: config.lake)
+    {
+      diagnostics.note(nothing)
+      return
+    }
     config.rebuild = rebuild
     config.dryRun = dryRun
     if let threads { config.threads = threads }

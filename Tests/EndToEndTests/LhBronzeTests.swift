@@ -39,7 +39,9 @@ struct LhBronzeTests {
     try Data(weird).write(to: b)
     #expect(try TestTools.shell("gzip -k \(a.path)").status == 0)
 
-    let first = try TestTools.run("lh-bronze", ["--lake", lake.path, a.path, b.path])
+    // b's last line has no newline: --final says the files are complete (else it would wait
+    // until b has not changed for --settle).
+    let first = try TestTools.run("lh-bronze", ["--lake", lake.path, "--final", a.path, b.path])
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stderr.contains("landed 3004 lines ("), "\(first.stderr)")
     // One file per writer thread that took rows (the machine may have one or several cores).
@@ -182,13 +184,10 @@ struct LhBronzeFaultTests {
     return out
   }
 
-  @Test("a directory, an unreadable file and a truncated gzip: clear errors, nothing committed")
+  @Test("an unreadable file and a truncated gzip: clear errors, nothing committed")
   func badInputs() throws {
     let dir = try TestTools.temporaryDirectory()
     let lake = dir.appendingPathComponent("lake").path
-    let d = try TestTools.run("lh-bronze", ["--lake", lake, dir.path])
-    #expect(
-      d.status == 66 && d.stderr == "lh-bronze: \(dir.path): open: is a directory\n", "\(d.stderr)")
     let locked = dir.appendingPathComponent("locked.ndjson")
     try Data("{}\n".utf8).write(to: locked)
     chmod(locked.path, 0)
@@ -203,7 +202,8 @@ struct LhBronzeFaultTests {
     let full = try [UInt8](Data(contentsOf: URL(fileURLWithPath: plain.path + ".gz")))
     let cut = dir.appendingPathComponent("cut.ndjson.gz")
     try Data(full.prefix(full.count / 2)).write(to: cut)
-    let t = try TestTools.run("lh-bronze", ["--lake", lake, cut.path])
+    // Cut short and final (a file still being written would be held back, not an error).
+    let t = try TestTools.run("lh-bronze", ["--lake", lake, "--final", cut.path])
     #expect(t.status == 65)
     #expect(
       t.stderr.contains("\(cut.path):") && t.stderr.contains("gzip input is truncated"),

@@ -7,6 +7,13 @@
 // is still a line. Compressed input is decoded at most `decodeSlice` bytes at a time, so input
 // that expands a thousandfold (a "zip bomb") needs no more memory than plain input: the buffer
 // holds at most one line plus one slice.
+//
+// A reader of a file that may still be growing (lh-bronze on a spool) holds the unfinished end
+// back instead (`holdsBackUnfinishedEnd`): a last line without "\n", and the rest of a zstd
+// frame or gzip member cut short, stay unread until the caller decides the input is final
+// (`deliverHeldBack`). Such a reader can also track the content digest of the input it has
+// consumed (`trackPrefix`): for plain input the bytes up to the end of the last line handed out,
+// for compressed input the compressed bytes read.
 
 import LakeIO
 
@@ -64,6 +71,24 @@ public final class LineReader {
   /// How many reads returned input so far: a caller that stamps lines with their arrival time
   /// reads the clock only when this changes.
   public private(set) var reads = 0
+  /// Bytes read from the source so far (compressed bytes for compressed input).
+  public private(set) var bytesRead: Int64 = 0
+  /// At the end of the input, keep a last line without "\n" and a cut zstd frame or gzip member
+  /// unread (see `heldBackBytes`, `truncated`, `deliverHeldBack`) instead of handing out the line
+  /// and failing on the cut.
+  public var holdsBackUnfinishedEnd = false
+  /// Decoded bytes of an unfinished last line held back at the end of the input.
+  public private(set) var heldBackBytes = 0
+  /// True when the compressed input ended inside a frame (zstd) or member (gzip) and
+  /// `holdsBackUnfinishedEnd` kept that from being an error.
+  public private(set) var truncated = false
+  /// The digest of the consumed input, when tracked (`trackPrefix`); for plain input the bytes
+  /// of `buffer` before `hashedTo` are in it, and `deliveredEnd` is where the last line handed
+  /// out ends (after its "\n").
+  var tracking: ContentDigest?
+  var trackedBytes: Int64 = 0
+  var hashedTo = 0
+  var deliveredEnd = 0
 
   /// Reads lines of `source`, which holds NDJSON compressed as `compression`.
   public init(
@@ -91,8 +116,68 @@ public final class LineReader {
     decoderPending = false
     atEnd = false
     interrupted = false
+    bytesRead = 0
+    heldBackBytes = 0
+    truncated = false
+    tracking = nil
+    trackedBytes = 0
+    hashedTo = 0
+    deliveredEnd = 0
     if compression == .zstd { zstd = try ZstdStreamDecoder() }
     if compression == .gzip { gzip = try GzipStreamDecoder() }
+  }
+
+  /// Tracks the digest of the input consumed from here on, continuing `digest`, which holds the
+  /// `offset` bytes before the source's current position (a file opened at `offset`), and
+  /// numbers the next line `lines + 1`.
+  ///
+  /// Call before reading. Plain input is tracked line by line (the bytes of the lines handed out
+  /// and their newlines), compressed input by the compressed bytes read.
+  public func trackPrefix(from digest: ContentDigest, offset: Int64, lines: Int) {
+    tracking = digest
+    trackedBytes = offset
+    lineNumber = lines
+  }
+
+  /// The tracked prefix: its length in bytes and its digest (see `trackPrefix`); for plain input,
+  /// the input up to the end of the last line handed out, for compressed input what was read.
+  public func trackedPrefix() -> (bytes: Int64, digest: ContentDigest)? {
+    if compression == .none { hashDelivered() }
+    guard let tracking else { return nil }
+    return (trackedBytes, tracking)
+  }
+
+  /// Adds the lines handed out since the last call to the tracked digest (plain input).
+  func hashDelivered() {
+    guard tracking != nil, compression == .none, deliveredEnd > hashedTo else { return }
+    buffer.withUnsafeBytes { all in
+      tracking!.update(UnsafeRawBufferPointer(rebasing: all[hashedTo..<deliveredEnd]))
+    }
+    trackedBytes += Int64(deliveredEnd - hashedTo)
+    hashedTo = deliveredEnd
+  }
+
+  /// Hands out what `holdsBackUnfinishedEnd` held back at the end of the input, now that the
+  /// caller knows the input is final: the unfinished last line as a line.
+  ///
+  /// - Throws: `LineReadError` when compressed input was cut inside a frame or member (that is
+  ///   damage, not an unfinished line), and what `body` throws.
+  public func deliverHeldBack(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) throws {
+    if truncated {
+      throw LineReadError(
+        source: source.name, line: lineNumber + 1,
+        reason: "\(compression == .zstd ? "zstd" : "gzip") input is truncated")
+    }
+    guard heldBackBytes > 0 else { return }
+    deliveredEnd = buffer.count
+    hashDelivered()
+    let last = buffer
+    buffer.removeAll()
+    searched = 0
+    hashedTo = 0
+    deliveredEnd = 0
+    heldBackBytes = 0
+    _ = try last.withUnsafeBytes { try deliver($0, body) }
   }
 
   /// Calls `body` with each next line until it returns false or the input ends.
@@ -131,6 +216,7 @@ public final class LineReader {
           var line = UnsafeRawBufferPointer(rebasing: all[at..<end])
           at = end + 1
           searched = at
+          deliveredEnd = at
           number += 1
           guard line.count <= maxLineBytes else {
             throw LineReadError(
@@ -150,8 +236,11 @@ public final class LineReader {
       lineNumber = number
       if stop { return }
       if start > 0 {
+        hashDelivered()
         buffer.removeSubrange(0..<start)
         searched -= start
+        hashedTo -= start
+        deliveredEnd -= start
         start = 0
         at = 0
       }
@@ -162,10 +251,16 @@ public final class LineReader {
       }
       if atEnd {
         // A stop request leaves an unfinished last line unread: it was not whole yet.
-        if !buffer.isEmpty && !interrupted {
+        if holdsBackUnfinishedEnd {
+          heldBackBytes = buffer.count
+        } else if !buffer.isEmpty && !interrupted {
+          deliveredEnd = buffer.count
+          hashDelivered()
           let last = buffer
           buffer.removeAll()
           searched = 0
+          hashedTo = 0
+          deliveredEnd = 0
           _ = try last.withUnsafeBytes { try deliver($0, body) }
           number = lineNumber
         }
@@ -200,6 +295,10 @@ public final class LineReader {
       let n = try raw.withUnsafeMutableBytes { try source.read(into: $0) }
       if n == 0 {
         atEnd = true
+        if holdsBackUnfinishedEnd {
+          truncated = !(zstd?.atFrameBoundary ?? true) || !(gzip?.atMemberBoundary ?? true)
+          return false
+        }
         if let zstd, !zstd.atFrameBoundary {
           throw LineReadError(
             source: source.name, line: lineNumber + 1, reason: "zstd input is truncated")
@@ -211,6 +310,11 @@ public final class LineReader {
         return false
       }
       reads += 1
+      bytesRead += Int64(n)
+      if tracking != nil && compression != .none {
+        raw.withUnsafeBytes { tracking!.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        trackedBytes += Int64(n)
+      }
       rawStart = 0
       rawEnd = n
       didRead = true

@@ -6,25 +6,38 @@
 //   line           string    the line, when it is valid UTF-8 (the ordinary case, readable as text)
 //   line_bytes     binary    the exact bytes, only when the line is not valid UTF-8
 //   source         string    the file as named, or "stdin"
-//   source_digest  string    128-bit content digest of the file's bytes (null for stdin)
+//   source_digest  string    the file's identity (see BronzeInputs.swift; null for stdin)
 //   line_number    int64     1-based line number within the source
 //   ingested_at    timestamp when lh-bronze read the line (UTC)
 //   ingest_date    date      its UTC date: the partition column
 //
-// Lines are "\n"-terminated; a "\r" before it is kept (byte-exact); a last line without "\n" is a
-// line. Compressed files (zstd, gzip) are detected by content and land decompressed.
+// Lines are "\n"-terminated; a "\r" before it is kept (byte-exact). Compressed files (zstd, gzip)
+// are detected by content and land decompressed.
 //
-// Exactly once for files: each commit carries, per file, a txn `lh-bronze:content:<digest>` whose
-// version is how many of its lines are landed. A file seen again (same bytes, any name) skips the
-// lines already landed: a fully landed file is skipped, an interrupted one resumes. Two runs
-// landing the same file at once conflict on that txn; the loser exits 75 and lands nothing.
-// Commits happen every `commitEveryRows` rows or `commitEverySeconds` seconds (also while a
-// stream is quiet), at the end, and on SIGINT/SIGTERM; a kill -9 loses at most the batch not
-// yet committed, whose data files are unreferenced (vacuum removes them).
+// Files may still be growing (a spool): only whole lines land. A last line without "\n" (or the
+// rest of a cut compressed frame) is held back until the file has not changed for `settle`
+// seconds, or the run says the input is final; a complete compressed file is final; stdin, a
+// FIFO or a device is final at its end.
+//
+// Exactly once for files: each commit carries, per file, txns recording its landed prefix
+// (lines, bytes, digest; BronzeInputs.swift). A file seen again (same first bytes, any name)
+// resumes after its last landed line: a fully landed file is skipped, a grown one lands what was
+// added. Two runs landing the same file at once conflict on those txns; the loser exits 75 and
+// lands nothing of its batch. Commits happen every `commitEveryRows` rows or
+// `commitEverySeconds` seconds (also while a stream is quiet), at the end, and on
+// SIGINT/SIGTERM; a kill -9 loses at most the batch not yet committed, whose data files are
+// unreferenced (vacuum removes them).
+//
+// --tee copies every line landed to stdout; when its reader goes away (EPIPE), landing goes on,
+// and the run says at which line the copy stopped.
 
 import LakeFormats
 import LakeIO
 import LakeTable
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one lh-bronze run is asked to do.
 public struct BronzeConfig: Sendable {
@@ -39,6 +52,10 @@ public struct BronzeConfig: Sendable {
   public var chunkBytes = 4 << 20
   public var chunkRows = 65_536
   public var dryRun = false
+  /// The inputs are complete: an unfinished last line lands now, whatever the file's age.
+  public var final = false
+  /// A file that has not changed for this long is complete: its unfinished last line lands.
+  public var settleSeconds = 10.0
   public var maxLineBytes = LineReader.defaultMaxLineBytes
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
@@ -79,6 +96,13 @@ public struct BronzeSummary: Sendable, Equatable {
   /// Lines of files landed before (skipped now).
   public var linesAlreadyLanded = 0
   public var interrupted = false
+  /// Files with an unfinished last line held back (the next run lands it once the file has
+  /// settled), and files held back whole (their first line unfinished, or maybe a copy still
+  /// being made).
+  public var linesHeldBack = 0
+  public var filesHeldBack = 0
+  /// Where the --tee reader went away ("source:line"), if it did.
+  public var teeStoppedAt: String?
 
   public init() {}
 }
@@ -94,6 +118,7 @@ public enum BronzeStage {
     ColumnSpec("ingest_date", .date, nullable: false),
   ])
 
+  /// The txn of a file landed whole by lh-bronze 0.1 (its content digest): still recognised.
   static func appId(_ sha: String) -> String { "lh-bronze:content:" + sha }
 
   /// Lands the inputs.
@@ -117,6 +142,8 @@ public enum BronzeStage {
     // The txn view (landed lines per file) and the version it reflects; refreshed before each
     // file from the commits since, so a file another run landed meanwhile is seen.
     var landed = existing?.transactions ?? [:]
+    // Files landed by lh-bronze before 0.2 carry txn `lh-bronze:content:<digest of the file>`.
+    let legacyPresent = landed.keys.contains { $0.hasPrefix("lh-bronze:content:") }
     var viewVersion = existing?.version ?? -1
     var base: [String: Int64] = [:]
     var ownVersions = Set<Int64>()
@@ -137,7 +164,7 @@ public enum BronzeStage {
     // this thread reads on; a commit closes the files written since the last one.
     var writer: DeltaDataWriter?
     var batchRows = 0
-    var progress: [String: Int64] = [:]
+    var progress: [String: LandedPrefix] = [:]
     var lastCommit = SystemClock.monotonicNanoseconds()
 
     func openWriter() throws -> DeltaDataWriter {
@@ -167,9 +194,12 @@ public enum BronzeStage {
         operationParameters: ["mode": "Append"],
         engineInfo: config.engine)
       info.extra = [("lhBronze", "{\"lines\":\(batchRows)}")]
-      let txns = progress.keys.sorted().map {
-        DeltaAction.txn(
-          DeltaTxn(appId: appId($0), version: progress[$0]!, lastUpdated: info.timestamp))
+      let txns = progress.keys.sorted().flatMap { id in
+        let p = progress[id]!
+        return [("lines", p.lines), ("bytes", p.bytes), ("digest", p.digest)].map {
+          DeltaAction.txn(
+            DeltaTxn(appId: fileAppId(id, $0.0), version: $0.1, lastUpdated: info.timestamp))
+        }
       }
       let since = progress.keys.compactMap { base[$0] }.min()
       if snapshot == nil {
@@ -197,28 +227,80 @@ public enum BronzeStage {
           >= config.commitEverySeconds
     }
 
-    for input in config.inputs {
-      let name = input ?? "stdin"
-      var sha: String?
-      if let path = input {
-        sha = try hashFile(path)
+    // --tee: every line landed goes to stdout too, until its reader goes away; landing goes on.
+    var tee = tee
+    var teeUnflushedFrom: (String, Int)?
+    func teeStopped(at line: (String, Int)) {
+      tee = nil
+      teeUnflushedFrom = nil
+      summary.teeStoppedAt = "\(line.0):\(line.1)"
+      note(
+        "stdout: the --tee reader went away at \(line.0) line \(line.1); that line and the "
+          + "following ones are landed but not copied")
+    }
+    func teeFlush() throws {
+      guard let t = tee else { return }
+      do {
+        try t.flush()
+        teeUnflushedFrom = nil
+      } catch let e as SystemError where e.isBrokenPipe {
+        teeStopped(at: teeUnflushedFrom ?? ("?", 0))
       }
-      if sha != nil { try refreshView() }
-      let skip = sha.map { landed[appId($0)] ?? 0 } ?? 0
-      if let sha { base[sha] = viewVersion }
-      summary.sources += 1
-      let source = try ByteSource(path: input)
+    }
+
+    for (input, listed) in expandInputs(config.inputs, note: note) {
+      let name = input ?? "stdin"
+      let source: ByteSource
+      do {
+        source = try ByteSource(path: input)
+      } catch let e as SystemError where listed && e.errno == ENOENT {
+        continue  // renamed or removed since the directory was read
+      }
       let format = InputFormat.sniff(try source.peek(4))
       guard case .ndjson(let compression) = format else {
         throw LakeFailure(
           .data, "\(name): is \(format); lh-bronze lands NDJSON lines (plain, zstd or gzip)")
       }
+      summary.sources += 1
+      // A regular file has an identity and may still be growing; stdin, a FIFO or a device is
+      // a stream, read once to its end, which is final.
+      let isFile = input != nil && source.isRegularFile
+      var plan = FilePlan()
+      if let path = input, isFile {
+        try refreshView()
+        guard
+          let p = try planFile(
+            path: path, source: source, compression: compression, config: config,
+            state: { id in
+              if let p = progress[id] { return p }
+              return landedPrefix(landed, id)
+            }, legacy: legacyPresent ? { landed[appId($0)] } : nil, note: note)
+        else {
+          summary.filesHeldBack += 1
+          continue
+        }
+        plan = p
+        base[p.id] = viewVersion
+      }
       let reader = try LineReader(
         source: source, compression: compression, maxLineBytes: config.maxLineBytes)
       reader.keepCarriageReturn = true
+      if isFile {
+        reader.holdsBackUnfinishedEnd = true
+        // The identity was read through duplicates of the descriptor: start from a known place.
+        try source.seek(to: compression == .none ? plan.resume.bytes : 0)
+        if compression == .none {
+          reader.trackPrefix(
+            from: plan.digest, offset: plan.resume.bytes, lines: Int(plan.resume.lines))
+        } else {
+          reader.trackPrefix(from: ContentDigest(), offset: 0, lines: 0)
+        }
+      }
+      let slot: String? = isFile ? plan.id : nil
+      let skip = plan.skipLines
       // The per-line state lives in one struct: the line loop touches a single captured
       // variable (captured variables are checked for exclusivity at run time).
-      var chunk = Chunk(source: name, digest: sha)
+      var chunk = Chunk(source: name, digest: slot)
       chunk.rowLimit = max(1, min(config.chunkRows, config.commitEveryRows - batchRows))
       if !config.dryRun { chunk.columns = try openWriter().emptyChunk() }
 
@@ -232,7 +314,10 @@ public enum BronzeStage {
         chunk.reset()
         // The next chunk ends where the commit is due, so a commit holds `commitEveryRows` rows.
         chunk.rowLimit = max(1, min(config.chunkRows, config.commitEveryRows - batchRows))
-        if let sha { progress[sha] = chunk.landedUpTo }
+        if let slot, let prefix = reader.trackedPrefix() {
+          progress[slot] = LandedPrefix(
+            lines: chunk.landedUpTo, bytes: prefix.bytes, digest: digest64(prefix.digest))
+        }
       }
       // A quiet stream still commits on time.
       func idle() throws {
@@ -258,16 +343,24 @@ public enum BronzeStage {
       }
       let chunkBytes = config.chunkBytes
       let dryRun = config.dryRun
-      try reader.forEachLine(idle: idle, didRead: didRead) { line, number in
-        if Int64(number) <= skip {
+      func take(_ line: UnsafeRawBufferPointer, _ number: Int) throws -> Bool {
+        if number <= skip {
           chunk.lines = number
           return true
         }
-        if let tee {
-          try tee.write(line)
-          // The newline written in place (a pointer to a temporary array would dangle).
-          try tee.reserve(1).pointee = 0x0A
-          tee.commit(1)
+        if let t = tee {
+          do {
+            let flushed = t.bytesFlushed
+            if teeUnflushedFrom == nil { teeUnflushedFrom = (name, number) }
+            try t.write(line)
+            // The newline written in place (a pointer to a temporary array would dangle).
+            try t.reserve(1).pointee = 0x0A
+            t.commit(1)
+            // A flush on the way sent every line before this one.
+            if t.bytesFlushed != flushed { teeUnflushedFrom = (name, number) }
+          } catch let e as SystemError where e.isBrokenPipe {
+            teeStopped(at: teeUnflushedFrom ?? (name, number))
+          }
         }
         if chunk.take(line, number: number, dryRun: dryRun, bytes: chunkBytes) {
           try flush()
@@ -277,18 +370,51 @@ public enum BronzeStage {
         }
         return Interrupt.requested == 0
       }
+      try reader.forEachLine(idle: idle, didRead: didRead, take)
+      // The end of a file: an unfinished last line (or the rest of a cut compressed frame) is
+      // held back until the file has settled, unless the input is final.
+      var heldBack = false
+      if isFile && !reader.interrupted && Interrupt.requested == 0
+        && (reader.heldBackBytes > 0 || reader.truncated)
+      {
+        let read = (compression == .none ? plan.resume.bytes : 0) + reader.bytesRead
+        // A complete compressed file is final; so is a file that stopped changing.
+        if (compression != .none && !reader.truncated)
+          || isSettled(source, read: read, config: config)
+        {
+          try reader.deliverHeldBack(take)
+        } else {
+          heldBack = true
+          summary.linesHeldBack += 1
+        }
+      }
       let lines = chunk.lines
       let newLines = chunk.newLines
       summary.bytesLanded += chunk.sourceBytes
       if !config.dryRun { try flush() }
-      if let tee { try tee.flush() }
-      summary.linesAlreadyLanded += min(lines, Int(skip))
-      if sha != nil && newLines == 0 && lines > 0 {
+      if let slot, plan.recordAnyway, newLines == 0, lines >= skip,
+        let prefix = reader.trackedPrefix()
+      {
+        // A file landed by an older lh-bronze: its progress is recorded the new way.
+        progress[slot] = LandedPrefix(
+          lines: Int64(skip), bytes: prefix.bytes, digest: digest64(prefix.digest))
+      }
+      try teeFlush()
+      let before = Int(plan.resume.lines) + skip
+      summary.linesAlreadyLanded += before
+      if isFile && newLines == 0 && !heldBack && before > 0 {
         summary.filesSkipped += 1
-        note("\(name): already landed (\(lines) lines), skipped")
+        note("\(name): already landed (\(before) lines), skipped")
       } else if config.dryRun {
         note(
-          "\(name): would land \(newLines) lines" + (skip > 0 ? " (\(skip) already landed)" : ""))
+          "\(name): would land \(newLines) lines"
+            + (before > 0 ? " (\(before) already landed)" : "")
+            + (heldBack ? "; its unfinished last line waits" : ""))
+      }
+      if heldBack {
+        note(
+          "\(name): last line unfinished (\(reader.truncated ? "compressed input cut short" : "\(reader.heldBackBytes) bytes without a newline")); "
+            + "held back until the file has not changed for \(formatSeconds(config.settleSeconds))")
       }
       if reader.interrupted || Interrupt.requested != 0 {
         summary.interrupted = true
@@ -297,6 +423,145 @@ public enum BronzeStage {
     }
     if !config.dryRun { try commit() }
     return summary
+  }
+
+  /// Where to start reading a file, and under which identity.
+  struct FilePlan {
+    /// The file's identity (see BronzeInputs.swift).
+    var id = ""
+    /// What was landed of it before (read from there on, plain files).
+    var resume = LandedPrefix(lines: 0, bytes: 0, digest: 0)
+    /// The digest of its first `resume.bytes` bytes.
+    var digest = ContentDigest()
+    /// Lines to pass over before landing (compressed files, and files landed by an older
+    /// lh-bronze).
+    var skipLines = 0
+    /// Record the file's progress even if no line is new (a file landed by an older lh-bronze).
+    var recordAnyway = false
+  }
+
+  /// The landed prefix of file `id` recorded in `txns`.
+  static func landedPrefix(_ txns: [String: Int64], _ id: String) -> LandedPrefix? {
+    guard let lines = txns[fileAppId(id, "lines")], let bytes = txns[fileAppId(id, "bytes")],
+      let digest = txns[fileAppId(id, "digest")]
+    else { return nil }
+    return LandedPrefix(lines: lines, bytes: bytes, digest: digest)
+  }
+
+  /// True when the input is final, or file `source` has not changed for the settle time and
+  /// holds no more than the `read` bytes read of it.
+  static func isSettled(_ source: ByteSource, read: Int64, config: BronzeConfig) -> Bool {
+    if config.final { return true }
+    guard let status = source.status(), status.size <= read else { return false }
+    let age = SystemClock.wallMicroseconds() * 1000 - status.modifiedNanos
+    return Double(age) / 1e9 >= config.settleSeconds
+  }
+
+  static func formatSeconds(_ s: Double) -> String {
+    s == s.rounded() ? "\(Int(s))s" : "\(Int((s * 1000).rounded()))ms"
+  }
+
+  /// Decides how to land file `path`: its identity, and what of it was landed before; nil when
+  /// nothing of it can be landed yet (its first line is unfinished, or it may be a copy of a
+  /// landed file still being made).
+  ///
+  /// `state` gives what is known to be landed of an identity (committed, or landed by this run).
+  static func planFile(
+    path: String, source: ByteSource, compression: InputCompression, config: BronzeConfig,
+    state: (String) -> LandedPrefix?, legacy: ((String) -> Int64?)?, note: (String) -> Void
+  ) throws -> FilePlan? {
+    // The identity: the digest of the first line.
+    let probeSource = try source.duplicate()
+    try probeSource.seek(to: 0)
+    let probe = try LineReader(
+      source: probeSource, compression: compression,
+      maxLineBytes: config.maxLineBytes)
+    probe.keepCarriageReturn = true
+    probe.holdsBackUnfinishedEnd = true
+    var first: [UInt8]?
+    try probe.forEachLine { line, _ in
+      first = Array(line) + [0x0A]
+      return false
+    }
+    if first == nil {
+      if probe.heldBackBytes == 0 && !probe.truncated { return FilePlan(id: "") }  // empty
+      let complete = compression != .none && !probe.truncated
+      guard complete || isSettled(source, read: probe.bytesRead, config: config) else {
+        note(
+          "\(path): first line unfinished; held back until the file has not changed for "
+            + formatSeconds(config.settleSeconds))
+        return nil
+      }
+      try probe.deliverHeldBack { line, _ in
+        first = Array(line)
+        return false
+      }
+    }
+    // A compressed file is another file than the plain one of the same lines: its bytes differ.
+    var h = ContentDigest()
+    let marker: [UInt8] =
+      switch compression {
+      case .none: []
+      case .zstd: Array("zstd:".utf8)
+      case .gzip: Array("gzip:".utf8)
+      }
+    marker.withUnsafeBytes { h.update($0) }
+    first!.withUnsafeBytes { h.update($0) }
+    let key = h.finalize()
+
+    // Files with that first line landed before, and which of them this one is.
+    var slots: [(id: String, prefix: LandedPrefix)] = []
+    while true {
+      let id = slots.isEmpty ? key : "\(key).\(slots.count)"
+      guard let p = state(id) else { break }
+      slots.append((id, p))
+    }
+    let size = source.status()?.size ?? 0
+    let lengths = Set(slots.map(\.prefix.bytes).filter { $0 <= size }).sorted()
+    let digests = try prefixDigests(
+      source, lengths: lengths, whole: slots.isEmpty && legacy != nil)
+    var plan = FilePlan(id: slots.isEmpty ? key : "\(key).\(slots.count)")
+    var best: (id: String, prefix: LandedPrefix)?
+    for s in slots {
+      if let d = digests.at[s.prefix.bytes], digest64(d) == s.prefix.digest,
+        s.prefix.bytes >= best?.prefix.bytes ?? -1
+      {
+        best = s
+      }
+    }
+    if let best {
+      plan.id = best.id
+      plan.resume = best.prefix
+      if compression == .none {
+        plan.digest = digests.at[best.prefix.bytes]!
+      } else {
+        // Decoded again from the start; the first lines are passed over.
+        plan.resume = LandedPrefix(lines: 0, bytes: 0, digest: 0)
+        plan.skipLines = Int(best.prefix.lines)
+      }
+      return plan
+    }
+    if let whole = digests.whole, let lines = legacy?(whole) {
+      // Landed whole by an lh-bronze before 0.2 (txn lh-bronze:content:<digest>).
+      plan.skipLines = Int(lines)
+      plan.recordAnyway = true
+      return plan
+    }
+    if let longer = slots.first(where: { $0.prefix.bytes > size }),
+      !isSettled(source, read: size, config: config)
+    {
+      note(
+        "\(path): starts like a file landed before but is shorter than its landed "
+          + "\(longer.prefix.lines) lines; held back until it has not changed for "
+          + "\(formatSeconds(config.settleSeconds)) (a copy still being made?)")
+      return nil
+    }
+    if let other = slots.first {
+      note(
+        "\(path): rewritten, not appended: it starts like a file landed before "
+          + "(\(other.prefix.lines) lines) but differs within them; landed as a new file")
+    }
+    return plan
   }
 
   /// Rows of one source and one ingest day on their way to the writer.
@@ -381,18 +646,5 @@ public enum BronzeStage {
       invalidRows.removeAll()
       invalid.removeAll()
     }
-  }
-
-  /// The content digest of a file's bytes.
-  static func hashFile(_ path: String) throws -> String {
-    let source = try ByteSource(path: path)  // refuses a directory with a clear error
-    var h = ContentDigest()
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-      if n == 0 { break }
-      buffer.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-    return h.finalize()
   }
 }
