@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import LakeFormats
+import LakeIO
 
 /// `--quiet` and `--verbose`.
 public struct LoggingOptions: ParsableArguments {
@@ -17,7 +18,7 @@ public struct LoggingOptions: ParsableArguments {
   public init() {}
 }
 
-/// `--output` and `--force`.
+/// `--output`.
 public struct OutputOptions: ParsableArguments {
   @Option(
     name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "file"),
@@ -25,6 +26,14 @@ public struct OutputOptions: ParsableArguments {
   public var output: String?
 
   public init() {}
+
+  /// The output named by `-o`, open (see `OutputTarget`); nil for standard output (no `-o`,
+  /// `-o -` or `-o /dev/stdout`), which the tool writes through its buffered stdout.
+  public func target() throws -> OutputTarget? {
+    guard let output else { return nil }
+    if try OutputTarget.classify(output).isStandardOutput { return nil }
+    return try OutputTarget.open(output)
+  }
 }
 
 /// Data formats the tools write.

@@ -158,25 +158,21 @@ struct LhGen: LakeCommand {
     context.diagnostics.detail(
       "contract \(config.dataset.rawValue), seed \(config.seed), count \(config.count.map(String.init) ?? "unbounded")"
     )
-    let output: OutputBuffer
-    var file: FileDescriptor?
-    if let path = outputOptions.output, path != "-" {
-      file = try FileDescriptor.create(writingTo: path)
-      output = OutputBuffer(destination: file!)
-    } else {
-      output = context.stdout
-    }
+    // -o: a regular file is published whole (OutputTarget); a FIFO or device written through.
+    let target = try outputOptions.target()
+    let output = target.map { OutputBuffer(destination: $0.descriptor) } ?? context.stdout
     let progress = context.progress
     let summary = try GenStage.run(
-      config: config, output: output, flushEachBatch: file == nil && context.stdoutIsTerminal
+      config: config, output: output,
+      flushEachBatch: (target?.descriptor ?? .standardOutput).isTerminal
     ) { s in
       progress.update(
         "\(Progress.compact(Double(s.lines))) lines, \(Progress.compact(Double(s.lines) / max(progress.elapsedSeconds, 1e-3)))/s"
       )
     }
-    if let file {
-      try file.sync()
-      try file.close()
+    if let target {
+      try output.flush()
+      try target.commit()
     }
     progress.finish()
     context.diagnostics.note(summary.report)
@@ -187,8 +183,9 @@ struct LhGen: LakeCommand {
 extension LhGen {
   /// Generates NDJSON in memory and converts it, batch by batch, into one Parquet file.
   func executeParquet(_ context: ToolContext) throws {
-    let path = outputOptions.output.flatMap { $0 == "-" ? nil : $0 }
-    if path == nil && context.stdoutIsTerminal && !parquet.force {
+    let target = try outputOptions.target()
+    if (target?.descriptor ?? .standardOutput).isTerminal && !parquet.force {
+      target?.abort()
       throw LakeFailure(
         .usage, "refusing to write Parquet to a terminal: redirect stdout, use -o FILE, or --force")
     }
@@ -196,9 +193,9 @@ extension LhGen {
     options.compressionLevel = parquet.zstdLevel
     options.createdBy = "lh-gen version \(LakeVersion.string)"
     let schema = contract.schema
-    let writer =
-      try path.map { try ParquetFileWriter(path: $0, schema: schema, options: options) }
-      ?? ParquetFileWriter(output: context.stdout, schema: schema, options: options)
+    let writer = try ParquetFileWriter(
+      output: target.map { OutputBuffer(destination: $0.descriptor) } ?? context.stdout,
+      schema: schema, options: options)
     let converter = LinesToParquet(schema: schema, writer: writer)
     let lines = OutputBuffer(capacity: 1 << 20) { try converter.consume($0) }
     let progress = context.progress
@@ -206,6 +203,7 @@ extension LhGen {
       progress.update("\(Progress.compact(Double(s.lines))) rows")
     }
     let file = try converter.finish()
+    try target?.commit()
     progress.finish()
     context.diagnostics.note(summary.report)
     context.diagnostics.detail(
