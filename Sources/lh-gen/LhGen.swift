@@ -36,66 +36,89 @@ struct LhGen: LakeCommand {
   @Option(help: "The dataset: clickstream, iot or sales.")
   var contract: Dataset = .clickstream
 
-  @Option(name: .shortAndLong, help: "Lines to write (default 100000; unbounded with --follow).")
+  @Option(
+    name: .shortAndLong, parsing: .unconditional,
+    help: "Lines to write (default 100000; unbounded with --follow).")
   var count: Int?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Event-time span the lines cover, e.g. 6h, 90m, 2d (default 24h).", valueName: "duration"))
+      "Event-time span the lines cover, e.g. 6h, 90m, 2d (default 24h).", valueName: "duration"),
+    transform: DurationArgument.checked)
   var duration: DurationArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Event time of the first line, RFC 3339 or a date (default 2026-01-01T00:00:00Z).",
-      valueName: "time"))
+      valueName: "time"),
+    transform: TimestampArgument.checked)
   var start: TimestampArgument?
 
   @Flag(help: "Never stop (or stop after --count); event time is wall time; paced by --rate.")
   var follow = false
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Pace output to this many events per second of wall time (default 1000 with --follow).",
       valueName: "eps"))
   var rate: Double?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Bursts on top of --rate: every EVERY seconds, SECONDS long at RATE events per second.",
-      valueName: "rate:seconds:every"))
+      valueName: "rate:seconds:every"),
+    transform: BurstArgument.checked)
   var burst: BurstArgument?
 
-  @Option(help: "Seed of the pseudo-random generator.")
+  @Option(parsing: .unconditional, help: "Seed of the pseudo-random generator.")
   var seed: UInt64 = 42
 
-  @Option(help: "Clickstream users at the start.")
+  @Option(parsing: .unconditional, help: "Clickstream users at the start.")
   var users: Int = 10_000
 
-  @Option(help: "Growth of the clickstream user base per day, as a fraction.")
-  var userGrowth: FractionArgument = FractionArgument(argument: "0.05")!
+  @Option(
+    parsing: .unconditional,
+    help: .text(
+      "Growth of the clickstream user base per day, as a fraction.",
+      default: FractionArgument(value: 0.05), valueName: "fraction"),
+    transform: FractionArgument.checked)
+  var userGrowth = FractionArgument(value: 0.05)
 
-  @Option(help: "iot devices (three sensors each).")
+  @Option(parsing: .unconditional, help: "iot devices (three sensors each).")
   var devices: Int = 500
 
-  @Option(help: "sales stores.")
+  @Option(parsing: .unconditional, help: "sales stores.")
   var stores: Int = 40
 
   @Option(
-    help: ArgumentHelp("Fraction of events whose event time lags behind.", valueName: "fraction"))
+    parsing: .unconditional,
+    help: ArgumentHelp("Fraction of events whose event time lags behind.", valueName: "fraction"),
+    transform: FractionArgument.checked)
   var late: FractionArgument?
 
-  @Option(help: ArgumentHelp("The most a late event lags (default 10m).", valueName: "duration"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("The most a late event lags (default 10m).", valueName: "duration"),
+    transform: DurationArgument.checked)
   var lateBy: DurationArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Fraction of lines that re-send an earlier event verbatim.", valueName: "fraction"))
+      "Fraction of lines that re-send an earlier event verbatim.", valueName: "fraction"),
+    transform: FractionArgument.checked)
   var duplicates: FractionArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Fraction of lines broken on purpose: truncated, wrong type, missing key, unknown enum value or invalid UTF-8.",
-      valueName: "fraction"))
+      valueName: "fraction"),
+    transform: FractionArgument.checked)
   var malformed: FractionArgument?
 
   @Option(help: "Output format: ndjson, or parquet (zstd, typed columns of the dataset).")

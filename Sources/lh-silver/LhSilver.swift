@@ -58,8 +58,10 @@ struct LhSilver: LakeCommand {
   var printContract: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Read bronze as of this version or time (RFC 3339 or a date).", valueName: "version-or-time"))
+      "Read bronze as of this version or time (RFC 3339 or a date).", valueName: "version-or-time"),
+    transform: AsOfArgument.checked)
   var asOf: AsOfArgument?
 
   @Flag(
@@ -70,10 +72,12 @@ struct LhSilver: LakeCommand {
   var stream = false
 
   @Option(
-    help: ArgumentHelp(
-      "With --stream: drop a duplicate within this much event time (default 10m).",
-      valueName: "duration"))
-  var dedupeWindow: DurationArgument = DurationArgument(micros: 600_000_000)
+    parsing: .unconditional,
+    help: .text(
+      "With --stream: drop a duplicate within this much event time.",
+      default: DurationArgument(micros: 600_000_000), valueName: "duration"),
+    transform: DurationArgument.checked)
+  var dedupeWindow = DurationArgument(micros: 600_000_000)
 
   @Option(
     help: ArgumentHelp("With --stream: write rejects to FILE as NDJSON.", valueName: "file"),
@@ -86,6 +90,7 @@ struct LhSilver: LakeCommand {
   var dryRun = false
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Threads that encode and compress data files (default: one per processor).",
       valueName: "n"))
