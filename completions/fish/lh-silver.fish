@@ -84,9 +84,9 @@ complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_op
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" as-of' -l 'as-of' -d 'Read bronze as of this version or time (RFC 3339 or a date).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" rebuild' -l 'rebuild' -d 'Recompute silver from all of bronze and replace both tables (one commit each).'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" stream' -l 'stream' -d 'Refine stdin to stdout instead of the lake\'s tables.'
-complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dedupe-window' -l 'dedupe-window' -d 'With --stream: drop a duplicate within this much event time (default 10m).' -rfka ''
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dedupe-window' -l 'dedupe-window' -d 'With --stream: drop a duplicate within this much event time. (default: 10m)' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" rejects' -l 'rejects' -d 'With --stream: write rejects to FILE as NDJSON.' -rF
-complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.' -rfka ''
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it. (default: 16MiB)' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dry-run' -l 'dry-run' -d 'Say what would be written; write nothing.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" threads' -l 'threads' -d 'Threads that encode and compress data files (default: one per processor).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
