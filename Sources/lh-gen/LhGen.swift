@@ -24,6 +24,11 @@ struct LhGen: LakeCommand {
       are injected so that the rest of the pipeline can be exercised; the counts of each are \
       printed on stderr at the end.
 
+      -o FILE: a regular file (or a new path, or a symbolic link to either: the link is kept) is \
+      written under a hidden temporary name beside it and renamed into place when the run \
+      ends, so a spool reader never sees part of it; - and /dev/stdout are stdout; a FIFO or \
+      a device is written through.
+
       Examples:
         lh-gen --count 1000000 --seed 7 > events.ndjson
         lh-gen --contract iot --duration 6h --count 200000

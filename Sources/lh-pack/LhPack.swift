@@ -68,6 +68,12 @@ extension LhPack {
         the date are archived with a one-version log of their own. With --remove, they leave \
         the lake in one commit per table, only after the archive is written, fsynced and read \
         back; a failure or a kill before that leaves the lake as it was.
+
+        -o FILE: a regular file (or a symbolic link to one: the link is kept, its target \
+        replaced) is written under a hidden temporary name and renamed into place once \
+        complete; - or /dev/stdout writes the archive to stdout, and a FIFO or device is \
+        written through. --remove needs a regular file, which it reads back before removing \
+        anything; with any other output it exits 64 and removes nothing.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions

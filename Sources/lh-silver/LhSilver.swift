@@ -29,7 +29,9 @@ struct LhSilver: LakeCommand {
 
       Stream (--stream): NDJSON or Parquet on stdin, clean rows as NDJSON on stdout in the \
       contract's column order (unknown keys kept at the end), flushed as they come; duplicates \
-      dropped within --dedupe-window of event time; rejects to --rejects FILE.
+      dropped within --dedupe-window of event time; rejects to --rejects FILE. A regular \
+      FILE appears whole when the stream ends (SIGINT and SIGTERM included); a FIFO or \
+      /dev/stderr gets each reject as it comes; - is refused (stdout carries the rows).
 
       Examples:
         lh-gen --count 100000 | lh-bronze --lake ./lake && lh-silver --lake ./lake

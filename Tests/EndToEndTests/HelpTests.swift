@@ -14,19 +14,28 @@ struct HelpTests {
       ["lh-pack", $0, "--help"]
     }
 
+  /// Runs `tool` in a temporary directory of its own (a tool that misreads its flags then
+  /// writes nowhere that matters; tests never write into the repository).
+  static func run(
+    _ tool: String, _ arguments: [String], currentDirectory: URL? = nil
+  ) throws -> ToolResult {
+    try TestTools.run(
+      tool, arguments, currentDirectory: currentDirectory ?? TestTools.temporaryDirectory())
+  }
+
   @Test("TOOL help prints the help (status 0) in every tool; lh-report help status too")
   func helpCommand() throws {
     for tool in Self.tools {
-      let help = try TestTools.run(tool, ["help"])
-      let flag = try TestTools.run(tool, ["--help"])
+      let help = try Self.run(tool, ["help"])
+      let flag = try Self.run(tool, ["--help"])
       #expect(help.status == 0, "\(tool): \(help.stderr)")
       #expect(help.output == flag.output, "\(tool)")
     }
-    let status = try TestTools.run("lh-report", ["help", "status"])
+    let status = try Self.run("lh-report", ["help", "status"])
     #expect(status.status == 0, "\(status.stderr)")
     #expect(status.output.contains("USAGE: lh-report status"))
     #expect(status.output.contains("--max-lag"))
-    let unknown = try TestTools.run("lh-report", ["help", "nosuch"])
+    let unknown = try Self.run("lh-report", ["help", "nosuch"])
     #expect(unknown.status == 64)
     #expect(unknown.stderr.hasPrefix("lh-report: help: no subcommand 'nosuch'"))
   }
@@ -35,7 +44,7 @@ struct HelpTests {
   func defaults() throws {
     var all = ""
     for screen in Self.screens {
-      let r = try TestTools.run(screen[0], Array(screen.dropFirst()))
+      let r = try Self.run(screen[0], Array(screen.dropFirst()))
       #expect(r.status == 0, "\(screen): \(r.stderr)")
       #expect(!r.output.contains("Argument("), "\(screen)")
       #expect(!r.output.contains("micros:") && !r.output.contains("value:"), "\(screen)")
@@ -52,7 +61,7 @@ struct HelpTests {
   @Test("help is ASCII, so the man pages keep every character (zstd ranges were '(122; ...)')")
   func helpIsASCII() throws {
     for screen in Self.screens {
-      let r = try TestTools.run(screen[0], Array(screen.dropFirst()))
+      let r = try Self.run(screen[0], Array(screen.dropFirst()))
       let odd = r.output.unicodeScalars.filter { !$0.isASCII }
       #expect(odd.isEmpty, "\(screen): \(String(String.UnicodeScalarView(odd)))")
     }
@@ -93,7 +102,7 @@ struct HelpTests {
       ("lh-bronze", ["--threads", "-2"], "--threads must be between 1 and 256"),
       ("lh-pack", ["vacuum", "--retain", "-1d"], "a duration cannot be negative"),
     ] {
-      let r = try TestTools.run(tool, args)
+      let r = try Self.run(tool, args)
       #expect(r.status == 64, "\(tool) \(args): \(r.stderr)")
       #expect(!r.stderr.contains("missing value"), "\(tool) \(args): \(r.stderr)")
       #expect(r.stderr.contains(reason), "\(tool) \(args): \(r.stderr)")
@@ -101,7 +110,7 @@ struct HelpTests {
     // A negative zstd level, which the help advertises, is accepted.
     let dir = try TestTools.temporaryDirectory()
     let out = dir.appendingPathComponent("x.parquet").path
-    let r = try TestTools.run(
+    let r = try Self.run(
       "lh-gen", ["--count", "10", "--format", "parquet", "--zstd-level", "-3", "-o", out])
     #expect(r.status == 0, "\(r.stderr)")
   }
@@ -110,7 +119,7 @@ struct HelpTests {
   func fromAfterTo() throws {
     let dir = try TestTools.temporaryDirectory()
     for tool in ["lh-gold", "lh-report"] {
-      let r = try TestTools.run(
+      let r = try Self.run(
         tool,
         [
           "--lake", dir.appendingPathComponent("lake").path, "--from", "2026-02-01", "--to",
@@ -125,12 +134,12 @@ struct HelpTests {
   @Test("--contract with an unknown name lists the built-in contracts")
   func unknownContract() throws {
     for tool in ["lh-silver", "lh-gold"] {
-      let r = try TestTools.run(tool, ["--contract", "nosuch"])
+      let r = try Self.run(tool, ["--contract", "nosuch"])
       #expect(r.status == 64, "\(tool): \(r.stderr)")
       #expect(r.stderr.contains("clickstream, iot, sales"), "\(tool): \(r.stderr)")
       #expect(r.stderr.split(separator: "\n").count == 1, "\(tool): \(r.stderr)")
       // A path that is not there stays a missing input, and says so the same way.
-      let p = try TestTools.run(tool, ["--contract", "./no/such.contract"])
+      let p = try Self.run(tool, ["--contract", "./no/such.contract"])
       #expect(p.status == 66, "\(tool): \(p.stderr)")
       #expect(p.stderr.contains("clickstream, iot, sales"), "\(tool): \(p.stderr)")
     }
@@ -138,11 +147,11 @@ struct HelpTests {
 
   @Test("a subcommand's usage error shows that subcommand's usage")
   func subcommandUsage() throws {
-    let pack = try TestTools.run("lh-pack", ["archive", "-o", "x", "--zstd-level", "30"])
+    let pack = try Self.run("lh-pack", ["archive", "-o", "x", "--zstd-level", "30"])
     #expect(pack.status == 64)
     #expect(pack.stderr.contains("lh-pack: usage: lh-pack archive "), "\(pack.stderr)")
     #expect(pack.stderr.contains("see 'lh-pack archive --help'"), "\(pack.stderr)")
-    let status = try TestTools.run("lh-report", ["status", "--bogus"])
+    let status = try Self.run("lh-report", ["status", "--bogus"])
     #expect(status.status == 64)
     #expect(status.stderr.contains("lh-report: usage: lh-report status "), "\(status.stderr)")
     #expect(status.stderr.contains("see 'lh-report status --help'"), "\(status.stderr)")

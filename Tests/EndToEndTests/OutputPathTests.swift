@@ -171,8 +171,10 @@ struct OutputPathTests {
       """, currentDirectory: dir)
     #expect(r.stderr.contains("status 0"), "\(r.stderr)")
     #expect((Int(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 100)
-    let dash = try TestTools.run("lh-silver", ["--stream", "--rejects", "-"], stdin: [])
+    let dash = try TestTools.run(
+      "lh-silver", ["--stream", "--rejects", "-"], stdin: [], currentDirectory: dir)
     #expect(dash.status == 64, "\(dash.stderr)")
     #expect(dash.stderr.contains("standard output carries the clean rows"))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("-").path))
   }
 }
