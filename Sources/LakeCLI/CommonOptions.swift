@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import LakeFormats
+import LakeIO
 
 /// `--quiet` and `--verbose`.
 public struct LoggingOptions: ParsableArguments {
@@ -17,7 +18,7 @@ public struct LoggingOptions: ParsableArguments {
   public init() {}
 }
 
-/// `--output` and `--force`.
+/// `--output`.
 public struct OutputOptions: ParsableArguments {
   @Option(
     name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "file"),
@@ -25,6 +26,14 @@ public struct OutputOptions: ParsableArguments {
   public var output: String?
 
   public init() {}
+
+  /// The output named by `-o`, open (see `OutputTarget`); nil for standard output (no `-o`,
+  /// `-o -` or `-o /dev/stdout`), which the tool writes through its buffered stdout.
+  public func target() throws -> OutputTarget? {
+    guard let output else { return nil }
+    if try OutputTarget.classify(output).isStandardOutput { return nil }
+    return try OutputTarget.open(output)
+  }
 }
 
 /// Data formats the tools write.
@@ -34,7 +43,10 @@ public enum DataFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
 
 /// `--zstd-level` and `--force` for tools that can write Parquet.
 public struct ParquetOutputOptions: ParsableArguments {
-  @Option(help: "zstd compression level of Parquet pages (1–22; negative levels are faster).")
+  @Option(
+    parsing: .unconditional,
+    help:
+      "zstd compression level of Parquet pages (1 to 22; negative levels, down to -7, are faster).")
   public var zstdLevel: Int32 = 3
 
   @Flag(help: "Write Parquet even when stdout is a terminal.")
@@ -52,9 +64,11 @@ public struct ParquetOutputOptions: ParsableArguments {
 /// `--max-line-bytes`: the longest NDJSON line a tool reading lines accepts.
 public struct LineLimitOptions: ParsableArguments {
   @Option(
-    help: ArgumentHelp(
+    parsing: .unconditional,
+    help: .text(
       "Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.",
-      valueName: "bytes"))
+      default: ByteCountArgument(bytes: LineReader.defaultMaxLineBytes), valueName: "bytes"),
+    transform: ByteCountArgument.checked)
   public var maxLineBytes = ByteCountArgument(bytes: LineReader.defaultMaxLineBytes)
 
   public init() {}
@@ -78,19 +92,29 @@ public struct LakeOptions: ParsableArguments {
 }
 
 /// A commit trigger: a number of rows, or a duration (`100000`, `30s`, `2m`).
-public struct CommitTrigger: ExpressibleByArgument, Sendable {
+public struct CommitTrigger: CheckedArgument, Sendable {
   public var rows: Int?
   public var seconds: Double?
 
-  public init?(argument: String) {
+  public init(rows: Int? = nil, seconds: Double? = nil) {
+    self.rows = rows
+    self.seconds = seconds
+  }
+
+  public static func checked(_ argument: String) throws -> CommitTrigger {
     if let n = Int(argument), n > 0 {
-      rows = n
+      return CommitTrigger(rows: n)
     } else if argument.contains(where: \.isLetter), let micros = DurationArgument.parse(argument),
       micros > 0
     {
-      seconds = Double(micros) / 1e6
-    } else {
-      return nil
+      return CommitTrigger(seconds: Double(micros) / 1e6)
     }
+    throw InvalidArgument(
+      "give a number of rows above 0 (100000) or a duration with a unit above 0 (30s, 2m)")
+  }
+
+  /// The rows, or the duration with its unit.
+  public var description: String {
+    rows.map(String.init) ?? DurationArgument(micros: Int64((seconds ?? 0) * 1e6)).description
   }
 }

@@ -50,6 +50,9 @@ extension LakeCommand {
   public static func main(arguments: [String]?) {
     Signals.install()
     returnLargeAllocationsToSystem()
+    var arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+    // `TOOL help`, which every man page lists, also in a tool without subcommands.
+    if arguments == ["help"] && configuration.subcommands.isEmpty { arguments = ["--help"] }
     let command: ParsableCommand
     do {
       command = try parseAsRoot(arguments)
@@ -77,7 +80,7 @@ extension LakeCommand {
     if status != 0 { throw ExitCode(status) }
   }
 
-  static func reportUsageError(_ error: Error) -> Never {
+  public static func reportUsageError(_ error: Error) -> Never {
     var message = Self.message(for: error)
     if let first = message.first, first.isUppercase,
       message.dropFirst().first.map({ $0.isLowercase }) ?? false
@@ -86,10 +89,31 @@ extension LakeCommand {
     }
     let diagnostics = Diagnostics(tool: toolName)
     diagnostics.error(message)
-    let usage = usageString(for: Self.self).collapsingWhitespace()
+    // The usage of the command the error is about: a subcommand's when ArgumentParser got as
+    // far as one (its full message names it), else this command's, with the tool's name first.
+    var usage = String(usageString(for: Self.self).split(separator: "\n").first ?? "")
+    var path = commandPath
+    let full = fullMessage(for: error, columns: 100_000).split(
+      separator: "\n", omittingEmptySubsequences: false)
+    if let i = full.firstIndex(where: { $0.hasPrefix("Usage: ") }) {
+      usage = String(full[i].dropFirst("Usage: ".count))
+      if let see = full.first(where: { $0.hasPrefix("  See '") }),
+        let end = see.range(of: " --help'")
+      {
+        path = String(see[see.index(see.startIndex, offsetBy: "  See '".count)..<end.lowerBound])
+      }
+    }
+    usage = usage.collapsingWhitespace()
+    if !usage.hasPrefix(toolName) { usage = "\(toolName) \(usage)" }
+    if !path.hasPrefix(toolName) { path = "\(toolName) \(path)" }
     diagnostics.error("usage: \(usage)")
-    diagnostics.error("see '\(toolName) --help' for more information")
+    diagnostics.error("see '\(path) --help' for more information")
     terminate(ExitStatus.usage)
+  }
+
+  /// The words that run this command: `lh-gen`, `lh-pack archive`, `lh-report status`.
+  static var commandPath: String {
+    _commandName == toolName ? toolName : "\(toolName) \(_commandName)"
   }
 
   func runReportingErrors() -> Int32 {

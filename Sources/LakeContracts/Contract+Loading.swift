@@ -6,6 +6,10 @@
 
 import LakeIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension Contract {
   /// The largest contract file read (a contract is a few kilobytes; this guards against being
   /// handed a data file by mistake).
@@ -45,9 +49,26 @@ extension Contract {
 
   /// The built-in contract named `nameOrPath`, else the contract file at that path.
   ///
-  /// - Throws: ``ContractError`` as ``load(path:)`` does.
+  /// - Throws: ``ContractError`` as ``load(path:)`` does; when there is no such file, the
+  ///   message lists the built-in contracts, and a bare word (no `/` or `.`: a misspelt name,
+  ///   most likely) is a usage error (64) rather than a missing input (66).
   public static func resolve(_ nameOrPath: String) throws(ContractError) -> Contract {
     if let c = builtin(nameOrPath) { return c }
-    return try load(path: nameOrPath)
+    do {
+      return try load(path: nameOrPath)
+    } catch let e where e.category == .noInput && !fileExists(nameOrPath) {
+      let word = !nameOrPath.contains("/") && !nameOrPath.contains(".")
+      throw ContractError(
+        file: nameOrPath, line: nil,
+        message:
+          "no built-in contract of that name (there are \(builtinNames.joined(separator: ", "))) and no such contract file",
+        category: word ? .usage : .noInput)
+    }
+  }
+
+  /// False only when nothing is at `path` (ENOENT); an unreadable file exists.
+  static func fileExists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 || errno != ENOENT
   }
 }

@@ -190,8 +190,12 @@ public final class ArchiveWriter {
   let handle: OpaquePointer
   let entry: OpaquePointer
   let sink: Sink
-  /// The file being written.
+  /// The file being written, as the user named it.
   public let path: String
+  /// Where the bytes go.
+  let target: OutputTarget
+  /// True when `finish` commits the target (the writer opened it).
+  let ownsTarget: Bool
   var finished = false
   /// Where the last frame starts, once `beginLastFrame` was called.
   var lastFrameOffset: UInt64?
@@ -217,21 +221,34 @@ public final class ArchiveWriter {
     }
   }
 
-  /// Creates `path` (truncating it) and starts an archive compressed at zstd `level`.
-  ///
+  /// Starts an archive at `path` (published atomically by `finish`, see ``OutputTarget``),
+  /// compressed at zstd `level`.
+  public convenience init(path: String, level: Int32 = 3) throws {
+    try self.init(target: OutputTarget.open(path), level: level, owned: true)
+  }
+
+  /// Starts an archive compressed at zstd `level` written to `target`, which the caller
+  /// commits after `finish` (to read the archive back first) or aborts.
+  public convenience init(target: OutputTarget, level: Int32 = 3) throws {
+    try self.init(target: target, level: level, owned: false)
+  }
+
   /// libarchive writes the tar stream unblocked (every byte goes straight to our callback), so
   /// that `beginLastFrame` can end a zstd frame exactly between two entries.
   ///
   /// The corresponding C functions are `archive_write_new`,
   /// `archive_write_set_format_pax_restricted`, `archive_write_set_bytes_per_block` and
   /// `archive_write_open2`.
-  public init(path: String, level: Int32 = 3) throws {
-    self.path = path
+  init(target: OutputTarget, level: Int32, owned: Bool) throws {
+    self.path = target.path
+    self.target = target
+    self.ownsTarget = owned
+    let path = target.path
     let encoder = try ZstdStreamEncoder(level: level)
-    let fd = try FileDescriptor.create(writingTo: path)
+    let fd = target.descriptor
     sink = Sink(fd: fd, encoder: encoder)
     guard let a = archive_write_new(), let e = archive_entry_new() else {
-      try? fd.close()
+      if owned { target.abort() }
       throw ArchiveError(path: path, reason: "out of memory", category: .software)
     }
     handle = a
@@ -266,8 +283,7 @@ public final class ArchiveWriter {
         "open")
     } catch {
       // Every stored property is set: deinit frees the handle and the entry.
-      try? fd.close()
-      unlink(path)
+      if owned { target.abort() }
       throw error
     }
   }
@@ -330,7 +346,9 @@ public final class ArchiveWriter {
     lastFrameOffset = sink.length
   }
 
-  /// Ends the archive and its last frame, writes the trailer, fsyncs and closes the file.
+  /// Ends the archive and its last frame and writes the trailer; a writer made with
+  /// `init(path:)` then publishes the file (fsync, rename), one made with `init(target:)`
+  /// leaves that to the caller.
   ///
   /// The corresponding C function is `archive_write_close`.
   public func finish() throws {
@@ -342,8 +360,7 @@ public final class ArchiveWriter {
       lastFrame: lastFrameOffset.map { .init(offset: $0, size: sink.length - $0) })
     trailerBytes = trailer.count
     try trailer.withUnsafeMutableBytes { try sink.fd.writeAll(UnsafeRawBufferPointer($0)) }
-    try sink.fd.sync()
-    try sink.fd.close()
+    if ownsTarget { try target.commit() }
   }
 
   var trailerBytes = 0
@@ -354,14 +371,14 @@ public final class ArchiveWriter {
   /// Bytes of the finished file, trailer included.
   public var fileSize: UInt64 { sink.length + UInt64(trailerBytes) }
 
-  /// Abandons the archive and removes the file.
+  /// Abandons the archive: a regular file's temporary file is removed, the target left as it
+  /// was (see ``OutputTarget/abort()``).
   public func abort() {
     if !finished {
       archive_write_fail(handle)
       finished = true
-      try? sink.fd.close()
     }
-    unlink(path)
+    target.abort()
   }
 }
 

@@ -69,9 +69,11 @@ struct LhBronze: LakeCommand {
   @OptionGroup var lakeOptions: LakeOptions
 
   @Option(
+    parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
       "Commit every N rows or every DURATION (repeatable; default 1000000 and 30s).",
-      valueName: "rows-or-duration"))
+      valueName: "rows-or-duration"),
+    transform: CommitTrigger.checked)
   var commitEvery: [CommitTrigger] = []
 
   @Flag(help: "Copy every landed line to stdout, unchanged.")
@@ -92,12 +94,17 @@ struct LhBronze: LakeCommand {
   @OptionGroup var lineLimit: LineLimitOptions
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Threads that encode and compress data files (default: one per processor).",
       valueName: "n"))
   var threads: Int?
 
-  @Option(help: "zstd compression level of the data files (1–22; negative levels are faster).")
+  @Option(
+    parsing: .unconditional,
+    help:
+      "zstd compression level of the data files (1 to 22; negative levels, down to -7, are faster)."
+  )
   var zstdLevel: Int32 = 3
 
   @OptionGroup var logging: LoggingOptions

@@ -24,6 +24,11 @@ struct LhGen: LakeCommand {
       are injected so that the rest of the pipeline can be exercised; the counts of each are \
       printed on stderr at the end.
 
+      -o FILE: a regular file (or a new path, or a symbolic link to either: the link is kept) is \
+      written under a hidden temporary name beside it and renamed into place when the run \
+      ends, so a spool reader never sees part of it; - and /dev/stdout are stdout; a FIFO or \
+      a device is written through.
+
       Examples:
         lh-gen --count 1000000 --seed 7 > events.ndjson
         lh-gen --contract iot --duration 6h --count 200000
@@ -36,66 +41,89 @@ struct LhGen: LakeCommand {
   @Option(help: "The dataset: clickstream, iot or sales.")
   var contract: Dataset = .clickstream
 
-  @Option(name: .shortAndLong, help: "Lines to write (default 100000; unbounded with --follow).")
+  @Option(
+    name: .shortAndLong, parsing: .unconditional,
+    help: "Lines to write (default 100000; unbounded with --follow).")
   var count: Int?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Event-time span the lines cover, e.g. 6h, 90m, 2d (default 24h).", valueName: "duration"))
+      "Event-time span the lines cover, e.g. 6h, 90m, 2d (default 24h).", valueName: "duration"),
+    transform: DurationArgument.checked)
   var duration: DurationArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Event time of the first line, RFC 3339 or a date (default 2026-01-01T00:00:00Z).",
-      valueName: "time"))
+      valueName: "time"),
+    transform: TimestampArgument.checked)
   var start: TimestampArgument?
 
   @Flag(help: "Never stop (or stop after --count); event time is wall time; paced by --rate.")
   var follow = false
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Pace output to this many events per second of wall time (default 1000 with --follow).",
       valueName: "eps"))
   var rate: Double?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Bursts on top of --rate: every EVERY seconds, SECONDS long at RATE events per second.",
-      valueName: "rate:seconds:every"))
+      valueName: "rate:seconds:every"),
+    transform: BurstArgument.checked)
   var burst: BurstArgument?
 
-  @Option(help: "Seed of the pseudo-random generator.")
+  @Option(parsing: .unconditional, help: "Seed of the pseudo-random generator.")
   var seed: UInt64 = 42
 
-  @Option(help: "Clickstream users at the start.")
+  @Option(parsing: .unconditional, help: "Clickstream users at the start.")
   var users: Int = 10_000
 
-  @Option(help: "Growth of the clickstream user base per day, as a fraction.")
-  var userGrowth: FractionArgument = FractionArgument(argument: "0.05")!
+  @Option(
+    parsing: .unconditional,
+    help: .text(
+      "Growth of the clickstream user base per day, as a fraction.",
+      default: FractionArgument(value: 0.05), valueName: "fraction"),
+    transform: FractionArgument.checked)
+  var userGrowth = FractionArgument(value: 0.05)
 
-  @Option(help: "iot devices (three sensors each).")
+  @Option(parsing: .unconditional, help: "iot devices (three sensors each).")
   var devices: Int = 500
 
-  @Option(help: "sales stores.")
+  @Option(parsing: .unconditional, help: "sales stores.")
   var stores: Int = 40
 
   @Option(
-    help: ArgumentHelp("Fraction of events whose event time lags behind.", valueName: "fraction"))
+    parsing: .unconditional,
+    help: ArgumentHelp("Fraction of events whose event time lags behind.", valueName: "fraction"),
+    transform: FractionArgument.checked)
   var late: FractionArgument?
 
-  @Option(help: ArgumentHelp("The most a late event lags (default 10m).", valueName: "duration"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("The most a late event lags (default 10m).", valueName: "duration"),
+    transform: DurationArgument.checked)
   var lateBy: DurationArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Fraction of lines that re-send an earlier event verbatim.", valueName: "fraction"))
+      "Fraction of lines that re-send an earlier event verbatim.", valueName: "fraction"),
+    transform: FractionArgument.checked)
   var duplicates: FractionArgument?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Fraction of lines broken on purpose: truncated, wrong type, missing key, unknown enum value or invalid UTF-8.",
-      valueName: "fraction"))
+      valueName: "fraction"),
+    transform: FractionArgument.checked)
   var malformed: FractionArgument?
 
   @Option(help: "Output format: ndjson, or parquet (zstd, typed columns of the dataset).")
@@ -158,25 +186,21 @@ struct LhGen: LakeCommand {
     context.diagnostics.detail(
       "contract \(config.dataset.rawValue), seed \(config.seed), count \(config.count.map(String.init) ?? "unbounded")"
     )
-    let output: OutputBuffer
-    var file: FileDescriptor?
-    if let path = outputOptions.output, path != "-" {
-      file = try FileDescriptor.create(writingTo: path)
-      output = OutputBuffer(destination: file!)
-    } else {
-      output = context.stdout
-    }
+    // -o: a regular file is published whole (OutputTarget); a FIFO or device written through.
+    let target = try outputOptions.target()
+    let output = target.map { OutputBuffer(destination: $0.descriptor) } ?? context.stdout
     let progress = context.progress
     let summary = try GenStage.run(
-      config: config, output: output, flushEachBatch: file == nil && context.stdoutIsTerminal
+      config: config, output: output,
+      flushEachBatch: (target?.descriptor ?? .standardOutput).isTerminal
     ) { s in
       progress.update(
         "\(Progress.compact(Double(s.lines))) lines, \(Progress.compact(Double(s.lines) / max(progress.elapsedSeconds, 1e-3)))/s"
       )
     }
-    if let file {
-      try file.sync()
-      try file.close()
+    if let target {
+      try output.flush()
+      try target.commit()
     }
     progress.finish()
     context.diagnostics.note(summary.report)
@@ -187,8 +211,9 @@ struct LhGen: LakeCommand {
 extension LhGen {
   /// Generates NDJSON in memory and converts it, batch by batch, into one Parquet file.
   func executeParquet(_ context: ToolContext) throws {
-    let path = outputOptions.output.flatMap { $0 == "-" ? nil : $0 }
-    if path == nil && context.stdoutIsTerminal && !parquet.force {
+    let target = try outputOptions.target()
+    if (target?.descriptor ?? .standardOutput).isTerminal && !parquet.force {
+      target?.abort()
       throw LakeFailure(
         .usage, "refusing to write Parquet to a terminal: redirect stdout, use -o FILE, or --force")
     }
@@ -196,9 +221,9 @@ extension LhGen {
     options.compressionLevel = parquet.zstdLevel
     options.createdBy = "lh-gen version \(LakeVersion.string)"
     let schema = contract.schema
-    let writer =
-      try path.map { try ParquetFileWriter(path: $0, schema: schema, options: options) }
-      ?? ParquetFileWriter(output: context.stdout, schema: schema, options: options)
+    let writer = try ParquetFileWriter(
+      output: target.map { OutputBuffer(destination: $0.descriptor) } ?? context.stdout,
+      schema: schema, options: options)
     let converter = LinesToParquet(schema: schema, writer: writer)
     let lines = OutputBuffer(capacity: 1 << 20) { try converter.consume($0) }
     let progress = context.progress
@@ -206,6 +231,7 @@ extension LhGen {
       progress.update("\(Progress.compact(Double(s.lines))) rows")
     }
     let file = try converter.finish()
+    try target?.commit()
     progress.finish()
     context.diagnostics.note(summary.report)
     context.diagnostics.detail(

@@ -43,7 +43,7 @@ struct LhGold: LakeCommand {
       windows as NDJSON on stdout. A window is emitted once the watermark (the newest event \
       time minus --watermark) passes its end; with --emit update, open windows are also emitted \
       every --update-every seconds, marked "final":false. Rows behind the watermark are late: \
-      they are counted in a {"window_start":…,"late_rows":N} record instead.
+      they are counted in a {"window_start":...,"late_rows":N} record instead.
 
       Examples:
         lh-gold --lake ./lake
@@ -79,16 +79,22 @@ struct LhGold: LakeCommand {
   )
   var dropUnrecomputable = false
 
-  @Option(help: ArgumentHelp("Recompute days from this date on (YYYY-MM-DD).", valueName: "date"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Recompute days from this date on (YYYY-MM-DD).", valueName: "date"))
   var from: String?
 
-  @Option(help: ArgumentHelp("Recompute days up to this date (YYYY-MM-DD).", valueName: "date"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Recompute days up to this date (YYYY-MM-DD).", valueName: "date"))
   var to: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Read silver as of this version or time (RFC 3339 or YYYY-MM-DD; a time before silver's first commit or after its latest is an error).",
-      valueName: "version-or-time"))
+      valueName: "version-or-time"),
+    transform: AsOfArgument.checked)
   var asOf: AsOfArgument?
 
   @Flag(help: "Say which days would be recomputed; write nothing.")
@@ -105,9 +111,11 @@ struct LhGold: LakeCommand {
   @OptionGroup var lineLimit: LineLimitOptions
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "With --stream: how far behind the newest event time a window closes (default 2m).",
-      valueName: "duration"))
+      valueName: "duration"),
+    transform: DurationArgument.checked)
   var watermark: DurationArgument?
 
   @Option(
@@ -117,8 +125,10 @@ struct LhGold: LakeCommand {
   var emit: EmitMode = .final
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "With --stream --emit update: seconds between updates (default 5s).", valueName: "duration"))
+      "With --stream --emit update: seconds between updates (default 5s).", valueName: "duration"),
+    transform: DurationArgument.checked)
   var updateEvery: DurationArgument?
 
   @Option(
@@ -144,6 +154,9 @@ struct LhGold: LakeCommand {
   func validate() throws {
     if let from { _ = try Self.day(from, "--from") }
     if let to { _ = try Self.day(to, "--to") }
+    if let from, let to, try Self.day(from, "--from") > Self.day(to, "--to") {
+      throw ValidationError("--from is after --to")
+    }
     // A table name is a directory under LAKE/gold: checked before anything is read or made.
     for name in table {
       do {

@@ -68,6 +68,12 @@ extension LhPack {
         the date are archived with a one-version log of their own. With --remove, they leave \
         the lake in one commit per table, only after the archive is written, fsynced and read \
         back; a failure or a kill before that leaves the lake as it was.
+
+        -o FILE: a regular file (or a symbolic link to one: the link is kept, its target \
+        replaced) is written under a hidden temporary name and renamed into place once \
+        complete; - or /dev/stdout writes the archive to stdout, and a FIFO or device is \
+        written through. --remove needs a regular file, which it reads back before removing \
+        anything; with any other output it exits 64 and removes nothing.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
@@ -80,6 +86,7 @@ extension LhPack {
       help: ArgumentHelp("Archive partitions before this date only.", valueName: "yyyy-mm-dd"))
     var before: String?
     @Option(
+      parsing: .unconditionalSingleValue,
       help: ArgumentHelp(
         "Archive as of this version or time (RFC 3339 or YYYY-MM-DD): a bare value for every table, TABLE=VALUE for one (repeatable; default: latest).",
         discussion: """
@@ -88,11 +95,12 @@ extension LhPack {
           after its latest) is an error (status 64). Example: \
           --as-of 2026-01-01 --as-of gold/daily_active_users=4.
           """,
-        valueName: "[table=]version-or-time"))
+        valueName: "[table=]version-or-time"),
+      transform: TableAsOf.checked)
     var asOf: [TableAsOf] = []
     @Flag(help: "Remove the archived partitions from the lake once the archive is verified.")
     var remove = false
-    @Option(help: "zstd compression level of the archive (1–19).")
+    @Option(parsing: .unconditional, help: "zstd compression level of the archive (1 to 19).")
     var zstdLevel: Int32 = 3
     @OptionGroup var logging: LoggingOptions
 
@@ -276,7 +284,12 @@ extension LhPack {
 
     @OptionGroup var lakeOptions: LakeOptions
     @OptionGroup var tables: TableOptions
-    @Option(help: ArgumentHelp("Size of the files to make (e.g. 128MiB).", valueName: "size"))
+    @Option(
+      parsing: .unconditional,
+      help: .text(
+        "Size of the files to make.", default: ByteCountArgument(bytes: 128 << 20),
+        valueName: "size"),
+      transform: ByteCountArgument.checked)
     var targetSize = ByteCountArgument(bytes: 128 << 20)
     @Flag(help: "Say what would be rewritten; write nothing.")
     var dryRun = false
@@ -318,12 +331,14 @@ extension LhPack {
     @OptionGroup var lakeOptions: LakeOptions
     @OptionGroup var tables: TableOptions
     @Option(
+      parsing: .unconditional,
       help: ArgumentHelp(
-        "Keep what time travel within this span needs (default: 7d).", valueName: "duration"))
+        "Keep what time travel within this span needs (default: 7d).", valueName: "duration"),
+      transform: DurationArgument.checked)
     var retain: DurationArgument?
     @Flag(help: "Delete the files (without it, only list them).")
     var apply = false
-    @Option(help: .hidden) var now: TimestampArgument?
+    @Option(help: .hidden, transform: TimestampArgument.checked) var now: TimestampArgument?
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
@@ -354,20 +369,24 @@ extension LhPack {
 }
 
 /// `--as-of` of lh-pack archive: `VALUE` for every table or `TABLE=VALUE` for one.
-struct TableAsOf: ExpressibleByArgument {
+struct TableAsOf: CheckedArgument {
   /// The table (a path in the lake); nil for every table.
   var table: String?
   var travel: TimeTravel
 
-  init?(argument: String) {
+  static func checked(_ argument: String) throws -> TableAsOf {
     var value = Substring(argument)
+    var table: String?
     if let eq = argument.firstIndex(of: "=") {
       let name = String(argument[..<eq])
-      guard !name.isEmpty else { return nil }
+      guard !name.isEmpty else { throw InvalidArgument("a table's name goes before the =") }
       table = name
       value = argument[argument.index(after: eq)...]
     }
-    guard let v = AsOfArgument(argument: String(value)) else { return nil }
-    travel = v.travel
+    return TableAsOf(table: table, travel: try AsOfArgument.checked(String(value)).travel)
+  }
+
+  var description: String {
+    (table.map { $0 + "=" } ?? "") + AsOfArgument(travel: travel).description
   }
 }

@@ -19,6 +19,7 @@ extension StatusFormat: ExpressibleByArgument {}
 /// each with its own `--format`).
 struct DrawingOptions: ParsableArguments {
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp("Columns to draw in (default: the terminal's, else 80).", valueName: "n"))
   var width: Int?
 
@@ -74,6 +75,7 @@ struct LhReport: LakeCommand {
   static let configuration = CommandConfiguration(
     commandName: "lh-report",
     abstract: "Render gold tables (or any table, or rows on stdin) as text, CSV or HTML.",
+    usage: "lh-report [<options>] [<table> ...]\nlh-report status [<options>]",
     discussion: """
       Without a table, every gold table of the lake, coarse grains first (days, then hours, \
       then minutes, in the contract's order). A table is a name in the lake: a gold table's \
@@ -116,11 +118,21 @@ struct LhReport: LakeCommand {
     version: LakeVersion.string,
     subcommands: [Status.self])
 
-  /// `status` is matched by hand: the root's table arguments would take it as a table.
+  /// `status` (and `help status`) is matched by hand: the root's table arguments would take it
+  /// as a table.
   static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "status" {
       Status.main(arguments: Array(arguments.dropFirst()))
+    }
+    if arguments.first == "help" {
+      switch arguments.dropFirst().first {
+      case nil: main(arguments: ["--help"])
+      case "status": Status.main(arguments: ["--help"])
+      case let other?:
+        reportUsageError(
+          ValidationError("help: no subcommand '\(other)' (lh-report has one: status)"))
+      }
     }
     main(arguments: arguments)
   }
@@ -133,16 +145,22 @@ struct LhReport: LakeCommand {
       valueName: "table"))
   var tables: [String] = []
 
-  @Option(help: ArgumentHelp("Rows from this date on (YYYY-MM-DD).", valueName: "date"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Rows from this date on (YYYY-MM-DD).", valueName: "date"))
   var from: String?
 
-  @Option(help: ArgumentHelp("Rows up to this date (YYYY-MM-DD).", valueName: "date"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Rows up to this date (YYYY-MM-DD).", valueName: "date"))
   var to: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Read tables as of this version or time (RFC 3339 or YYYY-MM-DD; a time before a table's first commit or after its latest is an error).",
-      valueName: "version-or-time"))
+      valueName: "version-or-time"),
+    transform: AsOfArgument.checked)
   var asOf: AsOfArgument?
 
   @Option(
@@ -172,6 +190,9 @@ struct LhReport: LakeCommand {
   }
 
   func validate() throws {
+    if let from, let to, try Self.day(from, "--from") > Self.day(to, "--to") {
+      throw ValidationError("--from is after --to")
+    }
     if let from { _ = try Self.day(from, "--from") }
     if let to { _ = try Self.day(to, "--to") }
     if input != nil && !tables.isEmpty { throw ValidationError("--input does not go with tables") }
@@ -222,6 +243,7 @@ extension LhReport {
     static let configuration = CommandConfiguration(
       commandName: "status",
       abstract: "Show each table's version, size and lag, and the bronze reconciliation.",
+      usage: "lh-report status [<options>]",
       discussion: """
         For each table: version, rows, files, bytes, partitions, last commit time, and how \
         many bronze versions (and for how long) silver and gold lag behind bronze; then \
@@ -271,13 +293,17 @@ extension LhReport {
     var check = false
 
     @Option(
-      help: ArgumentHelp("How long bronze commits may wait (default 1h).", valueName: "duration"))
+      parsing: .unconditional,
+      help: ArgumentHelp("How long bronze commits may wait (default 1h).", valueName: "duration"),
+      transform: DurationArgument.checked)
     var maxLag: DurationArgument?
 
     @Option(
+      parsing: .unconditional,
       help: ArgumentHelp(
         "How old bronze's last commit may be before ingest counts as stalled (default: not checked).",
-        valueName: "duration"))
+        valueName: "duration"),
+      transform: DurationArgument.checked)
     var maxAge: DurationArgument?
 
     @Flag(

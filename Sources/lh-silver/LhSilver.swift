@@ -29,7 +29,9 @@ struct LhSilver: LakeCommand {
 
       Stream (--stream): NDJSON or Parquet on stdin, clean rows as NDJSON on stdout in the \
       contract's column order (unknown keys kept at the end), flushed as they come; duplicates \
-      dropped within --dedupe-window of event time; rejects to --rejects FILE.
+      dropped within --dedupe-window of event time; rejects to --rejects FILE. A regular \
+      FILE appears whole when the stream ends (SIGINT and SIGTERM included); a FIFO or \
+      /dev/stderr gets each reject as it comes; - is refused (stdout carries the rows).
 
       Examples:
         lh-gen --count 100000 | lh-bronze --lake ./lake && lh-silver --lake ./lake
@@ -58,9 +60,11 @@ struct LhSilver: LakeCommand {
   var printContract: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Read bronze as of this version or time (RFC 3339 or a date; a time before bronze's first commit or after its latest is an error).",
-      valueName: "version-or-time"))
+      valueName: "version-or-time"),
+    transform: AsOfArgument.checked)
   var asOf: AsOfArgument?
 
   @Flag(
@@ -71,10 +75,12 @@ struct LhSilver: LakeCommand {
   var stream = false
 
   @Option(
-    help: ArgumentHelp(
-      "With --stream: drop a duplicate within this much event time (default 10m).",
-      valueName: "duration"))
-  var dedupeWindow: DurationArgument = DurationArgument(micros: 600_000_000)
+    parsing: .unconditional,
+    help: .text(
+      "With --stream: drop a duplicate within this much event time.",
+      default: DurationArgument(micros: 600_000_000), valueName: "duration"),
+    transform: DurationArgument.checked)
+  var dedupeWindow = DurationArgument(micros: 600_000_000)
 
   @Option(
     help: ArgumentHelp("With --stream: write rejects to FILE as NDJSON.", valueName: "file"),
@@ -87,6 +93,7 @@ struct LhSilver: LakeCommand {
   var dryRun = false
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Threads that encode and compress data files (default: one per processor).",
       valueName: "n"))

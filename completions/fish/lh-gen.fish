@@ -86,7 +86,7 @@ complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options 
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" burst' -l 'burst' -d 'Bursts on top of --rate: every EVERY seconds, SECONDS long at RATE events per second.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" seed' -l 'seed' -d 'Seed of the pseudo-random generator.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" users' -l 'users' -d 'Clickstream users at the start.' -rfka ''
-complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" user-growth' -l 'user-growth' -d 'Growth of the clickstream user base per day, as a fraction.' -rfka ''
+complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" user-growth' -l 'user-growth' -d 'Growth of the clickstream user base per day, as a fraction. (default: 0.05)' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" devices' -l 'devices' -d 'iot devices (three sensors each).' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" stores' -l 'stores' -d 'sales stores.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" late' -l 'late' -d 'Fraction of events whose event time lags behind.' -rfka ''
@@ -94,7 +94,7 @@ complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options 
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" duplicates' -l 'duplicates' -d 'Fraction of lines that re-send an earlier event verbatim.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" malformed' -l 'malformed' -d 'Fraction of lines broken on purpose: truncated, wrong type, missing key, unknown enum value or invalid UTF-8.' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" format' -l 'format' -d 'Output format: ndjson, or parquet (zstd, typed columns of the dataset).' -rfka 'ndjson parquet'
-complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" zstd-level' -l 'zstd-level' -d 'zstd compression level of Parquet pages (1–22; negative levels are faster).' -rfka ''
+complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" zstd-level' -l 'zstd-level' -d 'zstd compression level of Parquet pages (1 to 22; negative levels, down to -7, are faster).' -rfka ''
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" force' -l 'force' -d 'Write Parquet even when stdout is a terminal.'
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" o output' -l 'output' -s 'o' -d 'Write to FILE instead of stdout.' -rF
 complete -c 'lh-gen' -n '__lh-gen_should_offer_completions_for_flags_or_options "lh-gen" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'

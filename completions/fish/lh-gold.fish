@@ -89,7 +89,7 @@ complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_option
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" dry-run' -l 'dry-run' -d 'Say which days would be recomputed; write nothing.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" stream' -l 'stream' -d 'Compute one gold table\'s windows from silver rows on stdin, as NDJSON on stdout.'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_positional "lh-gold" -eq 1' -F
-complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.' -rfka ''
+complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it. (default: 16MiB)' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" watermark' -l 'watermark' -d 'With --stream: how far behind the newest event time a window closes (default 2m).' -rfka ''
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" emit' -l 'emit' -d 'With --stream: emit each window once, when final, or also as running updates.' -rfka 'final update'
 complete -c 'lh-gold' -n '__lh-gold_should_offer_completions_for_flags_or_options "lh-gold" update-every' -l 'update-every' -d 'With --stream --emit update: seconds between updates (default 5s).' -rfka ''

@@ -8,6 +8,9 @@
 //   SHA-256 of each file) ─▶ manifest ─▶ trailer, fsync ─▶ [remove: verify the temp] ─▶
 //   rename to FILE, fsync the directory ─▶ [remove: commit the removes, table by table]
 //
+// FILE is an `OutputTarget`: a FIFO, device or stdout (`-`) is written through instead, and
+// then `remove` is refused up front (64): nothing can be read back from them.
+//
 // What goes in (docs/architecture.md, "lh-pack"): for a whole table, its log 0…V verbatim and
 // every data file a version of it still has on disk, so that the restored table is the same
 // table, time travel included; for partitions, their live files at V and a new one-version log
@@ -92,6 +95,15 @@ public enum PackArchive {
     progress: (Int64, Int64) -> Void = { _, _ in }
   ) throws -> PackArchiveSummary {
     let root = config.lake.root
+    // What -o is decides whether --remove may run: only an archive read back from a regular
+    // file lets data leave the lake (checked before anything is read, written or removed).
+    let outputKind = try OutputTarget.classify(config.output)
+    if config.remove && !outputKind.isRegularFile {
+      throw LakeFailure(
+        .usage,
+        "--remove needs -o to name a regular file, so that the archive can be read back before anything is removed; \(config.output) is \(outputKind)"
+      )
+    }
     let names: [String]
     if let t = config.tables {
       for n in t { try PackLake.checkTableName(n) }
@@ -138,10 +150,6 @@ public enum PackArchive {
       return summary
     }
 
-    // The archive, under a temporary name beside FILE.
-    let directory = PackLake.directory(of: config.output)
-    let temporary =
-      directory + "/." + PackLake.baseName(config.output) + ".lh-pack.\(getpid()).tmp"
     let mtime = plans.map { $0.snapshot.timestamp / 1000 }.max() ?? 0
     var total: Int64 = 0
     for p in plans {
@@ -149,7 +157,16 @@ public enum PackArchive {
         if case .file(_, let size) = e.source { total += size }
       }
     }
-    let writer = try ArchiveWriter(path: temporary, level: config.level)
+    // The archive: a regular file under a temporary name beside it until it is complete (and,
+    // with remove, read back); a FIFO, device or stdout written through (OutputTarget).
+    let target = try OutputTarget.open(config.output)
+    if target.descriptor.isTerminal {
+      target.abort()
+      throw LakeFailure(
+        .usage, "refusing to write an archive to a terminal: redirect stdout or name a file with -o"
+      )
+    }
+    let writer = try ArchiveWriter(target: target, level: config.level)
     var files: [PackManifest.File] = []
     var done: Int64 = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -207,18 +224,15 @@ public enum PackArchive {
       summary.bytes = files.reduce(0) { $0 + $1.size }
       summary.archiveBytes = Int64(writer.fileSize)
 
-      if config.remove {
-        // Read back every byte before anything leaves the lake.
+      try target.commit { temporary in
+        guard config.remove else { return }
+        // Read back every byte, fsynced, before anything leaves the lake.
         let check = try PackRead.verify(archive: temporary)
         guard check == manifest else {
           throw LakeFailure(
             .software, "\(temporary): the archive read back differs from what was written")
         }
       }
-      guard rename(temporary, config.output) == 0 else {
-        throw SystemError("rename", path: config.output, errno: errno, category: .cannotCreate)
-      }
-      try PackLake.syncDirectory(directory)
     } catch {
       writer.abort()
       throw error

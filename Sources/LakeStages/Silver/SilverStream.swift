@@ -118,8 +118,16 @@ extension SilverStage {
     var summary = SilverStreamSummary()
     var keys = WindowedKeys(window: config.dedupeWindowMicros)
     var columns = validator.makeColumns(capacity: 1024)
-    let rejectsFile = try config.rejectsPath.map { try FileDescriptor.create(writingTo: $0) }
-    let rejectsOut = rejectsFile.map { OutputBuffer(destination: $0, capacity: 1 << 16) }
+    // The rejects file is an OutputTarget: a regular file appears whole when the stream ends
+    // (SIGINT and SIGTERM included), a FIFO or /dev/stderr gets each reject as it comes.
+    if let path = config.rejectsPath, try OutputTarget.classify(path).isStandardOutput {
+      throw LakeFailure(
+        .usage,
+        "--rejects \(path): standard output carries the clean rows; name a file, a FIFO or /dev/stderr"
+      )
+    }
+    let rejectsFile = try config.rejectsPath.map { try OutputTarget.open($0) }
+    let rejectsOut = rejectsFile.map { OutputBuffer(destination: $0.descriptor, capacity: 1 << 16) }
     var lastFlush = SystemClock.monotonicNanoseconds()
 
     func flush() throws {
@@ -205,7 +213,7 @@ extension SilverStage {
       }
     }
     try flush()
-    if let rejectsFile { try rejectsFile.close() }
+    try rejectsFile?.commit()
     summary.rejectReasons = validator.rejectCounts.map { ($0.key.rawValue, $0.value) }
       .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     summary.unknownKeys = validator.unknownKeyCounts
