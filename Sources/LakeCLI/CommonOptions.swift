@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import LakeFormats
+import LakeTable
 
 /// `--quiet` and `--verbose`.
 public struct LoggingOptions: ParsableArguments {
@@ -75,6 +76,30 @@ public struct LakeOptions: ParsableArguments {
   public var lake: String?
 
   public init() {}
+}
+
+/// `--wait` and `--no-wait`: what a writing run does when another lh run is writing one of its
+/// tables (it holds the table's lock, LAKE/.lh/locks/<table>.lock).
+public struct LockOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Wait up to DURATION for a table another lh run is writing, then carry on (default 10m; then status 75).",
+      valueName: "duration"))
+  public var wait: DurationArgument?
+
+  @Flag(help: "Exit 75 at once when another lh run is writing a table this run writes.")
+  public var noWait = false
+
+  public init() {}
+
+  public func validate() throws {
+    if noWait && wait != nil { throw ValidationError("--wait and --no-wait do not go together") }
+  }
+
+  /// The wait the flags ask for.
+  public var lockWait: LockWait {
+    noWait ? .noWait : .upTo(micros: wait?.micros ?? LockWait.defaultMicros)
+  }
 }
 
 /// A commit trigger: a number of rows, or a duration (`100000`, `30s`, `2m`).

@@ -68,6 +68,8 @@ struct LhBronze: LakeCommand {
   @Option(help: "zstd compression level of the data files (1–22; negative levels are faster).")
   var zstdLevel: Int32 = 3
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
@@ -91,6 +93,7 @@ struct LhBronze: LakeCommand {
       if let seconds = trigger.seconds { config.commitEverySeconds = seconds }
     }
     config.dryRun = dryRun
+    config.lockWait = lockOptions.lockWait
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel

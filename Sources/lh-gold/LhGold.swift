@@ -44,18 +44,21 @@ struct LhGold: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "A built-in contract (clickstream, iot, sales) or a contract file.", valueName: "name-or-file"
-    ),
+      "A built-in contract (clickstream, iot, sales) or a contract file (default: the one silver records, else clickstream).",
+      valueName: "name-or-file"),
     completion: .file())
-  var contract = "clickstream"
+  var contract: String?
 
   @Option(
     help: ArgumentHelp(
       "Gold tables to compute (repeatable; default: all of the contract's).", valueName: "name"))
   var table: [String] = []
 
-  @Option(help: ArgumentHelp("Time zone days and hours are cut in (IANA name).", valueName: "zone"))
-  var tz = "UTC"
+  @Option(
+    help: ArgumentHelp(
+      "Time zone days and hours are cut in (IANA name; default: the one each table records, else UTC).",
+      valueName: "zone"))
+  var tz: String?
 
   @Flag(help: "Recompute every day (after a contract change).")
   var rebuild = false
@@ -112,6 +115,8 @@ struct LhGold: LakeCommand {
     case final, update
   }
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   static func day(_ text: String, _ flag: String) throws -> Int64 {
@@ -154,7 +159,9 @@ struct LhGold: LakeCommand {
   func execute(_ context: ToolContext) throws {
     let environment = processEnvironment()
     let resolved: Contract
-    do { resolved = try Contract.resolve(contract) } catch { throw error }
+    do { resolved = try Contract.resolve(contract ?? Contract.builtinNames[0]) } catch {
+      throw error
+    }
     if stream {
       try runStream(resolved, context)
       return
@@ -162,6 +169,8 @@ struct LhGold: LakeCommand {
     var config = GoldConfig(
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: environment),
       contract: resolved, engine: "lh-gold/\(LakeVersion.string)")
+    config.contractOrigin = ContractOrigin(flag: contract)
+    config.lockWait = lockOptions.lockWait
     config.zone = tz
     config.tables = table.isEmpty ? nil : table
     config.rebuild = rebuild
@@ -203,7 +212,7 @@ extension LhGold {
           ?? "contract '\(contract.name)' has no gold tables")
     }
     var config = GoldStreamConfig(contract: contract, table: gold)
-    config.zone = tz
+    config.zone = tz ?? "UTC"
     config.input = input == "-" ? nil : input
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let watermark { config.watermark = watermark.micros }

@@ -93,6 +93,7 @@ extension LhPack {
     var remove = false
     @Option(help: "zstd compression level of the archive (1–19).")
     var zstdLevel: Int32 = 3
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -125,6 +126,7 @@ extension LhPack {
         }
       }
       config.remove = remove
+      config.lockWait = lockOptions.lockWait
       config.level = zstdLevel
       let progress = context.progress
       let diagnostics = context.diagnostics
@@ -185,14 +187,19 @@ extension LhPack {
     var directory: String
     @Flag(help: "Replace partitions the lake already holds with the archived ones.")
     var replace = false
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
       var config = PackRead.RestoreConfig(
         archive: file, directory: directory, engine: "lh-pack/\(LakeVersion.string)")
       config.replace = replace
+      config.lockWait = lockOptions.lockWait
       let progress = context.progress
-      let s = try PackRead.restore(config) { progress.update("\(megabytes($0)) read") }
+      let diagnostics = context.diagnostics
+      let s = try PackRead.restore(
+        config, note: { diagnostics.note($0) },
+        progress: { progress.update("\(megabytes($0)) read") })
       progress.finish()
       for name in s.staleScratchRemoved {
         context.diagnostics.note("removed \(directory)/\(name), left by a restore that was killed")
@@ -279,6 +286,7 @@ extension LhPack {
     var targetSize = ByteCountArgument(bytes: 128 << 20)
     @Flag(help: "Say what would be rewritten; write nothing.")
     var dryRun = false
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
@@ -288,6 +296,7 @@ extension LhPack {
       config.tables = tables.table.isEmpty ? nil : tables.table
       config.targetSize = Int64(targetSize.bytes)
       config.dryRun = dryRun
+      config.lockWait = lockOptions.lockWait
       let results = try PackMaintenance.compact(config) { context.diagnostics.note($0) }
       for r in results where r.filesRemoved > 0 {
         context.diagnostics.note(
@@ -323,6 +332,7 @@ extension LhPack {
     @Flag(help: "Delete the files (without it, only list them).")
     var apply = false
     @Option(help: .hidden) var now: TimestampArgument?
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
@@ -332,15 +342,19 @@ extension LhPack {
       config.tables = tables.table.isEmpty ? nil : tables.table
       config.retainMicros = retain?.micros ?? 7 * 86_400_000_000
       config.apply = apply
+      config.lockWait = lockOptions.lockWait
       let out = context.stdout
-      let r = try PackMaintenance.vacuum(config) { f in
-        var line = Array((f.path + "\n").utf8)
-        try line.withUnsafeMutableBytes {
-          let p = try out.reserve($0.count)
-          p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
-          out.commit($0.count)
-        }
-      }
+      let diagnostics = context.diagnostics
+      let r = try PackMaintenance.vacuum(
+        config, note: { diagnostics.note($0) },
+        emit: { f in
+          var line = Array((f.path + "\n").utf8)
+          try line.withUnsafeMutableBytes {
+            let p = try out.reserve($0.count)
+            p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
+            out.commit($0.count)
+          }
+        })
       let scratch =
         r.scratch == 0
         ? ""

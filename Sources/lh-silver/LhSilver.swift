@@ -48,9 +48,10 @@ struct LhSilver: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The contract: clickstream, iot, sales, or a contract file.", valueName: "name-or-file"),
+      "The contract: clickstream, iot, sales, or a contract file (default: the one silver records, else clickstream).",
+      valueName: "name-or-file"),
     completion: .file())
-  var contract: String = "clickstream"
+  var contract: String?
 
   @Option(
     help: ArgumentHelp(
@@ -91,6 +92,8 @@ struct LhSilver: LakeCommand {
       valueName: "n"))
   var threads: Int?
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
@@ -118,7 +121,7 @@ struct LhSilver: LakeCommand {
       try context.stdout.write(c.render())
       return
     }
-    let resolved = try Contract.resolve(contract)
+    let resolved = try Contract.resolve(contract ?? Contract.builtinNames[0])
     func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
     func details(_ reasons: [(reason: String, count: Int)], _ unknown: [(key: String, count: Int)])
     {
@@ -153,11 +156,13 @@ struct LhSilver: LakeCommand {
     var config = SilverConfig(
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
       contract: resolved, engine: "lh-silver/\(LakeVersion.string)")
+    config.contractOrigin = ContractOrigin(flag: contract)
+    config.lockWait = lockOptions.lockWait
     config.asOf = asOf?.travel ?? .latest
     config.rebuild = rebuild
     config.dryRun = dryRun
     if let threads { config.threads = threads }
-    let s = try SilverStage.run(config)
+    let s = try SilverStage.run(config) { diagnostics.note($0) }
     if s.interrupted {
       diagnostics.note("stopped before committing; nothing written")
       throw Interrupted(signal: Interrupt.requested)

@@ -16,8 +16,10 @@
 //
 // Exactly once for files: each commit carries, per file, a txn `lh-bronze:content:<digest>` whose
 // version is how many of its lines are landed. A file seen again (same bytes, any name) skips the
-// lines already landed: a fully landed file is skipped, an interrupted one resumes. Two runs
-// landing the same file at once conflict on that txn; the loser exits 75 and lands nothing.
+// lines already landed: a fully landed file is skipped, an interrupted one resumes. Runs landing
+// files take the table's lock (TableLock), so a second run waits and then skips what the first
+// landed; a writer that is not lh landing the same file at once conflicts on that txn, and the
+// loser exits 75 and lands nothing.
 // Commits happen every `commitEveryRows` rows or `commitEverySeconds` seconds (also while a
 // stream is quiet), at the end, and on SIGINT/SIGTERM; a kill -9 loses at most the batch not
 // yet committed, whose data files are unreferenced (vacuum removes them).
@@ -40,6 +42,8 @@ public struct BronzeConfig: Sendable {
   public var chunkRows = 65_536
   public var dryRun = false
   public var maxLineBytes = LineReader.defaultMaxLineBytes
+  /// How long to wait for another run landing files (see `run`).
+  public var lockWait = LockWait.default
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
   /// Data file options (zstd level).
@@ -96,6 +100,9 @@ public enum BronzeStage {
 
   static func appId(_ sha: String) -> String { "lh-bronze:content:" + sha }
 
+  /// The bronze table's lock (`TableLock`).
+  static let lockName = "bronze/events"
+
   /// Lands the inputs.
   ///
   /// `tee`, when given, receives every line landed, unchanged; `note` gets one-line reports
@@ -105,6 +112,17 @@ public enum BronzeStage {
   ) throws -> BronzeSummary {
     let table = config.lake.bronzeEvents
     var summary = BronzeSummary()
+    // A run landing files holds the table's lock from before it reads what is landed until its
+    // last commit, so a second run waits, then finds those files landed and skips them. A run
+    // reading only stdin takes no lock: its lines have no identity to check, its commits only
+    // add files and so never conflict, and a stream that never ends would block every other
+    // run.
+    let lock =
+      config.dryRun || !config.inputs.contains(where: { $0 != nil })
+      ? TableLock.none()
+      : try TableLock.acquire(
+        [lockName], in: config.lake, wait: config.lockWait, createLake: true, waiting: note)
+    defer { lock.release() }
     let existing =
       try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)
     if let existing {
