@@ -102,6 +102,15 @@ public struct LockOptions: ParsableArguments {
   }
 }
 
+extension ToolContext {
+  /// Says that the run waits for another run's table lock: on the progress line (a terminal
+  /// only) and with --verbose, so that the one line of a run that gives up stays alone.
+  public func waitingForLock(_ message: String) {
+    diagnostics.detail(message)
+    progress.update(message)
+  }
+}
+
 /// A commit trigger: a number of rows, or a duration (`100000`, `30s`, `2m`).
 public struct CommitTrigger: ExpressibleByArgument, Sendable {
   public var rows: Int?

@@ -98,9 +98,9 @@ struct LhBronze: LakeCommand {
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel
     let diagnostics = context.diagnostics
-    let summary = try BronzeStage.run(config, tee: tee ? context.stdout : nil) {
-      diagnostics.note($0)
-    }
+    let summary = try BronzeStage.run(
+      config, tee: tee ? context.stdout : nil, waiting: context.waitingForLock,
+      note: { diagnostics.note($0) })
     if !dryRun {
       let s = summary
       func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

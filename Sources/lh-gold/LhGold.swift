@@ -179,7 +179,8 @@ struct LhGold: LakeCommand {
     config.asOf = asOf?.travel ?? .latest
     config.dryRun = dryRun
     let diagnostics = context.diagnostics
-    let summaries = try GoldStage.run(config) { diagnostics.note($0) }
+    let summaries = try GoldStage.run(
+      config, waiting: context.waitingForLock, note: { diagnostics.note($0) })
     if !dryRun {
       let changed = summaries.filter { $0.version != nil }
       let rows = changed.reduce(0) { $0 + $1.rows }

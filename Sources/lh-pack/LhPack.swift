@@ -133,7 +133,7 @@ extension LhPack {
       let s: PackArchiveSummary
       do {
         s = try PackArchive.run(
-          config, note: { diagnostics.note($0) },
+          config, waiting: context.waitingForLock, note: { diagnostics.note($0) },
           progress: { done, total in
             progress.update(
               "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
@@ -196,9 +196,8 @@ extension LhPack {
       config.replace = replace
       config.lockWait = lockOptions.lockWait
       let progress = context.progress
-      let diagnostics = context.diagnostics
       let s = try PackRead.restore(
-        config, note: { diagnostics.note($0) },
+        config, waiting: context.waitingForLock,
         progress: { progress.update("\(megabytes($0)) read") })
       progress.finish()
       for name in s.staleScratchRemoved {
@@ -297,7 +296,8 @@ extension LhPack {
       config.targetSize = Int64(targetSize.bytes)
       config.dryRun = dryRun
       config.lockWait = lockOptions.lockWait
-      let results = try PackMaintenance.compact(config) { context.diagnostics.note($0) }
+      let results = try PackMaintenance.compact(
+        config, waiting: context.waitingForLock, note: { context.diagnostics.note($0) })
       for r in results where r.filesRemoved > 0 {
         context.diagnostics.note(
           dryRun
@@ -344,9 +344,8 @@ extension LhPack {
       config.apply = apply
       config.lockWait = lockOptions.lockWait
       let out = context.stdout
-      let diagnostics = context.diagnostics
       let r = try PackMaintenance.vacuum(
-        config, note: { diagnostics.note($0) },
+        config, waiting: context.waitingForLock,
         emit: { f in
           var line = Array((f.path + "\n").utf8)
           try line.withUnsafeMutableBytes {

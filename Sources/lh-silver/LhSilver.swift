@@ -162,7 +162,7 @@ struct LhSilver: LakeCommand {
     config.rebuild = rebuild
     config.dryRun = dryRun
     if let threads { config.threads = threads }
-    let s = try SilverStage.run(config) { diagnostics.note($0) }
+    let s = try SilverStage.run(config, waiting: context.waitingForLock)
     if s.interrupted {
       diagnostics.note("stopped before committing; nothing written")
       throw Interrupted(signal: Interrupt.requested)

@@ -105,10 +105,11 @@ public enum BronzeStage {
 
   /// Lands the inputs.
   ///
-  /// `tee`, when given, receives every line landed, unchanged; `note` gets one-line reports
-  /// (dry-run plans, skipped files).
+  /// `tee`, when given, receives every line landed, unchanged; `waiting` hears that the run
+  /// waits for another one's lock; `note` gets one-line reports (dry-run plans, skipped files).
   public static func run(
-    _ config: BronzeConfig, tee: OutputBuffer?, note: (String) -> Void
+    _ config: BronzeConfig, tee: OutputBuffer?, waiting: (String) -> Void = { _ in },
+    note: (String) -> Void
   ) throws -> BronzeSummary {
     let table = config.lake.bronzeEvents
     var summary = BronzeSummary()
@@ -121,7 +122,7 @@ public enum BronzeStage {
       config.dryRun || !config.inputs.contains(where: { $0 != nil })
       ? TableLock.none()
       : try TableLock.acquire(
-        [lockName], in: config.lake, wait: config.lockWait, createLake: true, waiting: note)
+        [lockName], in: config.lake, wait: config.lockWait, createLake: true, waiting: waiting)
     defer { lock.release() }
     let existing =
       try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)

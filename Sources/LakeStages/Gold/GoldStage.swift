@@ -83,9 +83,9 @@ public enum GoldStage {
   /// keeps the zone it records unless `config.zone` is given. The tables written are locked
   /// (`TableLock`, in name order) before their progress is read; silver is read again after a
   /// wait, so that a run that waited sees what the run it waited for saw, or more.
-  public static func run(_ config: GoldConfig, note: (String) -> Void) throws
-    -> [GoldTableSummary]
-  {
+  public static func run(
+    _ config: GoldConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void
+  ) throws -> [GoldTableSummary] {
     var silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)
     let contract = try LakeSettings.goldContract(
       config.contract, origin: config.contractOrigin,
@@ -106,7 +106,7 @@ public enum GoldStage {
       ? TableLock.none()
       : try TableLock.acquire(
         definitions.map { "gold/" + $0.name }, in: config.lake, wait: config.lockWait,
-        waiting: note)
+        waiting: waiting)
     defer { lock.release() }
     if lock.waited {
       silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)

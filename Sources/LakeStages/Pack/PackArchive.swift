@@ -90,7 +90,7 @@ public enum PackArchive {
 
   /// Runs an archive; `note` gets messages, `progress` (bytes done, bytes in all) the progress.
   public static func run(
-    _ config: PackArchiveConfig, note: (String) -> Void,
+    _ config: PackArchiveConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void,
     progress: (Int64, Int64) -> Void = { _, _ in }
   ) throws -> PackArchiveSummary {
     let root = config.lake.root
@@ -120,7 +120,7 @@ public enum PackArchive {
     // read until the removes are committed, so that no lh run writes them meanwhile.
     let lock =
       config.remove
-      ? try TableLock.acquire(names, in: config.lake, wait: config.lockWait, waiting: note)
+      ? try TableLock.acquire(names, in: config.lake, wait: config.lockWait, waiting: waiting)
       : TableLock.none()
     defer { lock.release() }
     var plans: [TablePlan] = []

@@ -80,9 +80,9 @@ public enum PackMaintenance {
   }
 
   /// Compacts each table's small files.
-  public static func compact(_ config: CompactConfig, note: (String) -> Void) throws
-    -> [CompactResult]
-  {
+  public static func compact(
+    _ config: CompactConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void
+  ) throws -> [CompactResult] {
     let names = try config.tables ?? PackLake.tables(in: config.lake.root)
     var results: [CompactResult] = []
     for name in names {
@@ -92,7 +92,7 @@ public enum PackMaintenance {
       let lock =
         config.dryRun
         ? TableLock.none()
-        : try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: note)
+        : try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: waiting)
       defer { lock.release() }
       let snapshot = try DeltaLog.snapshot(table: path)
       try DeltaLog.checkWritable(snapshot.protocol, table: path)
@@ -211,7 +211,8 @@ public enum PackMaintenance {
   /// Without `tables` (the whole lake), the scratch directories of killed restores at the
   /// lake's top follow, each as one entry `.lh-restore.<pid>/` (`PackLake.staleScratch`).
   public static func vacuum(
-    _ config: VacuumConfig, note: (String) -> Void = { _ in }, emit: (VacuumFile) throws -> Void
+    _ config: VacuumConfig, waiting: (String) -> Void = { _ in },
+    emit: (VacuumFile) throws -> Void
   ) throws
     -> (files: Int, bytes: Int64, tables: Int, scratch: Int)
   {
@@ -224,7 +225,7 @@ public enum PackMaintenance {
       // Deleting: one table locked at a time, from its plan to its last unlink.
       let lock =
         config.apply
-        ? try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: note)
+        ? try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: waiting)
         : TableLock.none()
       defer { lock.release() }
       let plan = try vacuumPlan(table: path, name: name, config: config)

@@ -249,7 +249,7 @@ public enum PackRead {
 
   /// Restores an archive into a new lake or merges it into an existing one.
   public static func restore(
-    _ config: RestoreConfig, note: (String) -> Void = { _ in },
+    _ config: RestoreConfig, waiting: (String) -> Void = { _ in },
     progress: (Int64) -> Void = { _ in }
   ) throws
     -> RestoreSummary
@@ -293,7 +293,7 @@ public enum PackRead {
       let target = dir + "/" + table.name
       // One table locked at a time, while it is created or merged into.
       let lock = try TableLock.acquire(
-        [table.name], in: LakeLayout(root: dir), wait: config.lockWait, waiting: note)
+        [table.name], in: LakeLayout(root: dir), wait: config.lockWait, waiting: waiting)
       defer { lock.release() }
       // The table's directory and its log are never reached through a link in the lake.
       try PackLake.makeDirectories(table.name + "/_delta_log", under: dir)

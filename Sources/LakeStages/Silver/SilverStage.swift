@@ -142,9 +142,9 @@ public enum SilverStage {
   /// The locks of the two silver tables (`TableLock`).
   static let lockNames = ["silver/events", "silver/rejects"]
 
-  /// Refines the bronze lines silver does not hold yet; `note` hears that the run waits for
-  /// another one.
-  public static func run(_ config: SilverConfig, note: (String) -> Void = { _ in }) throws
+  /// Refines the bronze lines silver does not hold yet; `waiting` hears that the run waits for
+  /// another one's lock.
+  public static func run(_ config: SilverConfig, waiting: (String) -> Void = { _ in }) throws
     -> SilverSummary
   {
     let lake = config.lake
@@ -153,7 +153,7 @@ public enum SilverStage {
     let lock =
       config.dryRun
       ? TableLock.none()
-      : try TableLock.acquire(lockNames, in: lake, wait: config.lockWait, waiting: note)
+      : try TableLock.acquire(lockNames, in: lake, wait: config.lockWait, waiting: waiting)
     defer { lock.release() }
     var summary = SilverSummary()
 
