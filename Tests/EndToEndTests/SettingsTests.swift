@@ -62,10 +62,12 @@ struct SettingsTests {
         == 0)
     let utc = try TestTools.run("lh-gold", ["--lake", lake, "--tz", "UTC"])
     #expect(utc.status == 64)
+    #expect(utc.stderr.hasPrefix("lh-gold: \(lake)/gold/"), "\(utc.stderr)")
     #expect(
-      utc.stderr
-        == "lh-gold: \(lake)/gold/\(gold[0]): days are cut in Europe/Berlin (recorded in the table), not UTC; run with --tz UTC --rebuild to recut them, or drop --tz to keep Europe/Berlin\n"
-    )
+      utc.stderr.hasSuffix(
+        ": days are cut in Europe/Berlin (recorded in the table), not UTC; run with --tz UTC --rebuild to recut them, or drop --tz to keep Europe/Berlin\n"
+      ), "\(utc.stderr)")
+    #expect(utc.stderr.split(separator: "\n").count == 1, "one line")
   }
 
   @Test("a lake built with --contract iot: plain lh-silver and lh-gold exit 0 and use iot")
@@ -147,7 +149,7 @@ struct SettingsTests {
     #expect(recorded["lh.contract"] == "things")
     #expect(recorded["lh.contract.source"] == contract)
     #expect(recorded["lh.contract.digest"]?.count == 64)
-    #expect(recorded["lh.contract.text"]?.contains("column n    int32     optional min 0") == true)
+    #expect(recorded["lh.contract.text"]?.contains("optional min 0\n") == true)
 
     // Without the file: plain runs use the recorded contract.
     try FileManager.default.moveItem(atPath: contract, toPath: contract + ".away")
@@ -183,6 +185,6 @@ struct SettingsTests {
     #expect(rebuilt.stderr.contains("silver 3 + rejects 0"), "\(rebuilt.stderr)")
     #expect(try TestTools.run("lh-silver", ["--lake", lake, "--quiet"]).status == 0)
     #expect(try TestTools.run("lh-gold", ["--lake", lake, "--rebuild", "--quiet"]).status == 0)
-    #expect(try tableRows(lake + "/gold/things_daily").contains { $0.contains("|2|-1|") })
+    #expect(try tableRows(lake + "/gold/things_daily").contains { $0.hasSuffix("|2|-1") })
   }
 }
