@@ -26,7 +26,11 @@ struct LhBronze: LakeCommand {
 
       A file already landed (same bytes, whatever its name) is skipped, and one landed in part \
       resumes after its last landed line: progress is recorded in the table's log, so cron may \
-      hand lh-bronze the same spool folder every minute. A stream commits every \
+      hand lh-bronze the same spool folder every minute. A run landing files holds the lock \
+      LAKE/.lh/locks/bronze/events.lock (flock; released by the kernel even after kill -9): a \
+      run started meanwhile waits for it (--wait, default 10m), then skips what was landed and \
+      exits 0; --no-wait exits 75 at once, naming the pid holding it. Reading only stdin takes \
+      no lock. A stream commits every \
       --commit-every rows or seconds (default 1000000 rows or 30s, whichever comes first); \
       SIGINT or SIGTERM commits what was read, then exits; a kill -9 loses at most the batch \
       not yet committed and never leaves a table a reader cannot open.

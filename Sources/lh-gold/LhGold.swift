@@ -26,6 +26,12 @@ struct LhGold: LakeCommand {
       day and a rerun or a crash never counts a row twice. Days and hours are cut in --tz \
       (daylight-saving days included); minutes are UTC. Sums of money stay exact decimals.
 
+      Settings are remembered: the contract is the one silver records (--contract may only \
+      repeat it), and each table records its zone (table property lh.gold.timeZone), kept by a \
+      run without --tz; another zone needs --rebuild. A run locks the tables it writes \
+      (LAKE/.lh/locks/gold/<name>.lock, flock, in name order): a run started meanwhile waits \
+      (--wait, default 10m), then does what is left and exits 0; --no-wait exits 75 at once.
+
       Stream (--stream): silver rows (NDJSON or Parquet) on stdin, one gold table's tumbling \
       windows as NDJSON on stdout. A window is emitted once the watermark (the newest event \
       time minus --watermark) passes its end; with --emit update, open windows are also emitted \

@@ -24,6 +24,11 @@ struct LhPack: LakeCommand {
       log of their own), and a manifest of every file's size and SHA-256. The same lake and \
       flags give the same bytes, and plain `tar --zstd -xf` opens it.
 
+      compact, archive --remove, restore into a lake and vacuum --apply lock each table they \
+      write (LAKE/.lh/locks/<table>.lock, flock), as lh-bronze, lh-silver and lh-gold do: a \
+      run started meanwhile waits (--wait, default 10m), --no-wait exits 75 at once. list, \
+      verify and archive without --remove only read, and never lock.
+
       Examples:
         lh-pack archive --lake ./lake --before 2026-01-01 --remove -o 2025.tar.zst
         lh-pack verify 2025.tar.zst

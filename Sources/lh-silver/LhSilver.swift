@@ -27,6 +27,17 @@ struct LhSilver: LakeCommand {
       so a rerun, a crash or two overlapping runs never process a line twice or skip one. \
       Every commit records bronze rows = silver rows + rejects + duplicates.
 
+      A run locks both tables (LAKE/.lh/locks/silver/events.lock and rejects.lock, flock; a \
+      run that dies, even by kill -9, holds nothing): a run started meanwhile waits (--wait, \
+      default 10m), then finds silver up to date and exits 0; --no-wait exits 75 at once.
+
+      The tables record the contract (table properties lh.contract, lh.contract.source, \
+      lh.contract.digest, lh.contract.text), so a later run needs no --contract, even when the \
+      file is gone. --contract with the recorded contract is fine; another contract, or a \
+      contract file whose columns or rules changed, is a usage error unless --rebuild (a file \
+      that adds optional columns evolves the table; one that changes only gold tables is \
+      recorded as it is).
+
       Stream (--stream): NDJSON or Parquet on stdin, clean rows as NDJSON on stdout in the \
       contract's column order (unknown keys kept at the end), flushed as they come; duplicates \
       dropped within --dedupe-window of event time; rejects to --rejects FILE.
