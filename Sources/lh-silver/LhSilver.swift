@@ -174,6 +174,7 @@ struct LhSilver: LakeCommand {
     config.dryRun = dryRun
     if let threads { config.threads = threads }
     let s = try SilverStage.run(config, waiting: context.waitingForLock)
+    if let c = s.contract { diagnostics.detail("contract '\(c.name)'") }
     if s.interrupted {
       diagnostics.note("stopped before committing; nothing written")
       throw Interrupted(signal: Interrupt.requested)

@@ -10,6 +10,9 @@
 // correct that day — replacing them in one commit per table (removes + adds, conflicting with
 // a concurrent writer of the same partitions). `--rebuild` recomputes every day (and may change
 // a table's definition); `--from`/`--to` recompute a range of days without moving progress.
+// The contract is the one silver records and each table keeps the zone it records
+// (LakeSettings); the tables written are locked (TableLock) from before their progress is read
+// until their commits, so an overlapping run waits and then finds them up to date.
 //
 // Work goes one local day at a time: the silver partitions overlapping it are read (partition
 // pruning, only the columns the tables use), rows of other local days dropped, every table's
