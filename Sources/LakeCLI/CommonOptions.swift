@@ -6,6 +6,7 @@
 import ArgumentParser
 import LakeFormats
 import LakeIO
+import LakeTable
 
 /// `--quiet` and `--verbose`.
 public struct LoggingOptions: ParsableArguments {
@@ -89,6 +90,41 @@ public struct LakeOptions: ParsableArguments {
   public var lake: String?
 
   public init() {}
+}
+
+/// `--wait` and `--no-wait`: what a writing run does when another lh run is writing one of its
+/// tables (it holds the table's lock, LAKE/.lh/locks/<table>.lock).
+public struct LockOptions: ParsableArguments {
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Wait up to DURATION for a table another lh run is writing, then carry on (default 10m; then status 75).",
+      valueName: "duration"),
+    transform: DurationArgument.checked)
+  public var wait: DurationArgument?
+
+  @Flag(help: "Exit 75 at once when another lh run is writing a table this run writes.")
+  public var noWait = false
+
+  public init() {}
+
+  public func validate() throws {
+    if noWait && wait != nil { throw ValidationError("--wait and --no-wait do not go together") }
+  }
+
+  /// The wait the flags ask for.
+  public var lockWait: LockWait {
+    noWait ? .noWait : .upTo(micros: wait?.micros ?? LockWait.defaultMicros)
+  }
+}
+
+extension ToolContext {
+  /// Says that the run waits for another run's table lock: on the progress line (a terminal
+  /// only) and with --verbose, so that the one line of a run that gives up stays alone.
+  public func waitingForLock(_ message: String) {
+    diagnostics.detail(message)
+    progress.update(message)
+  }
 }
 
 /// A commit trigger: a number of rows, or a duration (`100000`, `30s`, `2m`).

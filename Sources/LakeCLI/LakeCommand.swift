@@ -14,6 +14,7 @@
 
 import ArgumentParser
 import LakeIO
+import LakeTable
 
 #if canImport(Glibc)
 import Glibc
@@ -140,6 +141,9 @@ extension LakeCommand {
   static func status(reporting error: Error, diagnostics: Diagnostics) -> Int32 {
     if let e = error as? Interrupted {
       return 128 + e.signal
+    }
+    if let e = error as? StoppedWaiting {
+      return 128 + e.signal  // stopped while waiting for a table lock: nothing written
     }
     if error is NegativeAnswer {
       // A documented "no" (style.md §3), not an error: nothing more to print.

@@ -48,7 +48,11 @@ struct LhBronze: LakeCommand {
       A stream commits every --commit-every rows or seconds (default 1000000 rows or 30s, \
       whichever comes first); SIGINT or SIGTERM commits what was read, then exits; a kill -9 \
       loses at most the batch not yet committed and never leaves a table a reader cannot open. \
-      Two runs at once never land a line twice: one may exit 75, and the next run completes.
+      Two runs at once never land a line twice. A run landing files holds the lock \
+      LAKE/.lh/locks/bronze/events.lock (flock; released by the kernel even after kill -9): a \
+      run started meanwhile waits for it (--wait, default 10m), then skips what was landed and \
+      exits 0; --no-wait exits 75 at once, naming the pid holding it. Reading only stdin takes \
+      no lock.
 
       --tee copies each line landed to stdout; if its reader goes away (head, a crashed \
       consumer), lh-bronze says at which line the copy stopped and goes on landing.
@@ -107,6 +111,8 @@ struct LhBronze: LakeCommand {
   )
   var zstdLevel: Int32 = 3
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
@@ -132,13 +138,14 @@ struct LhBronze: LakeCommand {
     config.dryRun = dryRun
     config.final = final
     if let settle { config.settleSeconds = Double(settle.micros) / 1e6 }
+    config.lockWait = lockOptions.lockWait
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let threads { config.threads = threads }
     config.parquet.compressionLevel = zstdLevel
     let diagnostics = context.diagnostics
-    let summary = try BronzeStage.run(config, tee: tee ? context.stdout : nil) {
-      diagnostics.note($0)
-    }
+    let summary = try BronzeStage.run(
+      config, tee: tee ? context.stdout : nil, waiting: context.waitingForLock,
+      note: { diagnostics.note($0) })
     if !dryRun {
       let s = summary
       func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

@@ -39,6 +39,12 @@ struct LhGold: LakeCommand {
       again, and the next run recomputes them. A --rebuild that changes a table's columns or \
       time zone while it holds such days is refused: restore first, or drop them.
 
+      Settings are remembered: the contract is the one silver records (--contract may only \
+      repeat it), and each table records its zone (table property lh.gold.timeZone), kept by a \
+      run without --tz; another zone needs --rebuild. A run locks the tables it writes \
+      (LAKE/.lh/locks/gold/<name>.lock, flock, in name order): a run started meanwhile waits \
+      (--wait, default 10m), then does what is left and exits 0; --no-wait exits 75 at once.
+
       Stream (--stream): silver rows (NDJSON or Parquet) on stdin, one gold table's tumbling \
       windows as NDJSON on stdout. A window is emitted once the watermark (the newest event \
       time minus --watermark) passes its end; with --emit update, open windows are also emitted \
@@ -57,18 +63,21 @@ struct LhGold: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "A built-in contract (clickstream, iot, sales) or a contract file.", valueName: "name-or-file"
-    ),
+      "A built-in contract (clickstream, iot, sales) or a contract file (default: the one silver records, else clickstream).",
+      valueName: "name-or-file"),
     completion: .file())
-  var contract = "clickstream"
+  var contract: String?
 
   @Option(
     help: ArgumentHelp(
       "Gold tables to compute (repeatable; default: all of the contract's).", valueName: "name"))
   var table: [String] = []
 
-  @Option(help: ArgumentHelp("Time zone days and hours are cut in (IANA name).", valueName: "zone"))
-  var tz = "UTC"
+  @Option(
+    help: ArgumentHelp(
+      "Time zone days and hours are cut in (IANA name; default: the one each table records, else UTC).",
+      valueName: "zone"))
+  var tz: String?
 
   @Flag(help: "Recompute every day (after a contract change).")
   var rebuild = false
@@ -141,6 +150,8 @@ struct LhGold: LakeCommand {
     case final, update
   }
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   static func day(_ text: String, _ flag: String) throws -> Int64 {
@@ -187,7 +198,9 @@ struct LhGold: LakeCommand {
   func execute(_ context: ToolContext) throws {
     let environment = processEnvironment()
     let resolved: Contract
-    do { resolved = try Contract.resolve(contract) } catch { throw error }
+    do { resolved = try Contract.resolve(contract ?? Contract.builtinNames[0]) } catch {
+      throw error
+    }
     if stream {
       try runStream(resolved, context)
       return
@@ -195,6 +208,8 @@ struct LhGold: LakeCommand {
     var config = GoldConfig(
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: environment),
       contract: resolved, engine: "lh-gold/\(LakeVersion.string)")
+    config.contractOrigin = ContractOrigin(flag: contract)
+    config.lockWait = lockOptions.lockWait
     config.zone = tz
     config.tables = table.isEmpty ? nil : table
     config.rebuild = rebuild
@@ -210,7 +225,8 @@ struct LhGold: LakeCommand {
       diagnostics.note(nothing)
       return
     }
-    let summaries = try GoldStage.run(config) { diagnostics.note($0) }
+    let summaries = try GoldStage.run(
+      config, waiting: context.waitingForLock, note: { diagnostics.note($0) })
     if !dryRun {
       let changed = summaries.filter { $0.version != nil }
       let rows = changed.reduce(0) { $0 + $1.rows }
@@ -243,7 +259,7 @@ extension LhGold {
           ?? "contract '\(contract.name)' has no gold tables")
     }
     var config = GoldStreamConfig(contract: contract, table: gold)
-    config.zone = tz
+    config.zone = tz ?? "UTC"
     config.input = input == "-" ? nil : input
     config.maxLineBytes = lineLimit.maxLineBytes.bytes
     if let watermark { config.watermark = watermark.micros }

@@ -24,6 +24,11 @@ struct LhPack: LakeCommand {
       log of their own), and a manifest of every file's size and SHA-256. The same lake and \
       flags give the same bytes, and plain `tar --zstd -xf` opens it.
 
+      compact, archive --remove, restore into a lake and vacuum --apply lock each table they \
+      write (LAKE/.lh/locks/<table>.lock, flock), as lh-bronze, lh-silver and lh-gold do: a \
+      run started meanwhile waits (--wait, default 10m), --no-wait exits 75 at once. list, \
+      verify and archive without --remove only read, and never lock.
+
       Examples:
         lh-pack archive --lake ./lake --before 2026-01-01 --remove -o 2025.tar.zst
         lh-pack verify 2025.tar.zst
@@ -102,6 +107,7 @@ extension LhPack {
     var remove = false
     @Option(parsing: .unconditional, help: "zstd compression level of the archive (1 to 19).")
     var zstdLevel: Int32 = 3
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -134,13 +140,14 @@ extension LhPack {
         }
       }
       config.remove = remove
+      config.lockWait = lockOptions.lockWait
       config.level = zstdLevel
       let progress = context.progress
       let diagnostics = context.diagnostics
       let s: PackArchiveSummary
       do {
         s = try PackArchive.run(
-          config, note: { diagnostics.note($0) },
+          config, waiting: context.waitingForLock, note: { diagnostics.note($0) },
           progress: { done, total in
             progress.update(
               "\(megabytes(done)) of \(megabytes(total)), \(Progress.compact(Double(done) / max(progress.elapsedSeconds, 0.001)))B/s"
@@ -194,14 +201,18 @@ extension LhPack {
     var directory: String
     @Flag(help: "Replace partitions the lake already holds with the archived ones.")
     var replace = false
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
       var config = PackRead.RestoreConfig(
         archive: file, directory: directory, engine: "lh-pack/\(LakeVersion.string)")
       config.replace = replace
+      config.lockWait = lockOptions.lockWait
       let progress = context.progress
-      let s = try PackRead.restore(config) { progress.update("\(megabytes($0)) read") }
+      let s = try PackRead.restore(
+        config, waiting: context.waitingForLock,
+        progress: { progress.update("\(megabytes($0)) read") })
       progress.finish()
       for name in s.staleScratchRemoved {
         context.diagnostics.note("removed \(directory)/\(name), left by a restore that was killed")
@@ -293,6 +304,7 @@ extension LhPack {
     var targetSize = ByteCountArgument(bytes: 128 << 20)
     @Flag(help: "Say what would be rewritten; write nothing.")
     var dryRun = false
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
@@ -302,7 +314,9 @@ extension LhPack {
       config.tables = tables.table.isEmpty ? nil : tables.table
       config.targetSize = Int64(targetSize.bytes)
       config.dryRun = dryRun
-      let results = try PackMaintenance.compact(config) { context.diagnostics.note($0) }
+      config.lockWait = lockOptions.lockWait
+      let results = try PackMaintenance.compact(
+        config, waiting: context.waitingForLock, note: { context.diagnostics.note($0) })
       for r in results where r.filesRemoved > 0 {
         context.diagnostics.note(
           dryRun
@@ -339,6 +353,7 @@ extension LhPack {
     @Flag(help: "Delete the files (without it, only list them).")
     var apply = false
     @Option(help: .hidden, transform: TimestampArgument.checked) var now: TimestampArgument?
+    @OptionGroup var lockOptions: LockOptions
     @OptionGroup var logging: LoggingOptions
 
     func execute(_ context: ToolContext) throws {
@@ -348,15 +363,18 @@ extension LhPack {
       config.tables = tables.table.isEmpty ? nil : tables.table
       config.retainMicros = retain?.micros ?? 7 * 86_400_000_000
       config.apply = apply
+      config.lockWait = lockOptions.lockWait
       let out = context.stdout
-      let r = try PackMaintenance.vacuum(config) { f in
-        var line = Array((f.path + "\n").utf8)
-        try line.withUnsafeMutableBytes {
-          let p = try out.reserve($0.count)
-          p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
-          out.commit($0.count)
-        }
-      }
+      let r = try PackMaintenance.vacuum(
+        config, waiting: context.waitingForLock,
+        emit: { f in
+          var line = Array((f.path + "\n").utf8)
+          try line.withUnsafeMutableBytes {
+            let p = try out.reserve($0.count)
+            p.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: $0.count)
+            out.commit($0.count)
+          }
+        })
       let scratch =
         r.scratch == 0
         ? ""

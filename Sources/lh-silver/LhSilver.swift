@@ -27,6 +27,17 @@ struct LhSilver: LakeCommand {
       so a rerun, a crash or two overlapping runs never process a line twice or skip one. \
       Every commit records bronze rows = silver rows + rejects + duplicates.
 
+      A run locks both tables (LAKE/.lh/locks/silver/events.lock and rejects.lock, flock; a \
+      run that dies, even by kill -9, holds nothing): a run started meanwhile waits (--wait, \
+      default 10m), then finds silver up to date and exits 0; --no-wait exits 75 at once.
+
+      The tables record the contract (table properties lh.contract, lh.contract.source, \
+      lh.contract.digest, lh.contract.text), so a later run needs no --contract, even when the \
+      file is gone. --contract with the recorded contract is fine; another contract, or a \
+      contract file whose columns or rules changed, is a usage error unless --rebuild (a file \
+      that adds optional columns evolves the table; one that changes only gold tables is \
+      recorded as it is).
+
       Stream (--stream): NDJSON or Parquet on stdin, clean rows as NDJSON on stdout in the \
       contract's column order (unknown keys kept at the end), flushed as they come; duplicates \
       dropped within --dedupe-window of event time; rejects to --rejects FILE. A regular \
@@ -50,9 +61,10 @@ struct LhSilver: LakeCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The contract: clickstream, iot, sales, or a contract file.", valueName: "name-or-file"),
+      "The contract: clickstream, iot, sales, or a contract file (default: the one silver records, else clickstream).",
+      valueName: "name-or-file"),
     completion: .file())
-  var contract: String = "clickstream"
+  var contract: String?
 
   @Option(
     help: ArgumentHelp(
@@ -99,6 +111,8 @@ struct LhSilver: LakeCommand {
       valueName: "n"))
   var threads: Int?
 
+  @OptionGroup var lockOptions: LockOptions
+
   @OptionGroup var logging: LoggingOptions
 
   func validate() throws {
@@ -126,7 +140,7 @@ struct LhSilver: LakeCommand {
       try context.stdout.write(c.render())
       return
     }
-    let resolved = try Contract.resolve(contract)
+    let resolved = try Contract.resolve(contract ?? Contract.builtinNames[0])
     func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
     func details(_ reasons: [(reason: String, count: Int)], _ unknown: [(key: String, count: Int)])
     {
@@ -161,6 +175,8 @@ struct LhSilver: LakeCommand {
     var config = SilverConfig(
       lake: LakeLayout.resolve(flag: lakeOptions.lake, environment: processEnvironment()),
       contract: resolved, engine: "lh-silver/\(LakeVersion.string)")
+    config.contractOrigin = ContractOrigin(flag: contract)
+    config.lockWait = lockOptions.lockWait
     config.asOf = asOf?.travel ?? .latest
     if asOf == nil,
       let nothing = try StageInput.notYetCommitted(config.lake.bronzeEvents, lake: config.lake)
@@ -171,7 +187,8 @@ struct LhSilver: LakeCommand {
     config.rebuild = rebuild
     config.dryRun = dryRun
     if let threads { config.threads = threads }
-    let s = try SilverStage.run(config)
+    let s = try SilverStage.run(config, waiting: context.waitingForLock)
+    if let c = s.contract { diagnostics.detail("contract '\(c.name)'") }
     if s.interrupted {
       diagnostics.note("stopped before committing; nothing written")
       throw Interrupted(signal: Interrupt.requested)

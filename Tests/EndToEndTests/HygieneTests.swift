@@ -3,7 +3,8 @@ import LakeTestSupport
 import Testing
 
 /// Files the tools leave behind (issue 9): every tool run on a small lake under umask 027 leaves
-/// no temporary files, and every file and directory it made respects the umask.
+/// no temporary files, only the (empty) lock file of each table written, and every file and
+/// directory it made respects the umask.
 @Suite("file hygiene")
 struct HygieneTests {
   @Test(
@@ -34,6 +35,20 @@ struct HygieneTests {
     let leftovers = try TestTools.shell(
       "cd '\(dir.path)' && find . \\( -name '*.tmp' -o -name '.lh-*' -o -name '.*.tmp*' \\) -print")
     #expect(leftovers.stdout.isEmpty, "\(String(decoding: leftovers.stdout, as: UTF8.self))")
+    // What may remain outside the tables: one lock file per table a stage wrote,
+    // LAKE/.lh/locks/<table>.lock, empty (no holder). Here every table of the lake (compact and
+    // vacuum --apply write them all) and the restored one; nothing else under .lh.
+    let tables = try TestTools.shell(
+      "cd '\(lake)' && find . -name _delta_log -type d | sed 's|^\\./||; s|/_delta_log$||' | sort")
+    let expected =
+      String(decoding: tables.stdout, as: UTF8.self).split(separator: "\n")
+      .map { "./lake/.lh/locks/\($0).lock 0" } + ["./restored/.lh/locks/silver/events.lock 0"]
+    let locks = try TestTools.shell(
+      "cd '\(dir.path)' && find . -path '*/.lh/*' ! -type d -printf '%p %s\\n' | sort")
+    #expect(
+      String(decoding: locks.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+        == expected.sorted(), "\(String(decoding: locks.stdout, as: UTF8.self))")
+    #expect(expected.count >= 10)
     // Group write and any permission for others would show the umask was ignored.
     let loose = try TestTools.shell(
       "cd '\(dir.path)' && find . -mindepth 1 \\( -perm /g+w -o -perm /o+rwx \\) -printf '%m %p\\n'"

@@ -238,7 +238,8 @@ struct LhBronzeFaultTests {
       }
     }
     #expect(statuses.count == 2)
-    #expect(statuses.allSatisfy { $0 == 0 || $0 == 75 }, "\(statuses)")
+    // The second waits for the first's lock on bronze, then skips what it landed (issue 14).
+    #expect(statuses.allSatisfy { $0 == 0 }, "\(statuses)")
     // Whatever either gave up on, a rerun completes; then each line is there exactly once.
     #expect(try TestTools.run("lh-bronze", ["--lake", lake, "--quiet"] + files).status == 0)
     let numbers = try lineNumbers(lake)

@@ -70,10 +70,13 @@ struct LhGoldTests {
     #expect(g.status == 0, "\(g.stderr)")
     let c = try python(["compare", lake, "Europe/Berlin"])
     #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
-    // Another zone without --rebuild is refused; with it, the tables are recut.
-    let other = try TestTools.run("lh-gold", ["--lake", lake])
-    #expect(other.status == 64 && other.stderr.contains("run with --rebuild"), "\(other.stderr)")
-    #expect(try TestTools.run("lh-gold", ["--lake", lake, "--rebuild"]).status == 0)
+    // The zone is remembered: a plain run keeps it. Another zone without --rebuild is refused;
+    // with it, the tables are recut.
+    #expect(try TestTools.run("lh-gold", ["--lake", lake, "--quiet"]).status == 0)
+    let other = try TestTools.run("lh-gold", ["--lake", lake, "--tz", "UTC"])
+    #expect(
+      other.status == 64 && other.stderr.contains("run with --tz UTC --rebuild"), "\(other.stderr)")
+    #expect(try TestTools.run("lh-gold", ["--lake", lake, "--tz", "UTC", "--rebuild"]).status == 0)
     let utc = try python(["compare", lake, "UTC"])
     #expect(utc.status == 0, "\(utc.stdout)\(utc.stderr)")
   }

@@ -20,7 +20,7 @@ function __lh-silver_parse_tokens -S
     set -l unparsed_tokens (__lh-silver_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-silver'
-        __lh-silver_parse_subcommand 1 'lake=' 'contract=' 'print-contract=' 'as-of=' 'rebuild' 'stream' 'dedupe-window=' 'rejects=' 'max-line-bytes=' 'dry-run' 'threads=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-silver_parse_subcommand 1 'lake=' 'contract=' 'print-contract=' 'as-of=' 'rebuild' 'stream' 'dedupe-window=' 'rejects=' 'max-line-bytes=' 'dry-run' 'threads=' 'wait=' 'no-wait' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-silver_parse_subcommand -r 1 'version'
@@ -79,7 +79,7 @@ end
 complete -c 'lh-silver' -f
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_positional "lh-silver" -eq 1' -F
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-silver_complete_directories)'
-complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" contract' -l 'contract' -d 'The contract: clickstream, iot, sales, or a contract file.' -rF
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" contract' -l 'contract' -d 'The contract: clickstream, iot, sales, or a contract file (default: the one silver records, else clickstream).' -rF
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" print-contract' -l 'print-contract' -d 'Print the built-in contract NAME (clickstream, iot, sales) and exit.' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" as-of' -l 'as-of' -d 'Read bronze as of this version or time (RFC 3339 or a date; a time before bronze\'s first commit or after its latest is an error).' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" rebuild' -l 'rebuild' -d 'Recompute silver from all of bronze and replace both tables (one commit each).'
@@ -89,6 +89,8 @@ complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_op
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it. (default: 16MiB)' -rfka ''
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" dry-run' -l 'dry-run' -d 'Say what would be written; write nothing.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" threads' -l 'threads' -d 'Threads that encode and compress data files (default: one per processor).' -rfka ''
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" wait' -l 'wait' -d 'Wait up to DURATION for a table another lh run is writing, then carry on (default 10m; then status 75).' -rfka ''
+complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" no-wait' -l 'no-wait' -d 'Exit 75 at once when another lh run is writing a table this run writes.'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" v verbose' -l 'verbose' -s 'v' -d 'Print more detail on stderr (resolved settings, timings).'
 complete -c 'lh-silver' -n '__lh-silver_should_offer_completions_for_flags_or_options "lh-silver" version' -l 'version' -d 'Show the version.'

@@ -22,8 +22,9 @@
 // Exactly once for files: each commit carries, per file, txns recording its landed prefix
 // (lines, bytes, digest; BronzeInputs.swift). A file seen again (same first bytes, any name)
 // resumes after its last landed line: a fully landed file is skipped, a grown one lands what was
-// added. Two runs landing the same file at once conflict on those txns; the loser exits 75 and
-// lands nothing of its batch. Commits happen every `commitEveryRows` rows or
+// added. Runs landing files take the table's lock (TableLock), so a second run waits and then
+// skips what the first landed; a writer that is not lh landing the same file at once conflicts
+// on those txns, and the loser exits 75 and lands nothing of its batch. Commits happen every `commitEveryRows` rows or
 // `commitEverySeconds` seconds (also while a stream is quiet), at the end, and on
 // SIGINT/SIGTERM; a kill -9 loses at most the batch not yet committed, whose data files are
 // unreferenced (vacuum removes them).
@@ -57,6 +58,8 @@ public struct BronzeConfig: Sendable {
   /// A file that has not changed for this long is complete: its unfinished last line lands.
   public var settleSeconds = 10.0
   public var maxLineBytes = LineReader.defaultMaxLineBytes
+  /// How long to wait for another run landing files (see `run`).
+  public var lockWait = LockWait.default
   /// "lh-bronze/0.1.0", written as engineInfo.
   public var engine: String
   /// Data file options (zstd level).
@@ -121,15 +124,30 @@ public enum BronzeStage {
   /// The txn of a file landed whole by lh-bronze 0.1 (its content digest): still recognised.
   static func appId(_ sha: String) -> String { "lh-bronze:content:" + sha }
 
+  /// The bronze table's lock (`TableLock`).
+  static let lockName = "bronze/events"
+
   /// Lands the inputs.
   ///
-  /// `tee`, when given, receives every line landed, unchanged; `note` gets one-line reports
-  /// (dry-run plans, skipped files).
+  /// `tee`, when given, receives every line landed, unchanged; `waiting` hears that the run
+  /// waits for another one's lock; `note` gets one-line reports (dry-run plans, skipped files).
   public static func run(
-    _ config: BronzeConfig, tee: OutputBuffer?, note: (String) -> Void
+    _ config: BronzeConfig, tee: OutputBuffer?, waiting: (String) -> Void = { _ in },
+    note: (String) -> Void
   ) throws -> BronzeSummary {
     let table = config.lake.bronzeEvents
     var summary = BronzeSummary()
+    // A run landing files holds the table's lock from before it reads what is landed until its
+    // last commit, so a second run waits, then finds those files landed and skips them. A run
+    // reading only stdin takes no lock: its lines have no identity to check, its commits only
+    // add files and so never conflict, and a stream that never ends would block every other
+    // run.
+    let lock =
+      config.dryRun || !config.inputs.contains(where: { $0 != nil })
+      ? TableLock.none()
+      : try TableLock.acquire(
+        [lockName], in: config.lake, wait: config.lockWait, createLake: true, waiting: waiting)
+    defer { lock.release() }
     let existing =
       try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)
     if let existing {

@@ -10,6 +10,9 @@
 // correct that day — replacing them in one commit per table (removes + adds, conflicting with
 // a concurrent writer of the same partitions). `--rebuild` recomputes every day (and may change
 // a table's definition); `--from`/`--to` recompute a range of days without moving progress.
+// The contract is the one silver records and each table keeps the zone it records
+// (LakeSettings); the tables written are locked (TableLock) from before their progress is read
+// until their commits, so an overlapping run waits and then finds them up to date.
 //
 // Archived silver (GoldArchivedDays.swift): lh-pack's archive removals touch no gold day; a day
 // part of whose silver rows were archived is never recomputed (its gold rows are kept, in
@@ -30,8 +33,13 @@ import LakeTable
 public struct GoldConfig: Sendable {
   public var lake: LakeLayout
   public var contract: Contract
-  /// The time zone days and hours are cut in (minutes are UTC).
-  public var zone = "UTC"
+  /// The time zone days and hours are cut in (minutes are UTC); nil: the zone each table
+  /// records, and for a new table the one the others share, else UTC.
+  public var zone: String?
+  /// Where `contract` comes from: `.unspecified` lets the contract silver records win.
+  public var contractOrigin = ContractOrigin.builtin
+  /// How long to wait for another run writing a gold table (`TableLock`).
+  public var lockWait = LockWait.default
   /// Gold tables to compute (nil: all of the contract's).
   public var tables: [String]?
   public var rebuild = false
@@ -70,7 +78,7 @@ public enum GoldStage {
   static let appId = "lh-gold"
   /// The table property recording the zone a gold table's days are cut in: a run in another
   /// zone must rebuild it.
-  static let zoneProperty = "lh.gold.timeZone"
+  static let zoneProperty = LakeSettings.zoneKey
 
   /// The gold table's columns: the aggregator's, plus `event_date` for minute and hour tables.
   static func tableSchema(_ aggregator: GoldAggregator) -> TableSchema {
@@ -81,22 +89,74 @@ public enum GoldStage {
   }
 
   /// Computes the gold tables; returns what was done per table.
-  public static func run(_ config: GoldConfig, note: (String) -> Void) throws
-    -> [GoldTableSummary]
-  {
-    let silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)
-    let clock = try ZoneClock(config.zone)
-    var definitions = config.contract.gold
+  ///
+  /// The contract is the one silver records (`config.contract` may only repeat it); each table
+  /// keeps the zone it records unless `config.zone` is given. The tables written are locked
+  /// (`TableLock`, in name order) before their progress is read; silver is read again after a
+  /// wait, so that a run that waited sees what the run it waited for saw, or more.
+  public static func run(
+    _ config: GoldConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void
+  ) throws -> [GoldTableSummary] {
+    var silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)
+    let contract = try LakeSettings.goldContract(
+      config.contract, origin: config.contractOrigin,
+      recorded: try LakeSettings.recordedContract(silver), silver: silver.table)
+    var definitions = contract.gold
     if let names = config.tables {
       for n in names where !definitions.contains(where: { $0.name == n }) {
         throw LakeFailure(
           .usage,
-          "contract '\(config.contract.name)' has no gold table '\(n)' (it has: \(definitions.map(\.name).joined(separator: ", ")))"
+          "contract '\(contract.name)' has no gold table '\(n)' (it has: \(definitions.map(\.name).joined(separator: ", ")))"
         )
       }
       definitions = definitions.filter { names.contains($0.name) }
     }
     guard !definitions.isEmpty else { return [] }
+    let lock =
+      config.dryRun
+      ? TableLock.none()
+      : try TableLock.acquire(
+        definitions.map { "gold/" + $0.name }, in: config.lake, wait: config.lockWait,
+        waiting: waiting)
+    defer { lock.release() }
+    if lock.waited {
+      silver = try DeltaLog.snapshot(table: config.lake.silverEvents, asOf: config.asOf)
+    }
+
+    // The zone of each table: the flag's, else the one it records; a new table takes the zone
+    // the existing ones share (else UTC). Tables of different zones are computed apart.
+    var zones: [String: String] = [:]
+    if let zone = config.zone {
+      for t in definitions { zones[t.name] = zone }
+    } else {
+      var recorded: [String: String] = [:]
+      for t in definitions {
+        let path = try config.lake.gold(t.name)
+        guard try !DeltaLog.versions(table: path).isEmpty else { continue }
+        recorded[t.name] =
+          try DeltaLog.snapshot(table: path).metadata.configuration[zoneProperty] ?? "UTC"
+      }
+      let shared = Set(recorded.values).count == 1 ? recorded.values.first! : "UTC"
+      for t in definitions { zones[t.name] = recorded[t.name] ?? shared }
+    }
+    var byName: [String: GoldTableSummary] = [:]
+    for zone in Set(zones.values).sorted() {
+      let group = definitions.filter { zones[$0.name] == zone }
+      for s in try compute(
+        config, contract: contract, definitions: group, zone: zone, silver: silver, note: note)
+      {
+        byName[s.name] = s
+      }
+    }
+    return definitions.compactMap { byName[$0.name] }
+  }
+
+  /// Computes `definitions`, all cut in `zone`, from `silver`.
+  static func compute(
+    _ config: GoldConfig, contract: Contract, definitions: [GoldTable], zone: String,
+    silver: Snapshot, note: (String) -> Void
+  ) throws -> [GoldTableSummary] {
+    let clock = try ZoneClock(zone)
 
     // Each table: its aggregator, its Delta table (if any) and the local days to recompute.
     struct Job {
@@ -121,7 +181,7 @@ public enum GoldStage {
     let silverDays = Set(silver.files.compactMap { dayOf($0) })
     for t in definitions {
       let aggregator = try GoldAggregator(
-        table: t, contract: config.contract, input: silver.schema, clock: clock)
+        table: t, contract: contract, input: silver.schema, clock: clock)
       let path = try config.lake.gold(t.name)
       let schema = tableSchema(aggregator)
       let existing =
@@ -131,18 +191,19 @@ public enum GoldStage {
         if existing.schema != schema && !config.rebuild {
           throw LakeFailure(
             .data,
-            "\(path): the table's columns differ from gold table '\(t.name)' of contract '\(config.contract.name)'; run with --rebuild to recompute it"
+            "\(path): the table's columns differ from gold table '\(t.name)' of contract '\(contract.name)'; run with --rebuild to recompute it"
           )
         }
       }
       // Local days to recompute.
       var touched: Set<Int64>
       if let existing, !config.rebuild,
-        case let zone = existing.metadata.configuration[zoneProperty] ?? "UTC", zone != config.zone
+        case let recorded = existing.metadata.configuration[zoneProperty] ?? "UTC",
+        recorded != zone
       {
         throw LakeFailure(
           .usage,
-          "\(path): days are cut in \(zone), not \(config.zone); run with --rebuild to change the zone"
+          "\(path): days are cut in \(recorded) (recorded in the table), not \(zone); run with --tz \(zone) --rebuild to recut them, or drop --tz to keep \(recorded)"
         )
       }
       let done = existing?.transactions[appId]
@@ -190,7 +251,7 @@ public enum GoldStage {
       let goldDays = Set((existing?.files ?? []).compactMap { dayOf($0) })
       if let existing, config.rebuild, !kept.isDisjoint(with: goldDays),
         existing.schema != schema
-          || (existing.metadata.configuration[zoneProperty] ?? "UTC") != config.zone
+          || (existing.metadata.configuration[zoneProperty] ?? "UTC") != zone
       {
         throw LakeFailure(
           .usage,
@@ -207,7 +268,7 @@ public enum GoldStage {
     }
 
     // The columns any table reads.
-    var needed = [config.contract.eventTime]
+    var needed = [contract.eventTime]
     for t in definitions {
       for c in t.groupBy + t.filter.map(\.column) where !needed.contains(c) { needed.append(c) }
       for m in t.metrics {
@@ -221,7 +282,7 @@ public enum GoldStage {
       try needed.map { name in
         guard let i = silver.schema.index(of: name) else {
           throw LakeFailure(
-            .data, "\(silver.table): no column '\(name)' (contract '\(config.contract.name)')")
+            .data, "\(silver.table): no column '\(name)' (contract '\(contract.name)')")
         }
         return silver.schema.columns[i]
       })
@@ -230,7 +291,7 @@ public enum GoldStage {
     for j in jobs.indices {
       // Re-resolve the aggregators against the projected columns.
       jobs[j].aggregator = try GoldAggregator(
-        table: jobs[j].aggregator.table, contract: config.contract, input: projected,
+        table: jobs[j].aggregator.table, contract: contract, input: projected,
         clock: clock, context: context)
     }
     let timeIndex = 0
@@ -346,9 +407,9 @@ public enum GoldStage {
       actions.append(.commitInfo(info))
       var meta = snapshot.metadata
       meta.schemaString = DeltaSchema.schemaString(for: job.schema)
-      meta.configuration[zoneProperty] = config.zone
+      meta.configuration[zoneProperty] = zone
       meta.configuration[GoldArchivedDays.property] = archivedText.isEmpty ? nil : archivedText
-      Self.recordCurrencies(job.aggregator.table, config.contract, in: &meta.configuration)
+      Self.recordCurrencies(job.aggregator.table, contract, in: &meta.configuration)
       if meta != snapshot.metadata { actions.append(.metaData(meta)) }
       let partitions: Set<[String: String?]>
       if config.rebuild {

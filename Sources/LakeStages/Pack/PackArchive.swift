@@ -43,6 +43,8 @@ public struct PackArchiveConfig: Sendable {
   public var remove = false
   /// zstd level of the archive.
   public var level: Int32 = 3
+  /// With `remove`: how long to wait for another run writing a table (`TableLock`).
+  public var lockWait = LockWait.default
   /// `lh-pack/<version>`, for commitInfo.
   public var engine: String
 
@@ -91,7 +93,7 @@ public enum PackArchive {
 
   /// Runs an archive; `note` gets messages, `progress` (bytes done, bytes in all) the progress.
   public static func run(
-    _ config: PackArchiveConfig, note: (String) -> Void,
+    _ config: PackArchiveConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void,
     progress: (Int64, Int64) -> Void = { _, _ in }
   ) throws -> PackArchiveSummary {
     let root = config.lake.root
@@ -126,6 +128,13 @@ public enum PackArchive {
         "--as-of \(table)=…: \(table) is not \(config.tables == nil ? "a table of the lake" : "among the --table tables")"
       )
     }
+    // With --remove, the tables are locked (in name order) from before their snapshots are
+    // read until the removes are committed, so that no lh run writes them meanwhile.
+    let lock =
+      config.remove
+      ? try TableLock.acquire(names, in: config.lake, wait: config.lockWait, waiting: waiting)
+      : TableLock.none()
+    defer { lock.release() }
     var plans: [TablePlan] = []
     for name in names {
       let path = root + "/" + name

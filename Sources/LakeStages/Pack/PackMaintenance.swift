@@ -34,6 +34,8 @@ public enum PackMaintenance {
     public var targetSize: Int64 = 128 << 20
     public var dryRun = false
     public var engine: String
+    /// How long to wait for another run writing a table (`TableLock`).
+    public var lockWait = LockWait.default
 
     public init(lake: LakeLayout, engine: String) {
       self.lake = lake
@@ -78,14 +80,20 @@ public enum PackMaintenance {
   }
 
   /// Compacts each table's small files.
-  public static func compact(_ config: CompactConfig, note: (String) -> Void) throws
-    -> [CompactResult]
-  {
+  public static func compact(
+    _ config: CompactConfig, waiting: (String) -> Void = { _ in }, note: (String) -> Void
+  ) throws -> [CompactResult] {
     let names = try config.tables ?? PackLake.tables(in: config.lake.root)
     var results: [CompactResult] = []
     for name in names {
       try PackLake.checkTableName(name)
       let path = config.lake.root + "/" + name
+      // One table locked at a time, from before its snapshot is read until its commit.
+      let lock =
+        config.dryRun
+        ? TableLock.none()
+        : try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: waiting)
+      defer { lock.release() }
       let snapshot = try DeltaLog.snapshot(table: path)
       try DeltaLog.checkWritable(snapshot.protocol, table: path)
       let plan = groups(snapshot.files, target: config.targetSize)
@@ -140,6 +148,8 @@ public enum PackMaintenance {
     public var apply = false
     /// The present (ms since the epoch); tests inject it.
     public var nowMillis: Int64
+    /// With `apply`: how long to wait for another run writing a table (`TableLock`).
+    public var lockWait = LockWait.default
 
     public init(lake: LakeLayout, nowMillis: Int64) {
       self.lake = lake
@@ -200,7 +210,10 @@ public enum PackMaintenance {
   ///
   /// Without `tables` (the whole lake), the scratch directories of killed restores at the
   /// lake's top follow, each as one entry `.lh-restore.<pid>/` (`PackLake.staleScratch`).
-  public static func vacuum(_ config: VacuumConfig, emit: (VacuumFile) throws -> Void) throws
+  public static func vacuum(
+    _ config: VacuumConfig, waiting: (String) -> Void = { _ in },
+    emit: (VacuumFile) throws -> Void
+  ) throws
     -> (files: Int, bytes: Int64, tables: Int, scratch: Int)
   {
     let names = try config.tables ?? PackLake.tables(in: config.lake.root)
@@ -209,6 +222,12 @@ public enum PackMaintenance {
     for name in names {
       try PackLake.checkTableName(name)
       let path = config.lake.root + "/" + name
+      // Deleting: one table locked at a time, from its plan to its last unlink.
+      let lock =
+        config.apply
+        ? try TableLock.acquire([name], in: config.lake, wait: config.lockWait, waiting: waiting)
+        : TableLock.none()
+      defer { lock.release() }
       let plan = try vacuumPlan(table: path, name: name, config: config)
       var doomed = plan.files
       if config.apply {

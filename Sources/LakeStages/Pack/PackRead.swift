@@ -228,6 +228,8 @@ public enum PackRead {
     /// Replace partitions the lake already holds instead of refusing.
     public var replace = false
     public var engine: String
+    /// How long to wait for another run writing a table (`TableLock`).
+    public var lockWait = LockWait.default
 
     public init(archive: String, directory: String, engine: String) {
       self.archive = archive
@@ -246,7 +248,10 @@ public enum PackRead {
   }
 
   /// Restores an archive into a new lake or merges it into an existing one.
-  public static func restore(_ config: RestoreConfig, progress: (Int64) -> Void = { _ in }) throws
+  public static func restore(
+    _ config: RestoreConfig, waiting: (String) -> Void = { _ in },
+    progress: (Int64) -> Void = { _ in }
+  ) throws
     -> RestoreSummary
   {
     let dir = config.directory
@@ -286,6 +291,10 @@ public enum PackRead {
       try PackLake.checkTableName(table.name)
       let staged = scratch + "/" + table.name
       let target = dir + "/" + table.name
+      // One table locked at a time, while it is created or merged into.
+      let lock = try TableLock.acquire(
+        [table.name], in: LakeLayout(root: dir), wait: config.lockWait, waiting: waiting)
+      defer { lock.release() }
       // The table's directory and its log are never reached through a link in the lake.
       try PackLake.makeDirectories(table.name + "/_delta_log", under: dir)
       let present = try DeltaLog.versions(table: target)

@@ -18,8 +18,10 @@
 // deterministic (bronze order: versions ascending, files in log order, rows in file order; the
 // first occurrence of a key wins) and each table skips what its own txn says it holds: after a
 // crash between the two commits, the rerun reprocesses the missing range and writes only the
-// table that is behind, with the same rows it would have written. Two runs at once race on the
-// txn: the loser's commit conflicts (exit 75) and leaves only unreferenced files.
+// table that is behind, with the same rows it would have written. A run holds both tables'
+// locks (TableLock) throughout, so a second run waits and then finds nothing left to do; a
+// writer that is not lh racing on the txn loses with a conflict (exit 75) and leaves only
+// unreferenced files.
 //
 // Deduplication. A duplicate carries the same key and the same event time (it is the same event
 // sent again), hence lands in the same `event_date` partition. For every partition a run's rows
@@ -44,6 +46,10 @@ public struct SilverConfig: Sendable {
   public var rebuild = false
   /// Read and count, write nothing.
   public var dryRun = false
+  /// How long to wait for another run writing silver (`TableLock`).
+  public var lockWait = LockWait.default
+  /// Where `contract` comes from: `.unspecified` lets the contract silver records win.
+  public var contractOrigin = ContractOrigin.builtin
   /// Threads that validate bronze lines, and that encode and compress silver/events files.
   public var threads = availableProcessors
   /// Rows per chunk handed to the writers (small: several chunks are in flight at once).
@@ -119,6 +125,8 @@ public struct SilverSummary: Sendable {
   public var rejectFiles = 0
   /// Stopped by SIGINT or SIGTERM before committing anything.
   public var interrupted = false
+  /// The contract used (the recorded one unless --contract changed it).
+  public var contract: Contract?
 
   public init() {}
 }
@@ -131,11 +139,22 @@ public enum SilverStage {
   /// The bronze columns read, by name.
   static let bronzeColumns = ["line", "line_bytes", "source", "line_number", "ingested_at"]
 
-  /// Refines the bronze lines silver does not hold yet.
-  public static func run(_ config: SilverConfig) throws -> SilverSummary {
-    let contract = config.contract
+  /// The locks of the two silver tables (`TableLock`).
+  static let lockNames = ["silver/events", "silver/rejects"]
+
+  /// Refines the bronze lines silver does not hold yet; `waiting` hears that the run waits for
+  /// another one's lock.
+  public static func run(_ config: SilverConfig, waiting: (String) -> Void = { _ in }) throws
+    -> SilverSummary
+  {
     let lake = config.lake
-    let app = appId(contract)
+    // Both tables' locks, from before their progress is read until both commits are done: a
+    // second run waits, then finds silver up to date.
+    let lock =
+      config.dryRun
+      ? TableLock.none()
+      : try TableLock.acquire(lockNames, in: lake, wait: config.lockWait, waiting: waiting)
+    defer { lock.release() }
     var summary = SilverSummary()
 
     let bronze = try DeltaLog.snapshot(table: lake.bronzeEvents, asOf: config.asOf)
@@ -152,9 +171,18 @@ public enum SilverStage {
     summary.bronzeVersion = target
 
     // The two tables as they are now, and how far each is.
-    let eventsSchema = SilverSchema.events(contract)
     let events = try existingSnapshot(lake.silverEvents)
     let rejects = try existingSnapshot(lake.silverRejects)
+    // The contract: the one the tables record unless --contract changes it (LakeSettings).
+    let choice = try LakeSettings.silverContract(
+      config.contract, origin: config.contractOrigin,
+      recorded: try (events ?? rejects).flatMap { try LakeSettings.recordedContract($0) },
+      rebuild: config.rebuild, table: events != nil ? lake.silverEvents : lake.silverRejects)
+    let contract = choice.contract
+    let properties = LakeSettings.contractProperties(contract, source: choice.source)
+    summary.contract = contract
+    let app = appId(contract)
+    let eventsSchema = SilverSchema.events(contract)
     for (snapshot, table) in [(events, lake.silverEvents), (rejects, lake.silverRejects)] {
       guard let snapshot else { continue }
       try DeltaLog.checkWritable(snapshot.protocol, table: table)
@@ -177,7 +205,10 @@ public enum SilverStage {
         switch try SilverSchema.change(
           from: events.schema, to: eventsSchema, table: lake.silverEvents)
         {
-        case .none: break
+        case .none:
+          if let path = choice.changedFile {
+            throw LakeSettings.changedContract(path, choice.recorded, table: lake.silverEvents)
+          }
         case .evolve(let added):
           evolve = true
           summary.addedColumns = added
@@ -295,7 +326,8 @@ public enum SilverStage {
       let snapshot =
         try existing
         ?? DeltaTable.openOrCreate(
-          at: table, schema: schema, partitionColumns: [partition], engine: config.engine)
+          at: table, schema: schema, partitionColumns: [partition], engine: config.engine,
+          configuration: properties)
       let now = DeltaTable.nowMillis()
       var info = DeltaCommitInfo(
         timestamp: now, operation: "WRITE",
@@ -304,11 +336,10 @@ public enum SilverStage {
       info.extra = [("lhSilver", counts.json(contract: contract.name, from: done + 1, to: target))]
       var actions: [DeltaAction] = [.commitInfo(info)]
       if let existing {
-        if newSchema {
-          var meta = existing.metadata
-          meta.schemaString = DeltaSchema.schemaString(for: schema)
-          actions.append(.metaData(meta))
-        }
+        var meta = existing.metadata
+        if newSchema { meta.schemaString = DeltaSchema.schemaString(for: schema) }
+        meta.configuration.merge(properties) { $1 }
+        if meta != existing.metadata { actions.append(.metaData(meta)) }
         if config.rebuild {
           actions += existing.files.map {
             .remove(

@@ -51,7 +51,8 @@ public enum DeltaTable {
 
   /// Returns the table's snapshot, creating the table (version 0) first if it does not exist.
   public static func openOrCreate(
-    at table: String, schema: TableSchema, partitionColumns: [String], engine: String
+    at table: String, schema: TableSchema, partitionColumns: [String], engine: String,
+    configuration: [String: String] = [:]
   ) throws -> Snapshot {
     if try !DeltaLog.versions(table: table).isEmpty {
       return try DeltaLog.snapshot(table: table)
@@ -69,12 +70,12 @@ public enum DeltaTable {
       ],
       engineInfo: engine)
     info.extra = []
+    var metadata = DeltaMetadata(
+      id: uuid(), schemaString: DeltaSchema.schemaString(for: schema),
+      partitionColumns: partitionColumns, createdTime: now)
+    metadata.configuration = configuration
     let actions: [DeltaAction] = [
-      .commitInfo(info), .protocol(DeltaProtocol()),
-      .metaData(
-        DeltaMetadata(
-          id: uuid(), schemaString: DeltaSchema.schemaString(for: schema),
-          partitionColumns: partitionColumns, createdTime: now)),
+      .commitInfo(info), .protocol(DeltaProtocol()), .metaData(metadata),
     ]
     do {
       _ = try commit(table: table, readVersion: -1, actions: actions)
