@@ -20,7 +20,7 @@ function __lh-bronze_parse_tokens -S
     set -l unparsed_tokens (__lh-bronze_tokens -pc)
     switch $unparsed_tokens[1]
     case 'lh-bronze'
-        __lh-bronze_parse_subcommand -r 1 'lake=' 'commit-every=+' 'tee' 'dry-run' 'max-line-bytes=' 'threads=' 'zstd-level=' 'wait=' 'no-wait' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        __lh-bronze_parse_subcommand -r 1 'lake=' 'commit-every=+' 'tee' 'dry-run' 'settle=' 'final' 'max-line-bytes=' 'threads=' 'zstd-level=' 'wait=' 'no-wait' 'q/quiet' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __lh-bronze_parse_subcommand -r 1 'version'
@@ -82,9 +82,11 @@ complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_op
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze"' -l 'commit-every' -d 'Commit every N rows or every DURATION (repeatable; default 1000000 and 30s).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" tee' -l 'tee' -d 'Copy every landed line to stdout, unchanged.'
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" dry-run' -l 'dry-run' -d 'Say what would be landed; write nothing.'
-complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it.' -rfka ''
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" settle' -l 'settle' -d 'A file unchanged for DURATION is complete: its unfinished last line lands (default 10s).' -rfka ''
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" final' -l 'final' -d 'The files are complete: land an unfinished last line now.'
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" max-line-bytes' -l 'max-line-bytes' -d 'Longest NDJSON input line accepted (longer: an error naming the line, status 65); memory grows with it. (default: 16MiB)' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" threads' -l 'threads' -d 'Threads that encode and compress data files (default: one per processor).' -rfka ''
-complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" zstd-level' -l 'zstd-level' -d 'zstd compression level of the data files (1–22; negative levels are faster).' -rfka ''
+complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" zstd-level' -l 'zstd-level' -d 'zstd compression level of the data files (1 to 22; negative levels, down to -7, are faster).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" wait' -l 'wait' -d 'Wait up to DURATION for a table another lh run is writing, then carry on (default 10m; then status 75).' -rfka ''
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" no-wait' -l 'no-wait' -d 'Exit 75 at once when another lh run is writing a table this run writes.'
 complete -c 'lh-bronze' -n '__lh-bronze_should_offer_completions_for_flags_or_options "lh-bronze" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr but errors (no summary, no progress).'
