@@ -72,7 +72,7 @@ from datetime import datetime, timedelta, timezone
 # `*` is expanded as sh would (sorted, kept literally when nothing matches). When a fix changes
 # what the README recommends (a directory argument for lh-bronze, a flag for overlapping runs),
 # change it here and in the README's cron lines together.
-LAND = ["lh-bronze", "--lake", "{lake}", "--quiet", "{spool}/*.ndjson"]
+LAND = ["lh-bronze", "--lake", "{lake}", "--quiet", "{spool}/"]
 REFINE = ["lh-silver", "--lake", "{lake}", "--quiet"]
 GOLD = ["lh-gold", "--lake", "{lake}", "--quiet"]
 ARCHIVE = ["lh-pack", "archive", "--lake", "{lake}", "--table", "silver/events",

@@ -2,7 +2,8 @@
 //
 // `lh-pack compact` and `lh-pack vacuum` (issue 8).
 //
-// compact: per table, per partition, the files smaller than the target size are packed into
+// compact: per table, per partition, the files smaller than the target size (in the order the log
+// added them; bronze files lh-silver has not refined yet are left alone) are packed into
 // groups of about the target size, each group's rows rewritten as one file; one commit per table
 // removes the small files and adds the large ones, every action with `dataChange: false`
 // (delta-rs OPTIMIZE), so streaming readers skip it and time travel to older versions still finds
@@ -61,7 +62,9 @@ public enum PackMaintenance {
     }
     var out: [[DeltaAdd]] = []
     for key in order {
-      let small = byPartition[key]!.sorted { $0.path < $1.path }
+      // In the order the log added them (the snapshot's): a compacted file keeps its rows in
+      // the order they landed, so lh-silver rebuilt over it keeps the same first occurrence.
+      let small = byPartition[key]!
       guard small.count >= 2 else { continue }
       var group: [DeltaAdd] = []
       var size: Int64 = 0
@@ -75,6 +78,34 @@ public enum PackMaintenance {
         size += f.size
       }
       if group.count >= 2 { out.append(group) }
+    }
+    return out
+  }
+
+  /// The bronze files lh-silver has not refined yet.
+  ///
+  /// When `table` is bronze: the paths added by the versions after the progress both silver
+  /// tables record (every version when a silver table exists without progress). Empty for other
+  /// tables, and when no silver table exists (its first run reads every version, compacted files
+  /// included).
+  static func unrefined(table: String, snapshot: Snapshot, lake: LakeLayout) throws -> Set<String> {
+    guard table == "bronze/events" else { return [] }
+    var progress: Int64?
+    var anySilver = false
+    for silver in [lake.silverEvents, lake.silverRejects]
+    where try !DeltaLog.versions(table: silver).isEmpty {
+      anySilver = true
+      let done =
+        try DeltaLog.snapshot(table: silver).transactions.filter { $0.key.hasPrefix("lh-silver:") }
+        .values.max() ?? -1
+      progress = min(progress ?? done, done)
+    }
+    guard anySilver, let progress, progress < snapshot.version else { return [] }
+    var out = Set<String>()
+    for v in (progress + 1)...snapshot.version {
+      try DeltaLog.forEachAction(table: snapshot.table, version: v) {
+        if case .add(let a) = $0, a.dataChange { out.insert(a.path) }
+      }
     }
     return out
   }
@@ -96,7 +127,13 @@ public enum PackMaintenance {
       defer { lock.release() }
       let snapshot = try DeltaLog.snapshot(table: path)
       try DeltaLog.checkWritable(snapshot.protocol, table: path)
-      let plan = groups(snapshot.files, target: config.targetSize)
+      // Files lh-silver has not refined yet stay as they are: it reads them by the commits that
+      // added them (only they hold its next rows), so rewriting them with refined ones would
+      // leave it nothing to read them by.
+      let pending = try unrefined(table: name, snapshot: snapshot, lake: config.lake)
+      let plan = groups(
+        pending.isEmpty ? snapshot.files : snapshot.files.filter { !pending.contains($0.path) },
+        target: config.targetSize)
       let removing = plan.reduce(0) { $0 + $1.count }
       if plan.isEmpty || config.dryRun {
         results.append(

@@ -229,11 +229,35 @@ public enum SilverStage {
     summary.fromVersion = from
 
     // The bronze files to read: added (dataChange) by versions from…target, in log order.
+    // A compaction (an OPTIMIZE: removes and adds without dataChange) that rewrote files of
+    // this list puts its new files in their place, so a rebuild or a first run reads bronze as
+    // it is after `lh-pack compact` and `vacuum` (lh-pack never compacts files silver has not
+    // refined, so an incremental run never meets one). A compaction that mixed files of the
+    // list with files refined before cannot be split by row: refused, with the way out.
     var files: [(version: Int64, add: DeltaAdd)] = []
     for v in from...target {
+      var rewritten: [String] = []
+      var rewrites: [DeltaAdd] = []
       try DeltaLog.forEachAction(table: lake.bronzeEvents, version: v) {
-        if case .add(let add) = $0, add.dataChange { files.append((v, add)) }
+        switch $0 {
+        case .add(let add) where add.dataChange: files.append((v, add))
+        case .add(let add): rewrites.append(add)
+        case .remove(let r) where !r.dataChange: rewritten.append(r.path)
+        default: break
+        }
       }
+      guard !rewritten.isEmpty else { continue }
+      let gone = Set(rewritten)
+      guard let first = files.firstIndex(where: { gone.contains($0.add.path) }) else { continue }
+      let inList = files.reduce(0) { $0 + (gone.contains($1.add.path) ? 1 : 0) }
+      guard inList == gone.count else {
+        throw LakeFailure(
+          .data,
+          "\(lake.bronzeEvents): version \(v) rewrote \(inList) files silver has not refined together with \(gone.count - inList) it has; run lh-silver --rebuild"
+        )
+      }
+      files.removeAll { gone.contains($0.add.path) }
+      files.insert(contentsOf: rewrites.map { (v, $0) }, at: min(first, files.count))
     }
 
     // Writers (none in a dry run). Files are written before the tables exist; a table is
