@@ -16,9 +16,11 @@
 //
 // Why flock. The kernel drops the lock when its holder exits, however it exits (kill -9
 // included), so a crashed run never blocks the next one; nothing has to be cleaned up. The
-// files stay (removing one would let a later run lock a file a waiting run no longer sees):
-// empty while nobody writes, the holder's pid while a run holds it (for the message a waiting
-// run prints). Several tables are always locked in sorted order, so two runs never deadlock.
+// files stay, always empty (removing one would let a later run lock a file a waiting run no
+// longer sees); they are opened read-only and never written, so a full disk cannot fail a run
+// through them once they exist. Who holds a lock is read from /proc/locks (the kernel's list,
+// by device and inode), for the message a run that does not wait prints. Several tables are
+// always locked in sorted order, so two runs never deadlock.
 
 import LakeIO
 
@@ -103,7 +105,7 @@ public final class TableLock {
     let file = Self.path(of: table, in: lake)
     let slash = file.lastIndex(of: "/")!
     try DeltaTable.makeDirectories(String(file[..<slash]))
-    let fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    let fd = open(file, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o666)
     guard fd >= 0 else {
       throw SystemError("open", path: file, errno: errno, category: .cannotCreate)
     }
@@ -117,7 +119,7 @@ public final class TableLock {
       }
       if e == EINTR { continue }
       let holder = Self.holder(fd)
-      let who = holder.map { "another lh run (pid \($0))" } ?? "another lh run"
+      let who = holder.map { "another run (pid \($0))" } ?? "another run"
       let name = lake.root + "/" + table
       switch wait {
       case .noWait:
@@ -146,23 +148,43 @@ public final class TableLock {
         pause = min(pause * 2, 200_000)
       }
     }
-    // Ours: record who holds it.
-    let pid = Array("\(getpid())\n".utf8)
-    _ = ftruncate(fd, 0)
-    _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     held.append((table, fd))
   }
 
-  /// The pid the lock file names, when that process is alive.
+  /// The pid of the process holding a flock on the file open as `fd`, from /proc/locks
+  /// (`1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF`: the pid, then the device in hex and
+  /// the inode); nil when it cannot be told.
   static func holder(_ fd: Int32) -> Int32? {
-    var buffer = [UInt8](repeating: 0, count: 16)
-    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-    guard n > 0,
-      let pid = Int32(
-        String(decoding: buffer[0..<n], as: UTF8.self).prefix { $0 >= "0" && $0 <= "9" }),
-      pid > 0, pid != getpid()
-    else { return nil }
-    return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    let dev = UInt64(st.st_dev)
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
+    let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+    func hex(_ v: UInt64) -> String {
+      let s = String(v, radix: 16)
+      return s.count < 2 ? "0" + s : s
+    }
+    let file = hex(major) + ":" + hex(minor) + ":" + String(st.st_ino)
+    let locks = open("/proc/locks", O_RDONLY | O_CLOEXEC)
+    guard locks >= 0 else { return nil }
+    defer { close(locks) }
+    var text: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while text.count < 1 << 24 {
+      let n = buffer.withUnsafeMutableBytes { read(locks, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { break }
+      text += buffer[0..<n]
+    }
+    for line in text.split(separator: 0x0A) {
+      let fields = line.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
+      // Waiters are listed too, marked "->": not holders.
+      guard fields.count >= 6, fields[1] == "FLOCK", fields[5] == file,
+        let pid = Int32(fields[4]), pid > 0, pid != getpid()
+      else { continue }
+      return pid
+    }
+    return nil
   }
 
   /// `1s`, `10m`, `1.5s`: a wait as the flag gives it.
@@ -175,12 +197,9 @@ public final class TableLock {
   /// The tables held, sorted.
   public var tables: [String] { held.map(\.table) }
 
-  /// Empties the lock files (no holder) and lets go of every lock.
+  /// Lets go of every lock.
   public func release() {
-    for (_, fd) in held.reversed() {
-      _ = ftruncate(fd, 0)
-      close(fd)
-    }
+    for (_, fd) in held.reversed() { close(fd) }
     held.removeAll()
   }
 
