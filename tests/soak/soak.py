@@ -511,6 +511,8 @@ class Soak:
         for name in sorted(os.listdir(self.spool_dir)):
             with open(os.path.join(self.spool_dir, name), "rb") as f:
                 data = f.read()
+            if not data:
+                continue  # a cycle that wrote no lines leaves an empty file
             if not data.endswith(b"\n"):
                 raise Violation(f"writer: spool/{name} does not end with a whole line")
             written.extend(data[:-1].split(b"\n"))
