@@ -30,10 +30,13 @@ public struct OutputOptions: ParsableArguments {
 
   /// The output named by `-o`, open (see `OutputTarget`); nil for standard output (no `-o`,
   /// `-o -` or `-o /dev/stdout`), which the tool writes through its buffered stdout.
-  public func target() throws -> OutputTarget? {
+  ///
+  /// `inPlace`: an output with no end (a stream) fills a regular file as it goes instead of
+  /// publishing it whole at the end.
+  public func target(inPlace: Bool = false) throws -> OutputTarget? {
     guard let output else { return nil }
     if try OutputTarget.classify(output).isStandardOutput { return nil }
-    return try OutputTarget.open(output)
+    return try OutputTarget.open(output, inPlace: inPlace)
   }
 }
 

@@ -16,6 +16,10 @@
 // A reader of a regular file therefore sees the old file or the whole new one, never a part;
 // a killed writer leaves a hidden `.NAME.<pid>.<n>.tmp` behind (dot-file, `.tmp`: what spool
 // readers skip), never a truncated NAME.
+//
+// An output that has no end (`lh-gen --follow -o`, `lh-silver --stream --rejects`) is opened
+// `inPlace` instead: a regular file (through its links) is truncated and written as the stream
+// goes, so `tail -f` follows it and a kill -9 keeps what was flushed; it is fsynced at the end.
 
 #if canImport(Glibc)
 import Glibc
@@ -98,8 +102,17 @@ public final class OutputTarget {
   /// Opening a FIFO waits for its reader, as any writer of a FIFO does.
   ///
   /// - Throws: `SystemError` with category `.cannotCreate`.
-  public static func open(_ path: String) throws -> OutputTarget {
+  public static func open(_ path: String, inPlace: Bool = false) throws -> OutputTarget {
     let kind = try classify(path)
+    if inPlace, case .file(let final) = kind {
+      let fd: FileDescriptor
+      do { fd = try FileDescriptor.create(writingTo: final) } catch let e as SystemError {
+        throw SystemError("create", path: path, errno: e.errno, category: .cannotCreate)
+      }
+      return OutputTarget(
+        path: path, kind: kind, descriptor: FileDescriptor(rawValue: fd.rawValue, name: path),
+        temporaryPath: nil)
+    }
     switch kind {
     case .descriptor(let fd):
       return OutputTarget(
@@ -158,6 +171,10 @@ public final class OutputTarget {
     case .stream:
       done = true
       try descriptor.close()
+    case .file where temporaryPath == nil:  // in place: written as it went
+      done = true
+      try Self.syncIfSupported(descriptor)
+      try descriptor.close()
     case .file(let final):
       do {
         try Self.syncIfSupported(descriptor)
@@ -186,6 +203,7 @@ public final class OutputTarget {
     case .descriptor: break
     case .stream: try? descriptor.close()
     case .file:
+      // In place, what was written stays: it is what the stream gave so far.
       try? descriptor.close()
       if let temporaryPath { unlink(temporaryPath) }
     }

@@ -26,8 +26,9 @@ struct LhGen: LakeCommand {
 
       -o FILE: a regular file (or a new path, or a symbolic link to either: the link is kept) is \
       written under a hidden temporary name beside it and renamed into place when the run \
-      ends, so a spool reader never sees part of it; - and /dev/stdout are stdout; a FIFO or \
-      a device is written through.
+      ends, so a spool reader never sees part of it (with --follow, which never ends, the \
+      file is filled as it goes instead); - and /dev/stdout are stdout; a FIFO or a device is \
+      written through.
 
       Examples:
         lh-gen --count 1000000 --seed 7 > events.ndjson
@@ -186,8 +187,9 @@ struct LhGen: LakeCommand {
     context.diagnostics.detail(
       "contract \(config.dataset.rawValue), seed \(config.seed), count \(config.count.map(String.init) ?? "unbounded")"
     )
-    // -o: a regular file is published whole (OutputTarget); a FIFO or device written through.
-    let target = try outputOptions.target()
+    // -o: a regular file is published whole (OutputTarget), or with --follow, which has no end,
+    // filled as it goes; a FIFO or device written through.
+    let target = try outputOptions.target(inPlace: config.follow)
     let output = target.map { OutputBuffer(destination: $0.descriptor) } ?? context.stdout
     let progress = context.progress
     let summary = try GenStage.run(

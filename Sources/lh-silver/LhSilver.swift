@@ -41,8 +41,9 @@ struct LhSilver: LakeCommand {
       Stream (--stream): NDJSON or Parquet on stdin, clean rows as NDJSON on stdout in the \
       contract's column order (unknown keys kept at the end), flushed as they come; duplicates \
       dropped within --dedupe-window of event time; rejects to --rejects FILE. A regular \
-      FILE appears whole when the stream ends (SIGINT and SIGTERM included); a FIFO or \
-      /dev/stderr gets each reject as it comes; - is refused (stdout carries the rows).
+      FILE (or the target of a link) is truncated and filled as rejects come, flushed with \
+      the rows, so a kill -9 keeps what was flushed; a FIFO or /dev/stderr is written \
+      through; - is refused (stdout carries the rows).
 
       Examples:
         lh-gen --count 100000 | lh-bronze --lake ./lake && lh-silver --lake ./lake

@@ -177,4 +177,31 @@ struct OutputPathTests {
     #expect(dash.stderr.contains("standard output carries the clean rows"))
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("-").path))
   }
+
+  @Test("a stream's outputs fill a regular file as they go: a kill -9 keeps what was written")
+  func streamsWriteInPlace() throws {
+    let dir = try TestTools.temporaryDirectory()
+    // The streams are still running (stdin open, --follow) when their outputs are read; then
+    // they are killed.
+    let r = try TestTools.shell(
+      """
+      mkfifo in
+      lh-silver --stream --rejects bad.ndjson --quiet < in > rows & silver=$!
+      exec 3> in
+      lh-gen --count 3000 --malformed 0.1 --seed 3 --quiet >&3
+      lh-gen --follow --rate 2000 --seed 4 --quiet -o live.ndjson & gen=$!
+      for i in $(seq 100); do
+        [ -s bad.ndjson ] && [ -s live.ndjson ] && break; sleep 0.1
+      done
+      wc -l < bad.ndjson; wc -l < live.ndjson
+      kill -9 $silver $gen; exec 3>&-
+      sleep 0.2; wc -l < bad.ndjson; ls -a
+      """, currentDirectory: dir)
+    let counts = r.output.split(separator: "\n").prefix(3).map {
+      Int($0.trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    #expect(counts.count == 3 && counts.allSatisfy { $0 > 0 }, "\(r.output)\n\(r.stderr)")
+    #expect(counts.count == 3 && counts[2] >= counts[0], "\(r.output)")
+    #expect(!r.output.contains(".tmp"), "\(r.output)")
+  }
 }

@@ -118,15 +118,16 @@ extension SilverStage {
     var summary = SilverStreamSummary()
     var keys = WindowedKeys(window: config.dedupeWindowMicros)
     var columns = validator.makeColumns(capacity: 1024)
-    // The rejects file is an OutputTarget: a regular file appears whole when the stream ends
-    // (SIGINT and SIGTERM included), a FIFO or /dev/stderr gets each reject as it comes.
+    // The rejects file is an OutputTarget written in place: a stream has no end to publish a
+    // whole file at, so a regular file fills as rejects come (flushed with the rows), and a
+    // kill -9 keeps what was flushed; a FIFO or /dev/stderr is written through.
     if let path = config.rejectsPath, try OutputTarget.classify(path).isStandardOutput {
       throw LakeFailure(
         .usage,
         "--rejects \(path): standard output carries the clean rows; name a file, a FIFO or /dev/stderr"
       )
     }
-    let rejectsFile = try config.rejectsPath.map { try OutputTarget.open($0) }
+    let rejectsFile = try config.rejectsPath.map { try OutputTarget.open($0, inPlace: true) }
     let rejectsOut = rejectsFile.map { OutputBuffer(destination: $0.descriptor, capacity: 1 << 16) }
     var lastFlush = SystemClock.monotonicNanoseconds()
 
