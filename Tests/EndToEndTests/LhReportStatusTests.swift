@@ -12,15 +12,8 @@ struct LhReportStatusTests {
   let check = TestTools.repositoryRoot().appendingPathComponent("tests/report/check_report.py")
     .path
 
-  func lake() throws -> String {
-    let dir = try TestTools.temporaryDirectory()
-    let lake = dir.appendingPathComponent("lake").path
-    let r = try TestTools.shell(
-      "lh-gen --seed 7 --count 600 --duration 3h --quiet | lh-bronze --lake '\(lake)' --quiet"
-        + " && lh-silver --lake '\(lake)' --quiet && lh-gold --lake '\(lake)' --quiet")
-    #expect(r.status == 0, "\(r.stderr)")
-    return lake
-  }
+  /// The seeded lake of lh-report's own tests.
+  func lake() throws -> String { try LhReportTests().lake() }
 
   /// Moves every commit time of `table` back by `ms`, as if it had been written then.
   func age(_ table: String, by ms: Int64) throws {

@@ -169,6 +169,13 @@ public final class LineReader {
         reason: "\(compression == .zstd ? "zstd" : "gzip") input is truncated")
     }
     guard heldBackBytes > 0 else { return }
+    heldBackBytes = 0
+    try deliverRest(body)
+  }
+
+  /// Hands what the buffer holds to `body` as the last line (no newline after it) and leaves
+  /// the reader empty.
+  private func deliverRest(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) throws {
     deliveredEnd = buffer.count
     hashDelivered()
     let last = buffer
@@ -176,7 +183,6 @@ public final class LineReader {
     searched = 0
     hashedTo = 0
     deliveredEnd = 0
-    heldBackBytes = 0
     _ = try last.withUnsafeBytes { try deliver($0, body) }
   }
 
@@ -254,14 +260,7 @@ public final class LineReader {
         if holdsBackUnfinishedEnd {
           heldBackBytes = buffer.count
         } else if !buffer.isEmpty && !interrupted {
-          deliveredEnd = buffer.count
-          hashDelivered()
-          let last = buffer
-          buffer.removeAll()
-          searched = 0
-          hashedTo = 0
-          deliveredEnd = 0
-          _ = try last.withUnsafeBytes { try deliver($0, body) }
+          try deliverRest(body)
           number = lineNumber
         }
         return
