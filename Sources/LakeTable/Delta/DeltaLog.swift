@@ -262,8 +262,10 @@ public enum DeltaLog {
     "vacuumProtocolCheck", "deletionVectors", "variantType", "variantType-preview",
   ]
 
-  /// Refuses a table lh cannot read correctly: a reader version above 3, or a reader feature
-  /// lh does not know (named). Writer-only features never stop a read.
+  /// Refuses a table lh cannot read correctly.
+  ///
+  /// A reader version above 3, or a reader feature lh does not know (named), is refused;
+  /// writer-only features never stop a read.
   static func checkReadable(_ p: DeltaProtocol, table: String) throws {
     switch p.minReaderVersion {
     case ...2:
