@@ -257,17 +257,14 @@ extension PartitionPath {
       shift += 1
       if digits.isEmpty { digits = [0] }
     }
+    while digits.count > 1 && digits[0] == 0 { digits.removeFirst() }
+    // At most 38 digits: 10^38 still fits an Int128 (about 1.7 × 10^38).
+    guard digits.count + shift <= 38 else { return nil }
     var v: Int128 = 0
-    for d in digits {
-      v = v * 10 + Int128(d)
-      guard v < 10_000_000_000_000_000_000_000_000_000_000_000_000 else { return nil }
-    }
-    for _ in 0..<shift {
-      v *= 10
-      guard v < 10_000_000_000_000_000_000_000_000_000_000_000_000 else { return nil }
-    }
+    for d in digits { v = v * 10 + Int128(d) }
+    for _ in 0..<shift { v *= 10 }
     var limit: Int128 = 1
-    for _ in 0..<precision { limit *= 10 }
+    for _ in 0..<min(precision, 38) { limit *= 10 }
     guard v < limit else { return nil }
     return negative ? -v : v
   }
