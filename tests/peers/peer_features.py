@@ -177,6 +177,56 @@ def make(out):
     )
     by_deltalake("wide_decimal", wide)
 
+    # 3b. Nested columns: struct (with a struct and a list inside), list of int, list of struct,
+    #     map<string,int>, at any depth; written by deltalake (protocol 1/2).
+    point = pa.struct([("a", pa.int32()), ("b", pa.string()), ("inner", pa.struct([("x", pa.float64())])),
+                       ("tags", pa.list_(pa.string()))])
+    nested = pa.table(
+        {
+            "id": pa.array([1, 2, 3], pa.int64()),
+            "s": pa.array([{"a": 1, "b": "x", "inner": {"x": 1.5}, "tags": ["p", "q"]}, None,
+                           {"a": None, "b": "é\"", "inner": None, "tags": []}], point),
+            "l": pa.array([[1, 2, None], [], None], pa.list_(pa.int64())),
+            "ls": pa.array([[{"k": "v"}], None, [{"k": None}, {"k": "w"}]], pa.list_(pa.struct([("k", pa.string())]))),
+            "m": pa.array([[("a", 1), ("b", None)], None, []], pa.map_(pa.string(), pa.int32())),
+            "v": pa.array(["flat", None, "z"]),
+        }
+    )
+    by_deltalake("nested", nested)
+
+    # 3c. Nested columns of a column-mapped table: struct fields under physical names in the file,
+    #     shown under their logical names.
+    t = os.path.join(out, "nested_cm_name")
+    inner = {"type": "struct", "fields": [_field("first", "integer", "col-f1", 3), _field("second", "string", "col-f2", 4)]}
+    fields = [_field("id", "long", "col-id", 1), _field("rec", inner, "col-rec", 2)]
+    data = pa.table(
+        {
+            "col-id": pa.array([1, 2], pa.int64()),
+            "col-rec": pa.array([{"col-f1": 7, "col-f2": "s"}, None],
+                                pa.struct([("col-f1", pa.int32()), ("col-f2", pa.string())])),
+        }
+    )
+    _log(
+        t,
+        0,
+        [
+            _commit_info(),
+            {"protocol": {"minReaderVersion": 2, "minWriterVersion": 5}},
+            _metadata(fields, [], {"delta.columnMapping.mode": "name"}),
+            _add(t, "part-0.parquet", data),
+        ],
+    )
+    rows(
+        "nested_cm_name",
+        pa.table(
+            {
+                "id": pa.array([1, 2], pa.int64()),
+                "rec": pa.array([{"first": 7, "second": "s"}, None],
+                                pa.struct([("first", pa.int32()), ("second", pa.string())])),
+            }
+        ),
+    )
+
     # 4. Column mapping, mode name: files, partitionValues and stats by physical names.
     t = os.path.join(out, "cm_name")
     fields = [
