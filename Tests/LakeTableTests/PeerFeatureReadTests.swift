@@ -202,4 +202,31 @@ struct PeerFeatureReadTests {
       try DeltaColumnMapping(p, m, table: "t")
     } throws: { "\($0)".contains("unsupported delta.columnMapping.mode 'guess'") }
   }
+
+  @Test("writing: timestamp_ntz keeps its type (isAdjustedToUTC=false), a nested column is refused")
+  func writing() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("ntz.parquet").path
+    var ts = ColumnBuffer(type: .timestampNtz)
+    ts.append(Int64(1_704_164_645_123_456))
+    ts.appendNull()
+    let writer = try ParquetFileWriter(
+      path: path, schema: TableSchema([ColumnSpec("t", .timestampNtz)]))
+    try writer.write([ts])
+    _ = try writer.close()
+    let reader = try ParquetFileReader(path: path)
+    #expect(reader.schema.columns.map(\.type) == [.timestampNtz])
+    #expect(try reader.readRowGroup(0)[0].int64s.first == 1_704_164_645_123_456)
+    #expect {
+      try ParquetFileWriter(
+        path: dir.appendingPathComponent("json.parquet").path,
+        schema: TableSchema([ColumnSpec("s", .json)]))
+    } throws: {
+      let text = "\($0)"
+      return (($0 as? LakeError)?.category == .data) && !text.contains("\n")
+        && text.contains("writing a nested (struct, array or map) column")
+    }
+    #expect(
+      !FileManager.default.fileExists(atPath: dir.appendingPathComponent("json.parquet").path))
+  }
 }
