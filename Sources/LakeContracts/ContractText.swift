@@ -104,6 +104,9 @@ enum ContractText {
     case .date:
       var v = value
       return v.withUTF8 { DateText.parse(UnsafeRawBufferPointer($0)) } != nil
+    case .timestampNtz, .json:
+      // Not contract types (read from peers' tables only).
+      return false
     }
   }
 }

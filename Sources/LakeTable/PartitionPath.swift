@@ -10,6 +10,7 @@
 // treats specially; the log's `path` is a URI, so its own `%` must be encoded again. Getting one
 // layer wrong makes delta-rs and Polars look for the wrong file (delta-io/delta-rs#3577).
 
+import LakeFormats
 import LakeIO
 
 /// Encoding and decoding of partition directory names and log paths.
@@ -118,5 +119,153 @@ public enum PartitionPath {
       }
     }
     return out
+  }
+}
+
+// Partition values as Delta serializes them (PROTOCOL.md "Partition Value Serialization"): text
+// in `add.partitionValues`, null as JSON null, "" or `__HIVE_DEFAULT_PARTITION__`.
+//
+//   string                    as is
+//   byte short integer long   decimal digits               float double   "1.5", "-0", "NaN", "Infinity"
+//   boolean                   "true" / "false"             date           "2024-01-02"
+//   decimal(p,s)              "12.30", "-1E-9" (exact: no more digits than p, s allows)
+//   timestamp                 "2024-01-02 03:04:05[.ffffff]" (UTC) or ISO 8601 with an offset
+//   timestamp_ntz             "2024-01-02 03:04:05[.ffffff]" (a wall clock)
+//   binary                    the bytes, each as `\u00XX` (delta-rs), or the UTF-8 text (Spark)
+extension PartitionPath {
+  /// Appends `rows` copies of the partition value `text` (nil: null) as a value of `out`'s type;
+  /// false when the text is not a value of that type.
+  public static func appendValue(_ text: String?, to out: inout ColumnBuffer, rows: Int) -> Bool {
+    guard let text, !text.isEmpty, text != nullDirectoryValue else {
+      out.appendNulls(rows)
+      return true
+    }
+    switch out.type {
+    case .string:
+      for _ in 0..<rows { out.append(string: text) }
+    case .binary:
+      let bytes = binaryValue(text)
+      for _ in 0..<rows { out.append(bytes: bytes) }
+    case .int32:
+      guard let v = Int32(text) else { return false }
+      out.append(v, repeating: rows)
+    case .int64:
+      guard let v = Int64(text) else { return false }
+      for _ in 0..<rows { out.append(v) }
+    case .float:
+      guard let v = Float(text) else { return false }
+      for _ in 0..<rows { out.append(v) }
+    case .double:
+      guard let v = Double(text) else { return false }
+      for _ in 0..<rows { out.append(v) }
+    case .boolean:
+      let t = text.lowercased()
+      guard t == "true" || t == "false" else { return false }
+      for _ in 0..<rows { out.append(t == "true") }
+    case .date:
+      guard text.utf8.count == 10, let micros = RFC3339.parse(text + "T00:00:00Z") else {
+        return false
+      }
+      out.append(Int32(truncatingIfNeeded: micros / 86_400_000_000), repeating: rows)
+    case .timestamp, .timestampNtz:
+      guard let v = timestampValue(text) else { return false }
+      for _ in 0..<rows { out.append(v) }
+    case .decimal(let p, let s):
+      guard let v = decimalValue(text, precision: p, scale: s) else { return false }
+      if out.type.storage == .int64 {
+        for _ in 0..<rows { out.append(Int64(v)) }
+      } else {
+        for _ in 0..<rows { out.append(v) }
+      }
+    case .json:
+      return false
+    }
+    return true
+  }
+
+  /// Microseconds of `2024-01-02 03:04:05[.ffffff]` (read as UTC) or of an RFC 3339 timestamp.
+  public static func timestampValue(_ text: String) -> Int64? {
+    let zoned =
+      (text.utf8.last.map { $0 < 0x30 || $0 > 0x39 } ?? false)
+      || text.utf8.dropFirst(19).contains { $0 == 0x2B || $0 == 0x2D }
+    return RFC3339.parse(zoned ? text : text + "Z")
+  }
+
+  /// The bytes of a binary partition value: `\uXXXX` escapes (delta-rs writes every byte so)
+  /// become the byte (or the UTF-8 of a scalar above 0xFF); other text is its UTF-8.
+  public static func binaryValue(_ text: String) -> [UInt8] {
+    let b = Array(text.utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(b.count)
+    var i = 0
+    while i < b.count {
+      if b[i] == 0x5C, i + 5 < b.count, b[i + 1] == 0x75,
+        let h0 = hexValue(b[i + 2]), let h1 = hexValue(b[i + 3]), let h2 = hexValue(b[i + 4]),
+        let h3 = hexValue(b[i + 5])
+      {
+        let v = UInt32(h0) << 12 | UInt32(h1) << 8 | UInt32(h2) << 4 | UInt32(h3)
+        if v <= 0xFF {
+          out.append(UInt8(v))
+        } else if let u = Unicode.Scalar(v) {
+          out.append(contentsOf: Array(String(Character(u)).utf8))
+        }
+        i += 6
+      } else {
+        out.append(b[i])
+        i += 1
+      }
+    }
+    return out
+  }
+
+  /// The unscaled value of decimal text (`-12.30`, `1E-9`, `1.2e+3`) at `scale`; nil when it
+  /// has more significant fraction digits than `scale` or more digits than `precision`.
+  public static func decimalValue(_ text: String, precision: Int, scale: Int) -> Int128? {
+    var b = Array(text.utf8)[...]
+    var negative = false
+    if let f = b.first, f == 0x2D || f == 0x2B {
+      negative = f == 0x2D
+      b = b.dropFirst()
+    }
+    var exponent = 0
+    if let e = b.firstIndex(where: { $0 == 0x45 || $0 == 0x65 }) {
+      guard let x = Int(String(decoding: b[(e + 1)...], as: UTF8.self)), abs(x) < 100 else {
+        return nil
+      }
+      exponent = x
+      b = b[..<e]
+    }
+    var digits: [UInt8] = []
+    var fraction = 0
+    var seenPoint = false
+    for c in b {
+      if c == 0x2E, !seenPoint {
+        seenPoint = true
+      } else if c >= 0x30 && c <= 0x39 {
+        digits.append(c - 0x30)
+        if seenPoint { fraction += 1 }
+      } else {
+        return nil
+      }
+    }
+    guard !digits.isEmpty else { return nil }
+    // value = digits × 10^(exponent − fraction); unscaled = digits × 10^(exponent − fraction + scale)
+    var shift = exponent - fraction + scale
+    while shift < 0 {
+      guard digits.last == 0 else { return nil }
+      digits.removeLast()
+      shift += 1
+      if digits.isEmpty { digits = [0] }
+    }
+    while digits.count > 1 && digits[0] == 0 { digits.removeFirst() }
+    // At most 38 digits: 10^38 still fits an Int128 (about 1.7 × 10^38).
+    guard digits.count + shift <= 38 else { return nil }
+    var v: Int128 = 0
+    for d in digits { v = v * 10 + Int128(d) }
+    for _ in 0..<shift { v *= 10 }
+    var limit: Int128 = 1
+    for _ in 0..<min(precision, 38) { limit *= 10 }
+    guard v < limit else { return nil }
+    return negative ? -v : v
   }
 }

@@ -3,7 +3,8 @@
 // "lh canonical NDJSON" (tests/peers/README.md): one JSON object per row, keys in schema order;
 // null, booleans, integers as JSON integers, floats as shortest round-trip numbers (NaN and
 // infinities as the strings "NaN", "Infinity", "-Infinity"), strings, binary as "0x" + hex,
-// dates "YYYY-MM-DD", timestamps "YYYY-MM-DDTHH:MM:SS.ffffffZ", decimals as strings with exactly
+// dates "YYYY-MM-DD", timestamps "YYYY-MM-DDTHH:MM:SS.ffffffZ" (timestamp_ntz taken as UTC wall
+// time), nested values as their JSON text, decimals as strings with exactly
 // `scale` fraction digits. Used to compare lh's reading and writing with pyarrow, DuckDB, Polars.
 
 import Foundation
@@ -27,7 +28,10 @@ public enum Canonical {
     case .date:
       let d = CivilDate(daysSinceEpoch: Int64(column.int32s[i]))
       return String(format: "%04lld-%02d-%02d", d.year, d.month, d.day)
-    case .timestamp: return RFC3339.string(micros: column.int64s[i], fractionDigits: 6)
+    // A timestamp without time zone is taken as UTC wall time (tests/peers/README.md).
+    case .timestamp, .timestampNtz:
+      return RFC3339.string(micros: column.int64s[i], fractionDigits: 6)
+    case .json: return String(decoding: column.bytes(at: i), as: UTF8.self)
     case .decimal(let p, let s):
       if p <= 18 { return decimal(Int128(column.int64s[i]), scale: s) }
       return decimal(column.int128s[i], scale: s)

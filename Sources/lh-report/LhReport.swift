@@ -83,6 +83,13 @@ struct LhReport: LakeCommand {
       table starting with /, ./ or ../ is a path to any Delta table, in the lake or not (one \
       written by Spark or delta-rs too); lh-report only reads it.
 
+      A peer's table may hold timestamp_ntz columns (shown without a zone, \
+      2024-01-02T03:04:05.123456), decimals of up to 38 digits, nested struct, array and \
+      map columns (their JSON text; in NDJSON the value itself), partition columns of any \
+      type, column mapping (name, id) and widened types. A live file with a deletion \
+      vector, a variant column or an unknown reader feature is refused (status 65, one \
+      line naming it).
+
       Rows on stdin (NDJSON or Parquet, sniffed) are read with - as the table (or --input -), \
       whatever the lake; and with no table named when stdin is a pipe or a file and no lake \
       is given (neither --lake nor LH_LAKE). A terminal or /dev/null on stdin is never read \

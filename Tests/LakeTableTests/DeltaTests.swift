@@ -259,14 +259,14 @@ struct DeltaTests {
     } throws: { "\($0)".contains("not contiguous: version 1 is missing") }
     try FileManager.default.removeItem(atPath: log + "00000000000000000003.json")
     try Data(
-      "{\"commitInfo\":{}}\n{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}\n"
+      "{\"commitInfo\":{}}\n{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\",\"catalogManaged\"],\"writerFeatures\":[\"deletionVectors\",\"catalogManaged\"]}}\n"
         .utf8
     )
     .write(to: URL(fileURLWithPath: log + "00000000000000000001.json"))
     #expect {
       try DeltaLog.snapshot(table: table)
     } throws: {
-      "\($0)".contains("unsupported table protocol: reader version 3 (features: deletionVectors)")
+      "\($0)".contains("unsupported table feature 'catalogManaged' (reader version 3)")
     }
     #expect {
       try DeltaLog.snapshot(table: dir.appendingPathComponent("missing").path)

@@ -74,6 +74,8 @@ extension ContractValidator {
       case .boolean: expected = "true or false"
       case .timestamp: expected = "an RFC 3339 timestamp string"
       case .date: expected = "a date string YYYY-MM-DD"
+      case .timestampNtz: expected = "a timestamp string without time zone"
+      case .json: expected = "a JSON value"
       }
       let got =
         field.kind == .number && !column.isNumeric

@@ -519,6 +519,9 @@ struct ColumnPlan {
     case .boolean: kind = .boolean
     case .timestamp: kind = .timestamp
     case .date: kind = .date
+    // Never a contract's type (ContractText.parseType): read from peers' tables only.
+    case .timestampNtz: kind = .timestamp
+    case .json: kind = .string
     }
     for (bound, isMin) in [(c.minimum, true), (c.maximum, false)] {
       switch bound {

@@ -54,7 +54,16 @@ public final class RowReader {
         guard let i = reader.leaves.firstIndex(where: { $0.spec.name == want.name }) else {
           throw LakeFailure(.data, "\(source.name): Parquet input has no column '\(want.name)'")
         }
-        guard reader.leaves[i].spec.type == want.type else {
+        // A naive timestamp (isAdjustedToUTC=false, as pandas writes) where a timestamp is
+        // wanted: the same microseconds, read as UTC as before timestamp_ntz existed.
+        let type = reader.leaves[i].spec.type
+        guard
+          type == want.type
+            || (type.storage == .int64
+              && [type, want.type].allSatisfy {
+                $0 == .timestamp || $0 == .timestampNtz
+              })
+        else {
           throw LakeFailure(
             .data,
             "\(source.name): column '\(want.name)' is \(reader.leaves[i].spec.type), expected \(want.type)"
@@ -116,7 +125,10 @@ public final class RowReader {
     if let parquet {
       guard nextGroup < parquet.rowGroupCount else { return nil }
       defer { nextGroup += 1 }
-      return try parquet.readRowGroup(nextGroup, columns: projection)
+      let batch = try parquet.readRowGroup(nextGroup, columns: projection)
+      return zip(batch, schema.columns).map {
+        $0.0.type == $0.1.type ? $0.0 : $0.0.retyped($0.1.type)
+      }
     }
     guard let lines else { return nil }
     var columns = decoder.makeColumns(capacity: batchRows)

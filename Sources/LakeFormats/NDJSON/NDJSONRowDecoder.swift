@@ -7,6 +7,8 @@
 //   string, binary   JSON string (unescaped)          boolean          true / false
 //   int32, int64     JSON integer, range-checked      float, double    JSON number
 //   date             "YYYY-MM-DD"                      timestamp        RFC 3339, any offset → UTC µs
+//   timestamp_ntz    "YYYY-MM-DDTHH:MM:SS[.ffffff]", no offset (a wall clock)
+//   json             any JSON value, kept as its text
 //   decimal(p,s)     JSON number, exact (no rounding: more fraction digits than s is an error)
 //   null or missing  null when the column is nullable, else an error
 //
@@ -150,6 +152,17 @@ public struct NDJSONRowDecoder {
         throw fail("expected an RFC 3339 timestamp")
       }
       return .int(v)
+    case .timestampNtz:
+      guard field.kind == .string, !field.valueHasEscapes,
+        value.last.map({ $0 >= 0x30 && $0 <= 0x39 }) == true,
+        let v = RFC3339.parse(UnsafeRawBufferPointer(value), suffix: "Z")
+      else { throw fail("expected a timestamp without time zone YYYY-MM-DDTHH:MM:SS[.ffffff]") }
+      return .int(v)
+    case .json:
+      // The value's whole text: a string keeps its quotes (and escapes).
+      return field.kind == .string
+        ? .bytes(field.valueStart - 1, field.valueEnd + 1, escaped: false)
+        : .bytes(field.valueStart, field.valueEnd, escaped: false)
     case .date:
       guard field.kind == .string, !field.valueHasEscapes, value.count == 10,
         let v = RFC3339.parse(UnsafeRawBufferPointer(value), suffix: "T00:00:00Z")

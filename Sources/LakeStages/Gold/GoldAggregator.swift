@@ -352,6 +352,13 @@ struct Condition: Equatable {
         guard let v = RFC3339.parse(token) else { return false }
         bits = v
         return true
+      case .timestampNtz:
+        guard let v = RFC3339.parse(c.value + "Z") else { return false }
+        bits = v
+        return true
+      case .json:
+        // Nested values are not filtered on.
+        return false
       }
     }
     guard ok else {

@@ -6,6 +6,10 @@
 //   plain   CSV, NDJSON: `12345`, `1234.50`, `0.052631578947368418`, `2026-01-01T00:05:00Z`
 //   pretty  text, Markdown, HTML: `12,345`, `1,234.50`, `0.0526`, `2026-01-01T00:05:00Z`
 //
+// A timestamp_ntz (a wall clock of a peer's table) is spelled without the zone,
+// `2024-01-02T03:04:05.123456`; a nested value (json) is its JSON text, which NDJSON writes as
+// the value itself; decimals beyond Int64 (precision up to 38) are exact in both spellings.
+//
 // Decimals keep their scale in both (money shows its cents); doubles are shown with four
 // decimals when pretty (ratios; whole from 1e14, exponent form beyond Int64; NaN, inf, -inf),
 // in Swift's shortest round-trip form when plain (none for NaN and infinities: CSV leaves the
@@ -17,6 +21,10 @@ import LakeIO
 /// What a report column holds, which decides alignment and spelling.
 public enum ReportKind: Sendable, Equatable {
   case text, integer, real, boolean, date, timestamp
+  /// A timestamp without time zone.
+  case timestampNtz
+  /// A nested value's JSON text.
+  case json
   case decimal(scale: Int)
 
   /// Numbers are right-aligned and get thousands separators when pretty.
@@ -28,7 +36,7 @@ public enum ReportKind: Sendable, Equatable {
   }
 
   /// Dates and timestamps can be the time axis of a chart.
-  public var isTime: Bool { self == .date || self == .timestamp }
+  public var isTime: Bool { self == .date || self == .timestamp || self == .timestampNtz }
 
   /// The kind of a table column type.
   public init(_ type: ColumnType) {
@@ -39,6 +47,8 @@ public enum ReportKind: Sendable, Equatable {
     case .string, .binary: self = .text
     case .date: self = .date
     case .timestamp: self = .timestamp
+    case .timestampNtz: self = .timestampNtz
+    case .json: self = .json
     case .decimal(_, let s): self = .decimal(scale: s)
     }
   }
@@ -68,12 +78,19 @@ public enum ReportCell: Sendable, Equatable {
   case date(Int32)
   /// Microseconds since the epoch, UTC.
   case timestamp(Int64)
+  /// Microseconds since 1970-01-01T00:00:00 of a wall clock (no time zone).
+  case timestampNtz(Int64)
+  /// An unscaled decimal beyond Int64 (precision 19…38) and its scale.
+  case wideDecimal(Int128, scale: Int)
+  /// A nested value as JSON text.
+  case json(String)
 
   /// The value as a number, for charts (nil for text, booleans and nulls).
   public var number: Double? {
     switch self {
     case .integer(let v): Double(v)
     case .decimal(let v, let s): Double(v) / Self.power(s)
+    case .wideDecimal(let v, let s): Double(v) / Self.power(s)
     case .real(let v): v.isFinite ? v : nil
     default: nil
     }
@@ -83,7 +100,7 @@ public enum ReportCell: Sendable, Equatable {
   public var micros: Int64? {
     switch self {
     case .date(let d): Int64(d) * 86_400_000_000
-    case .timestamp(let t): t
+    case .timestamp(let t), .timestampNtz(let t): t
     default: nil
     }
   }
@@ -105,6 +122,10 @@ public enum ReportCell: Sendable, Equatable {
     case .boolean(let b): b ? "true" : "false"
     case .date(let d): Self.dateText(d)
     case .timestamp(let t): Self.timestampText(t)
+    case .timestampNtz(let t): String(Self.timestampText(t).dropLast())
+    case .wideDecimal(let v, let s):
+      Self.decimalText(digits: String(v.magnitude), negative: v < 0, scale: s, false)
+    case .json(let s): s
     }
   }
 
@@ -115,6 +136,8 @@ public enum ReportCell: Sendable, Equatable {
     case .null: return ""
     case .integer(let v): return Self.grouped(String(v))
     case .decimal(let v, let s): return Self.decimalText(v, scale: s, grouped: true)
+    case .wideDecimal(let v, let s):
+      return Self.decimalText(digits: String(v.magnitude), negative: v < 0, scale: s, true)
     case .real(let v):
       if !v.isFinite { return v.isNaN ? "NaN" : (v < 0 ? "-inf" : "inf") }
       // From 1e14 on, four decimals are beyond a double's precision: whole and grouped, and
@@ -122,7 +145,7 @@ public enum ReportCell: Sendable, Equatable {
       if abs(v) >= 9e18 { return v.description }
       if abs(v) >= 1e14 { return Self.grouped(String(Int64(v.rounded()))) }
       return Self.decimalText(Int64((v * 10_000).rounded()), scale: 4, grouped: true)
-    case .text(let s): return TerminalText.escape(s)
+    case .text(let s), .json(let s): return TerminalText.escape(s)
     default: return plain ?? ""
     }
   }
@@ -191,12 +214,14 @@ public enum ReportCell: Sendable, Equatable {
     case .double: return .real(b.doubles[r])
     case .date: return .date(b.int32s[r])
     case .timestamp: return .timestamp(b.int64s[r])
+    case .timestampNtz: return .timestampNtz(b.int64s[r])
+    case .json: return .json(String(decoding: b.bytes(at: r), as: UTF8.self))
     case .decimal(_, let s):
       if b.type.storage == .int64 { return .decimal(b.int64s[r], scale: s) }
       let v = b.int128s[r]
       if let small = Int64(exactly: v) { return .decimal(small, scale: s) }
-      // Beyond Int64 (p > 18, read only): spelled exactly, not summed in charts.
-      return .text(decimalText(digits: String(v.magnitude), negative: v < 0, scale: s, false))
+      // Beyond Int64 (p > 18, read only): spelled exactly.
+      return .wideDecimal(v, scale: s)
     }
   }
 }

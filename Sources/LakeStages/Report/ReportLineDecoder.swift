@@ -156,7 +156,7 @@ struct ReportLineDecoder {
       if f.kind == .string, let t = RFC3339.parse(value) { return .timestamp(t) }
     case .date:
       if f.kind == .string, let d = DateText.parse(value) { return .date(d) }
-    case .text:
+    case .text, .timestampNtz, .json:
       break
     }
     return text()

@@ -381,7 +381,7 @@ public final class ReportRenderer {
   func csvCell(_ cell: ReportCell) -> String {
     guard let text = cell.plain else { return "" }
     switch cell {
-    case .integer, .decimal, .real: return Self.csvField(text)
+    case .integer, .decimal, .wideDecimal, .real: return Self.csvField(text)
     default: return Self.csvField(csvSafe(text))
     }
   }
@@ -427,7 +427,8 @@ public final class ReportRenderer {
       s += Self.jsonString(info.columns[c].name) + ":"
       switch cell {
       case .null: s += "null"
-      case .integer, .decimal, .boolean: s += cell.plain ?? "null"
+      case .integer, .decimal, .wideDecimal, .boolean: s += cell.plain ?? "null"
+      case .json(let text): s += text
       case .real(let v): s += v.isFinite ? v.description : "null"
       default: s += Self.jsonString(cell.plain ?? "")
       }

@@ -1,7 +1,8 @@
 // LakeStages/Silver/RowJSONWriter.swift
 //
 // One row of typed columns as a compact NDJSON line (design.md, Formats): keys in schema order,
-// timestamps RFC 3339 UTC (milliseconds, or microseconds when the value has them), dates
+// timestamps RFC 3339 UTC (milliseconds, or microseconds when the value has them; timestamp_ntz
+// the same without the "Z"), nested values (json) as their JSON text, dates
 // `YYYY-MM-DD`, decimals exact at their scale. Optionally the members of a JSON object text
 // column (silver's `_extra`) are spliced in at the end, so the unknown keys of a line travel on
 // with it. Bytes only, except doubles, which use Swift's shortest round-trip text.
@@ -97,6 +98,18 @@ struct RowJSONWriter {
     case .timestamp:
       let v = b.int64s[r]
       w.timestamp(micros: v, fractionDigits: v % 1000 == 0 ? 3 : 6)
+    case .timestampNtz:
+      // The wall clock without a zone: RFC 3339 without its "Z".
+      let v = b.int64s[r]
+      w.byte(0x22)
+      w.cursor +=
+        RFC3339.format(micros: v, fractionDigits: v % 1000 == 0 ? 3 : 6, into: w.cursor) - 1
+      w.byte(0x22)
+    case .json:
+      // A nested value's JSON text, as the value itself.
+      b.data.withUnsafeBytes { raw in
+        w.raw(UnsafeRawBufferPointer(rebasing: raw[Int(b.offsets[r])..<Int(b.offsets[r + 1])]))
+      }
     case .date:
       w.byte(0x22)
       let n = RFC3339.format(

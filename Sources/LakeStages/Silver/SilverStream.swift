@@ -183,7 +183,10 @@ extension SilverStage {
       let bytesColumn = leaves.index(of: "line_bytes").flatMap {
         leaves.columns[$0].type == .binary ? $0 : nil
       }
-      let rowText = RowJSONWriter(schema: leaves)
+      // A naive timestamp column (pandas' default) is written as UTC, as contracts expect.
+      let rowText = RowJSONWriter(
+        schema: TableSchema(
+          leaves.columns.map { $0.type == .timestampNtz ? ColumnSpec($0.name, .timestamp) : $0 }))
       let scratch = OutputBuffer(capacity: 1 << 16) { _ in }
       var number = 0
       groups: for g in 0..<parquet.rowGroupCount {

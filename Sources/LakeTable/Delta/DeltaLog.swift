@@ -253,17 +253,37 @@ public enum DeltaLog {
       files: files, transactions: txns, timestamp: time)
   }
 
+  /// Reader features lh honours (protocol reader version 3): naive timestamps, column mapping,
+  /// type widening (read as the wider type), V2 checkpoints and the vacuum check (nothing to do
+  /// for a reader), deletion vectors and variant (accepted here; a file with a deletion vector or
+  /// a variant column is refused where it is met, naming it).
+  public static let readerFeatures: Set<String> = [
+    "timestampNtz", "columnMapping", "typeWidening", "typeWidening-preview", "v2Checkpoint",
+    "vacuumProtocolCheck", "deletionVectors", "variantType", "variantType-preview",
+  ]
+
   /// Refuses a table lh cannot read correctly.
+  ///
+  /// A reader version above 3, or a reader feature lh does not know (named), is refused;
+  /// writer-only features never stop a read.
   static func checkReadable(_ p: DeltaProtocol, table: String) throws {
-    let features = p.readerFeatures ?? []
-    let ok = p.minReaderVersion <= maxReaderVersion || (p.minReaderVersion == 3 && features.isEmpty)
-    guard ok else {
-      let what = features.isEmpty ? "" : " (features: \(features.joined(separator: ", ")))"
+    switch p.minReaderVersion {
+    case ...2:
+      // 2: column mapping, read by DeltaScan.
+      return
+    case 3:
+      let unknown = (p.readerFeatures ?? []).filter { !readerFeatures.contains($0) }
+      guard unknown.isEmpty else {
+        throw DeltaLogError(
+          table: table,
+          reason:
+            "unsupported table feature\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (reader version 3); lh reads \(readerFeatures.sorted().joined(separator: ", "))"
+        )
+      }
+    default:
       throw DeltaLogError(
         table: table,
-        reason:
-          "unsupported table protocol: reader version \(p.minReaderVersion)\(what); lh reads version \(maxReaderVersion)"
-      )
+        reason: "unsupported table protocol: reader version \(p.minReaderVersion); lh reads 1 to 3")
     }
   }
 

@@ -306,7 +306,8 @@ public enum DeltaLogCodec {
       }
       var m = DeltaMetadata(
         id: try required(o.string("id"), "id"),
-        schemaString: try required(o.string("schemaString"), "schemaString"),
+        // Absent in a Databricks pipeline's first metaData (an empty table): no columns yet.
+        schemaString: try o.string("schemaString") ?? "",
         partitionColumns: columns, createdTime: try o.int("createdTime"))
       m.name = try o.string("name")
       m.description = try o.string("description")

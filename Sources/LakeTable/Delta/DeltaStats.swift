@@ -3,9 +3,12 @@
 // The `stats` of an `add` action (formats.md §9; PROTOCOL.md "Per-file Statistics"): a JSON
 // string {"numRecords":N,"minValues":{…},"maxValues":{…},"nullCount":{…}}. Peers skip files by
 // these, so they must be exact or absent: numbers as JSON numbers (decimals with their scale),
-// dates "YYYY-MM-DD", timestamps ISO UTC truncated to milliseconds as delta-rs writes them.
-// Left out of min/max: partition columns (not in the files), booleans and binary, columns
-// without a non-null value, float columns holding NaN, strings longer than 32 characters.
+// dates "YYYY-MM-DD", timestamps ISO UTC truncated to milliseconds as delta-rs writes them,
+// timestamp_ntz "YYYY-MM-DD HH:MM:SS.mmm" (no zone, as delta-rs writes them), decimals up to 38
+// digits. Left out of min/max: partition columns (not in the files), booleans and binary,
+// columns without a non-null value, float columns holding NaN, strings longer than 32
+// characters; nested (json) columns are left out of the stats altogether (Delta's stats for
+// them are nested objects).
 
 import LakeFormats
 
@@ -30,6 +33,9 @@ public enum DeltaStats {
           j.int(x)
         case (.decimal(_, let scale), .int(let x)):
           j.key(spec.name)
+          j.raw(Array(JSONDecimal.text(Int128(x), scale: scale).utf8))
+        case (.decimal(_, let scale), .int128(let x)):
+          j.key(spec.name)
           j.raw(Array(JSONDecimal.text(x, scale: scale).utf8))
         case (.date, .int(let days)):
           j.key(spec.name)
@@ -38,6 +44,9 @@ public enum DeltaStats {
           j.key(spec.name)
           let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
           j.string(RFC3339.string(micros: ms * 1000, fractionDigits: 3))
+        case (.timestampNtz, .int(let micros)):
+          j.key(spec.name)
+          j.string(ntzText(micros))
         case (.double, .double(let x)), (.float, .double(let x)):
           guard x.isFinite else { continue }
           j.key(spec.name)
@@ -54,13 +63,20 @@ public enum DeltaStats {
     }
     j.key("nullCount")
     j.beginObject()
-    for (c, spec) in schema.columns.enumerated() {
+    for (c, spec) in schema.columns.enumerated() where spec.type != .json {
       j.key(spec.name)
       j.int(Int64(statistics[c].nullCount))
     }
     j.endObject()
     j.endObject()
     return j.text
+  }
+
+  /// A timestamp_ntz statistic: `YYYY-MM-DD HH:MM:SS.mmm`, truncated down to milliseconds.
+  public static func ntzText(_ micros: Int64) -> String {
+    let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+    let iso = RFC3339.string(micros: ms * 1000, fractionDigits: 3)
+    return String(iso.dropLast().map { $0 == "T" ? " " : $0 })
   }
 
   public static func dateText(_ days: Int64) -> String {
@@ -74,7 +90,9 @@ public enum DeltaStats {
 
 /// Decimal text for statistics and partition values.
 enum JSONDecimal {
-  static func text(_ unscaled: Int64, scale: Int) -> String {
+  static func text(_ unscaled: Int64, scale: Int) -> String { text(Int128(unscaled), scale: scale) }
+
+  static func text(_ unscaled: Int128, scale: Int) -> String {
     guard scale > 0 else { return String(unscaled) }
     var digits = String(unscaled.magnitude)
     while digits.count <= scale { digits = "0" + digits }

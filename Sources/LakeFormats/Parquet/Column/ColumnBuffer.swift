@@ -7,8 +7,8 @@
 
 /// The values of one column for a batch of rows.
 public struct ColumnBuffer: Sendable {
-  /// The column's type.
-  public let type: ColumnType
+  /// The column's type (``retyped(_:)`` changes it to another of the same storage).
+  public internal(set) var type: ColumnType
   /// Rows held.
   public internal(set) var count = 0
   /// Presence per row; empty while the column has no null (all rows present).

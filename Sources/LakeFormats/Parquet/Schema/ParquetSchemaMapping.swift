@@ -3,8 +3,9 @@
 // lh column types ↔ Parquet schema elements (see TableSchema.swift for the table). Reading
 // accepts what peers write: logical-only or converted-only annotations, INT8/16 and unsigned
 // narrow integers as int32, UINT32 as int64, decimals in INT32, INT64 or FIXED_LEN_BYTE_ARRAY,
-// timestamps in millis, micros or nanos (and INT96), FLOAT. Anything else — nested columns
-// included — is refused naming the column.
+// timestamps in millis, micros or nanos (and INT96), FLOAT. A TIMESTAMP with isAdjustedToUTC
+// false is `timestamp_ntz`; one with true, a TIMESTAMP_MILLIS/MICROS converted type alone or INT96
+// is `timestamp`. Anything else — nested columns included — is refused naming the column.
 
 /// How a Parquet leaf's stored values turn into lh values.
 public enum LeafDecoding: Sendable, Equatable {
@@ -43,10 +44,14 @@ public enum ParquetSchemaMapping {
     switch type {
     case .boolean: return .boolean
     case .int32, .date: return .int32
-    case .int64, .timestamp: return .int64
+    case .int64, .timestamp, .timestampNtz: return .int64
     case .float: return .float
     case .double: return .double
     case .string, .binary: return .byteArray
+    case .json:
+      throw ParquetError.unsupported(
+        "writing a nested (struct, array or map) column: lh reads such columns of peers' tables as JSON text and does not write them"
+      )
     case .decimal(let p, _):
       guard p >= 1 && p <= 18 else {
         throw ParquetError.unsupported("writing decimal precision \(p) (lh writes 1…18 as INT64)")
@@ -78,6 +83,10 @@ public enum ParquetSchemaMapping {
       case .timestamp:
         converted = .timestampMicros
         logical = .timestamp(adjustedToUTC: true, unit: .micros)
+      case .timestampNtz:
+        // No converted type: TIMESTAMP_MICROS means adjusted to UTC (parquet-format
+        // LogicalTypes.md, "Timestamp"), which these values are not.
+        logical = .timestamp(adjustedToUTC: false, unit: .micros)
       case .decimal(let p, let s):
         converted = .decimal
         logical = .decimal(scale: Int32(s), precision: Int32(p))
@@ -170,11 +179,12 @@ public enum ParquetSchemaMapping {
       default: return make(.int32, .int32)
       }
     case .int64:
-      if case .timestamp(_, let unit)? = e.logicalType {
+      if case .timestamp(let utc, let unit)? = e.logicalType {
+        let type: ColumnType = utc ? .timestamp : .timestampNtz
         switch unit {
-        case .millis: return make(.timestamp, .timestamp(scaleToMicros: 1000))
-        case .micros: return make(.timestamp, .timestamp(scaleToMicros: 1))
-        case .nanos: return make(.timestamp, .timestamp(scaleToMicros: -1000))
+        case .millis: return make(type, .timestamp(scaleToMicros: 1000))
+        case .micros: return make(type, .timestamp(scaleToMicros: 1))
+        case .nanos: return make(type, .timestamp(scaleToMicros: -1000))
         }
       }
       if case .time? = e.logicalType { throw unsupported("TIME values") }

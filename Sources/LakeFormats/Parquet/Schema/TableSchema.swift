@@ -12,7 +12,11 @@
 //   binary          BYTE_ARRAY   -                  -
 //   date            INT32        DATE               DATE
 //   timestamp       INT64 (µs)   TIMESTAMP_MICROS   TIMESTAMP(UTC, MICROS)
+//   timestamp_ntz   INT64 (µs)   -                  TIMESTAMP(local, MICROS)
 //   decimal(p,s)    INT64 (p≤18) DECIMAL            DECIMAL(s, p)
+//
+// `json` (a nested value of a peer's table — struct, array or map — held as its JSON text) has
+// no flat Parquet form: lh reads such columns (DeltaScan) and refuses to write them.
 
 /// A column type of an lh table.
 public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {
@@ -27,6 +31,11 @@ public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {
   case date
   /// Microseconds since the epoch, UTC.
   case timestamp
+  /// Microseconds since 1970-01-01T00:00:00 of a wall clock without a time zone (Delta's
+  /// `timestamp_ntz`, Parquet TIMESTAMP with isAdjustedToUTC=false).
+  case timestampNtz
+  /// A nested value (struct, array, map) as its JSON text, read from a peer's table.
+  case json
   /// A decimal; p ≤ 18 is stored as an unscaled Int64, 19…38 (read only) as Int128.
   case decimal(precision: Int, scale: Int)
 
@@ -41,6 +50,8 @@ public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {
     case .binary: "binary"
     case .date: "date"
     case .timestamp: "timestamp"
+    case .timestampNtz: "timestamp_ntz"
+    case .json: "json"
     case .decimal(let p, let s): "decimal(\(p),\(s))"
     }
   }
@@ -50,11 +61,11 @@ public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .boolean: .boolean
     case .int32, .date: .int32
-    case .int64, .timestamp: .int64
+    case .int64, .timestamp, .timestampNtz: .int64
     case .decimal(let p, _): p <= 18 ? .int64 : .int128
     case .float: .float
     case .double: .double
-    case .string, .binary: .bytes
+    case .string, .binary, .json: .bytes
     }
   }
 }
