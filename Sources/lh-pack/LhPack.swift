@@ -57,6 +57,11 @@ struct TableOptions: ParsableArguments {
 
 func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
+/// A duration in µs as milliseconds: "0.4 ms", "12 ms".
+func milliseconds(_ micros: Int64) -> String {
+  micros < 10_000 ? "\(micros / 1000).\(micros % 1000 / 100) ms" : "\(micros / 1000) ms"
+}
+
 func megabytes(_ bytes: Int64) -> String {
   let tenths = Int((Double(bytes) / 1e5).rounded())
   return "\(tenths / 10).\(tenths % 10) MB"
@@ -317,14 +322,32 @@ extension LhPack {
       config.lockWait = lockOptions.lockWait
       let results = try PackMaintenance.compact(
         config, waiting: context.waitingForLock, note: { context.diagnostics.note($0) })
-      for r in results where r.filesRemoved > 0 {
-        context.diagnostics.note(
-          dryRun
-            ? "\(r.table): would rewrite \(plural(r.filesRemoved, "file")) into \(r.filesAdded)"
-            : "\(r.table): rewrote \(plural(r.filesRemoved, "file")) into \(r.filesAdded) (version \(r.version ?? 0))"
-        )
+      for r in results {
+        let what =
+          "\(plural(r.filesRemoved, "file")) of \(plural(r.partitions, "partition")) (\(megabytes(r.bytesRead)))"
+        if let why = r.skippedBecause {
+          context.diagnostics.note(
+            "\(r.table): committed nothing: \(why) while its files were rewritten; the next run compacts it"
+          )
+        } else if r.filesRemoved > 0 {
+          context.diagnostics.note(
+            dryRun
+              ? "\(r.table): would rewrite \(what) into \(r.filesAdded)"
+              : "\(r.table): rewrote \(what) into \(r.filesAdded) (version \(r.version ?? 0); table locked \(milliseconds(r.lockMicros)))"
+          )
+        }
+        if r.filesSkipped > 0 && r.skippedBecause == nil {
+          context.diagnostics.note(
+            "\(r.table): left \(plural(r.filesSkipped, "file")) as they were: a commit made meanwhile removed files of their groups"
+          )
+        }
+        if r.filesRemoved > 0 || r.filesSkipped > 0 || r.skippedBecause != nil {
+          context.diagnostics.detail(
+            "  \(r.table): \(plural(r.liveFiles, "live file")), \(r.smallFiles) below --target-size; read \(megabytes(r.bytesRead)), wrote \(megabytes(r.bytesWritten))"
+          )
+        }
       }
-      if results.allSatisfy({ $0.filesRemoved == 0 }) {
+      if results.allSatisfy({ $0.filesRemoved == 0 && $0.skippedBecause == nil }) {
         context.diagnostics.note("nothing to compact in \(plural(results.count, "table"))")
       }
     }
