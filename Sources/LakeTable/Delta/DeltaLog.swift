@@ -165,7 +165,7 @@ public enum DeltaLog {
         case .add(let add): files.add(add)
         case .remove(let r): files.remove(r.path)
         case .txn(let t): txns[t.appId] = t.version
-        case .other: break
+        case .other, .sidecar: break
         }
       }
     }
