@@ -1068,3 +1068,190 @@ struct PackCompactCronTests {
             .trimmingCharacters(in: .newlines)))
   }
 }
+
+/// Log cleanup in `lh-pack vacuum` (issue 15): the `_delta_log` entries older than
+/// `delta.logRetentionDuration` that precede a checkpoint go, nothing a version within the
+/// retention needs.
+@Suite("lh-pack vacuum log cleanup")
+struct PackLogCleanupTests {
+  static let day: Int64 = 86_400_000
+
+  /// sales/orders with version 0 now and versions 1…12 one day apart after it (10 rows each),
+  /// deltalake checkpoints of versions 4 and 8, and .crc files of versions 2, 5 and 9; returns
+  /// the table, version 0's commit time, and each version's rows.
+  static func table(_ lake: String, python: String, configuration: [String: String] = [:]) throws
+    -> (path: String, t0: Int64, rows: [[String]])
+  {
+    let orders = lake + "/sales/orders"
+    _ = try DeltaTable.openOrCreate(
+      at: orders, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test", configuration: configuration)
+    let t0 = try DeltaLog.commitTimestamp(table: orders, version: 0)
+    for k in 1...12 {
+      let snapshot = try DeltaLog.snapshot(table: orders)
+      let adds = try DeltaTable.writeFiles(
+        snapshot, columns: PackLakes.orders(k * 10..<k * 10 + 10))
+      _ = try DeltaTable.commit(
+        table: orders, readVersion: snapshot.version,
+        actions: [
+          .commitInfo(
+            DeltaCommitInfo(
+              timestamp: t0 + Int64(k) * day, operation: "WRITE",
+              operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+        ] + adds.map { .add($0) })
+    }
+    let script = """
+      import sys, deltalake
+      for v in (4, 8):
+          deltalake.DeltaTable(sys.argv[1], version=v).create_checkpoint()
+      print('ok', flush=True)
+      import os; os._exit(0)
+      """
+    let p = try TestTools.run(python, ["-c", script, orders])
+    #expect(p.status == 0 && p.output.contains("ok"), "\(p.output)\(p.stderr)")
+    for v: Int64 in [2, 5, 9] {
+      let name = String(DeltaLog.fileName(v).dropLast(5)) + ".crc"
+      try Data("{}".utf8).write(to: URL(fileURLWithPath: orders + "/_delta_log/" + name))
+    }
+    let rows = try (0...12).map { try PackLakes.rows(orders, Int64($0)) }
+    return (orders, t0, rows)
+  }
+
+  static func at(_ ms: Int64) -> String { RFC3339.string(micros: ms * 1000, fractionDigits: 3) }
+
+  static func logNames(_ table: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: table + "/_delta_log").sorted()
+  }
+
+  /// The cleaned names: commits 0…7, the checkpoint of 4, the .crc of 2 and 5.
+  static let cleaned: [String] =
+    ((0...7).map { DeltaLog.fileName(Int64($0)) } + [
+      "00000000000000000004.checkpoint.parquet", "00000000000000000002.crc",
+      "00000000000000000005.crc",
+    ]).sorted()
+
+  @Test(
+    "vacuum removes exactly the log entries before the newest checkpoint at or before the version current at the start of delta.logRetentionDuration; none without such a checkpoint; deltalake reads every version still within it"
+  )
+  func cleansLog() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, rows) = try Self.table(lake, python: python)
+    let all = try Self.logNames(orders)
+    #expect(
+      all.contains("00000000000000000008.checkpoint.parquet") && all.contains("_last_checkpoint"))
+    // The log retention (default 30 days) starts after version 3: no checkpoint at or before
+    // it, nothing to clean.
+    let early = try TestTools.run(
+      "lh-pack", ["vacuum", "--lake", lake, "--now", Self.at(t0 + 33 * Self.day + Self.day / 2)])
+    #expect(early.status == 0 && early.output.isEmpty, "\(early.output)\(early.stderr)")
+    // It starts between versions 9 and 10: the checkpoint of 8 covers it.
+    let now = Self.at(t0 + 39 * Self.day + Self.day / 2)
+    let dry = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(
+      dry.output.split(separator: "\n").map(String.init).sorted()
+        == Self.cleaned.map { "sales/orders/_delta_log/" + $0 }, "\(dry.output)")
+    #expect(dry.stderr.contains("11 of them _delta_log entries"), "\(dry.stderr)")
+    #expect(try Self.logNames(orders) == all, "a dry run deleted something")
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now, "--apply"])
+    #expect(apply.status == 0, "\(apply.stderr)")
+    #expect(apply.output == dry.output)
+    #expect(try Self.logNames(orders) == all.filter { !Self.cleaned.contains($0) })
+    #expect(
+      try Self.logNames(orders) == [
+        "00000000000000000008.checkpoint.parquet", "00000000000000000008.json",
+        "00000000000000000009.crc", "00000000000000000009.json", "00000000000000000010.json",
+        "00000000000000000011.json", "00000000000000000012.json", "_last_checkpoint",
+      ])
+    // deltalake reads the latest version and every one within the retention, as before; an
+    // older one is gone.
+    let expected = (8...12).map { "\($0):\(rows[$0].count)" }.joined(separator: " ")
+    let script = """
+      import sys, deltalake
+      out = []
+      for v in range(8, 13):
+          out.append('%d:%d' % (v, deltalake.DeltaTable(sys.argv[1], version=v).to_pyarrow_table().num_rows))
+      assert deltalake.DeltaTable(sys.argv[1]).version() == 12
+      try:
+          deltalake.DeltaTable(sys.argv[1], version=7).to_pyarrow_table()
+          out.append('7 read')
+      except Exception:
+          pass
+      print(' '.join(out), flush=True)
+      import os; os._exit(0)
+      """
+    let p = try TestTools.run(python, ["-c", script, orders])
+    #expect(p.status == 0 && p.output == expected + "\n", "\(p.output)\(p.stderr)")
+    // A table whose property is no interval: one line, status 65.
+    let other = lake + "/sales/bad"
+    _ = try DeltaTable.openOrCreate(
+      at: other, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test", configuration: ["delta.logRetentionDuration": "a month"])
+    let bad = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--table", "sales/bad"])
+    #expect(bad.status == 65)
+    #expect(
+      bad.stderr
+        == "lh-pack: \(other): table property delta.logRetentionDuration is 'a month', not an interval such as 'interval 30 days'\n"
+    )
+  }
+
+  @Test("delta.logRetentionDuration sets the retention: interval 1 week cleans what 30 days keeps")
+  func retentionProperty() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, _) = try Self.table(
+      lake, python: python, configuration: ["delta.logRetentionDuration": "interval 1 week"])
+    // A week before now is between versions 9 and 10.
+    let r = try TestTools.run(
+      "lh-pack",
+      ["vacuum", "--lake", lake, "--now", Self.at(t0 + 16 * Self.day + Self.day / 2), "--apply"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Self.logNames(orders).first == "00000000000000000008.checkpoint.parquet")
+  }
+
+  /// Needs the `ckpt` branch (lh reading checkpoints).
+  ///
+  /// Until it is merged, lh refuses a log whose version 0 is gone ("version 0 of the log is
+  /// missing (only checkpoints left; lh reads JSON commits)"), and this test fails with that
+  /// message. It is not disabled on purpose.
+  @Test(
+    "AFTER THE ckpt MERGE: lh reads a log vacuum cleaned — the latest version and every one within the retention — and time travel to a removed version fails with one line"
+  )
+  func lhReadsCleanedLog() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, rows) = try Self.table(lake, python: python)
+    let now = Self.at(t0 + 39 * Self.day + Self.day / 2)
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now, "--apply"])
+    #expect(apply.status == 0, "\(apply.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: orders + "/_delta_log/" + DeltaLog.fileName(0)))
+    do {
+      #expect(try PackLakes.rows(orders) == rows[12])
+      for v in 8...12 { #expect(try PackLakes.rows(orders, Int64(v)) == rows[v], "version \(v)") }
+    } catch {
+      Issue.record("lh cannot read the cleaned log: \(error)")
+    }
+    let gone = try TestTools.run(
+      "lh-report", ["--lake", lake, "sales/orders", "--as-of", "7", "--format", "csv"])
+    #expect(gone.status == 64 || gone.status == 65, "\(gone.status) \(gone.stderr)")
+    #expect(
+      gone.stderr.hasPrefix("lh-report: ") && gone.stderr.split(separator: "\n").count == 1,
+      "\(gone.stderr)")
+    // A second vacuum reads the cleaned table and finds nothing more in the log.
+    let again = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    #expect(again.status == 0 && again.output.isEmpty, "\(again.output)\(again.stderr)")
+  }
+}

@@ -7,7 +7,17 @@
 // groups of about the target size, each group's rows rewritten as one file; one commit per table
 // removes the small files and adds the large ones, every action with `dataChange: false`
 // (delta-rs OPTIMIZE), so streaming readers skip it and time travel to older versions still finds
-// the old files, which stay on disk until vacuum.
+// the old files, which stay on disk until vacuum. A partition with fewer than two small files
+// is not read at all, so the cost follows what is rewritten. Built for an hourly cron beside
+// landings that commit every few seconds (issue 15):
+//
+//   snapshot, plan, rewrite          no lock: landings, lh-silver, lh-gold go on
+//   lock ─ check commits since ─ commit ─ unlock     milliseconds
+//
+// The check drops a group one of whose files a commit made meanwhile removed (its new file is
+// deleted again) and everything when one changed the metadata or protocol; files added
+// meanwhile were in no group. The commit records `readVersion` and delta-rs's
+// `operationMetrics` (files and bytes removed and added, partitions optimized).
 //
 // vacuum: the retained versions are every version committed after `now − retain` plus the one
 // that was current at that moment (time travel to any instant in the window reads one of them);
@@ -15,8 +25,10 @@
 // (a writer's files not yet committed are new, so they stay). Also deleted: commit temp files
 // `_delta_log/_commit_*.json.tmp` older than the window (left by a kill -9), and for the whole
 // lake the scratch directories `.lh-restore.<pid>` of restores killed on the way (no live
-// restore holds their lock). Never: log commits, any file of the latest version (checked again
-// just before deleting).
+// restore holds their lock). Then the log entries older than the table's
+// `delta.logRetentionDuration` that precede a checkpoint (PackLogCleanup.swift). Never: any
+// file of the latest version (checked again just before deleting), a log entry that a version
+// within the log retention needs.
 
 import LakeFormats
 import LakeIO
@@ -416,10 +428,11 @@ public enum PackMaintenance {
     _ config: VacuumConfig, waiting: (String) -> Void = { _ in },
     emit: (VacuumFile) throws -> Void
   ) throws
-    -> (files: Int, bytes: Int64, tables: Int, scratch: Int)
+    -> (files: Int, bytes: Int64, tables: Int, scratch: Int, logFiles: Int)
   {
     let names = try config.tables ?? PackLake.tables(in: config.lake.root)
     var files = 0
+    var logFiles = 0
     var bytes: Int64 = 0
     for name in names {
       try PackLake.checkTableName(name)
@@ -432,14 +445,20 @@ public enum PackMaintenance {
       defer { lock.release() }
       let plan = try vacuumPlan(table: path, name: name, config: config)
       var doomed = plan.files
+      let latest = try DeltaLog.snapshot(table: path)
       if config.apply {
         // The log may have moved on since: never a file the latest version needs.
         let live = Set(
-          try DeltaLog.snapshot(table: path).files.map {
-            name + "/" + (try PartitionPath.uriDecode($0.path))
-          })
+          try latest.files.map { name + "/" + (try PartitionPath.uriDecode($0.path)) })
         doomed.removeAll { live.contains($0.path) }
       }
+      // Then the log entries older than the table's log retention that precede a checkpoint
+      // (PackLogCleanup.swift), oldest first.
+      let logRetention = try logRetention(latest, table: path)
+      let logPlan = try logCleanupPlan(
+        table: path, name: name, cutoff: config.nowMillis - logRetention / 1000)
+      doomed += logPlan.files
+      logFiles += logPlan.files.count
       var dirs = Set<String>()
       for f in doomed {
         try emit(f)
@@ -469,6 +488,6 @@ public enum PackMaintenance {
         }
       }
     }
-    return (files, bytes, names.count, scratch)
+    return (files, bytes, names.count, scratch, logFiles)
   }
 }
