@@ -306,7 +306,8 @@ extension LhPack {
         meanwhile were in no group, a group one of whose files a commit removed meanwhile is \
         left as it was (its new file deleted), and a change of the table's metadata leaves the \
         table as it was; the next run compacts them. The commit records readVersion and \
-        operationMetrics (numFilesRemoved, numFilesAdded, partitionsOptimized, …), as delta-rs does.
+        operationMetrics (numFilesRemoved, numFilesAdded, partitionsOptimized and more), as delta-rs \
+        does.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions

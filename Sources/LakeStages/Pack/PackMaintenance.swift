@@ -225,8 +225,15 @@ public enum PackMaintenance {
     }
 
     // Commit, under the lock: only what no commit since the snapshot touched.
-    let lock = try TableLock.acquire(
-      [name], in: config.lake, wait: config.lockWait, waiting: waiting)
+    let lock: TableLock
+    do {
+      lock = try TableLock.acquire(
+        [name], in: config.lake, wait: config.lockWait, waiting: waiting)
+    } catch {
+      // Gave up waiting (status 75) or was stopped: the new files go again.
+      for adds in written { discard(adds) }
+      throw error
+    }
     defer { lock.release() }
     let locked = SystemClock.monotonicNanoseconds()
     try commitRewritten(
