@@ -57,6 +57,11 @@ struct TableOptions: ParsableArguments {
 
 func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
+/// A duration in µs as milliseconds: "0.4 ms", "12 ms".
+func milliseconds(_ micros: Int64) -> String {
+  micros < 10_000 ? "\(micros / 1000).\(micros % 1000 / 100) ms" : "\(micros / 1000) ms"
+}
+
 func megabytes(_ bytes: Int64) -> String {
   let tenths = Int((Double(bytes) / 1e5).rounded())
   return "\(tenths / 10).\(tenths % 10) MB"
@@ -290,7 +295,19 @@ extension LhPack {
     static let configuration = CommandConfiguration(
       abstract: "Rewrite the small files of each partition into large ones.",
       discussion: """
-        One commit per table (dataChange false); the old files stay for time travel until vacuum.
+        One commit per table (dataChange false); the old files stay for time travel until vacuum. \
+        Small: below --target-size. Only partitions with at least two small files are read and \
+        rewritten, so a run costs what it rewrites; bronze files lh-silver has not refined yet \
+        are left alone.
+
+        Made to run from cron every hour beside landings: the files are rewritten without the \
+        table's lock, which is taken only to commit (milliseconds: the summary says how long). \
+        A landing, lh-silver or lh-gold committing meanwhile loses nothing: files added \
+        meanwhile were in no group, a group one of whose files a commit removed meanwhile is \
+        left as it was (its new file deleted), and a change of the table's metadata leaves the \
+        table as it was; the next run compacts them. The commit records readVersion and \
+        operationMetrics (numFilesRemoved, numFilesAdded, partitionsOptimized and more), as delta-rs \
+        does.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
@@ -317,14 +334,32 @@ extension LhPack {
       config.lockWait = lockOptions.lockWait
       let results = try PackMaintenance.compact(
         config, waiting: context.waitingForLock, note: { context.diagnostics.note($0) })
-      for r in results where r.filesRemoved > 0 {
-        context.diagnostics.note(
-          dryRun
-            ? "\(r.table): would rewrite \(plural(r.filesRemoved, "file")) into \(r.filesAdded)"
-            : "\(r.table): rewrote \(plural(r.filesRemoved, "file")) into \(r.filesAdded) (version \(r.version ?? 0))"
-        )
+      for r in results {
+        let what =
+          "\(plural(r.filesRemoved, "file")) of \(plural(r.partitions, "partition")) (\(megabytes(r.bytesRead)))"
+        if let why = r.skippedBecause {
+          context.diagnostics.note(
+            "\(r.table): committed nothing: \(why) while its files were rewritten; the next run compacts it"
+          )
+        } else if r.filesRemoved > 0 {
+          context.diagnostics.note(
+            dryRun
+              ? "\(r.table): would rewrite \(what) into \(r.filesAdded)"
+              : "\(r.table): rewrote \(what) into \(r.filesAdded) (version \(r.version ?? 0); table locked \(milliseconds(r.lockMicros)))"
+          )
+        }
+        if r.filesSkipped > 0 && r.skippedBecause == nil {
+          context.diagnostics.note(
+            "\(r.table): left \(plural(r.filesSkipped, "file")) as they were: a commit made meanwhile removed files of their groups"
+          )
+        }
+        if r.filesRemoved > 0 || r.filesSkipped > 0 || r.skippedBecause != nil {
+          context.diagnostics.detail(
+            "  \(r.table): \(plural(r.liveFiles, "live file")), \(r.smallFiles) below --target-size; read \(megabytes(r.bytesRead)), wrote \(megabytes(r.bytesWritten))"
+          )
+        }
       }
-      if results.allSatisfy({ $0.filesRemoved == 0 }) {
+      if results.allSatisfy({ $0.filesRemoved == 0 && $0.skippedBecause == nil }) {
         context.diagnostics.note("nothing to compact in \(plural(results.count, "table"))")
       }
     }
@@ -333,13 +368,22 @@ extension LhPack {
   struct Vacuum: LakeCommand {
     static let toolName = "lh-pack"
     static let configuration = CommandConfiguration(
-      abstract: "Delete files no version within the retention references (dry run by default).",
+      abstract:
+        "Delete files and log entries no version within the retention needs (dry run by default).",
       discussion: """
         Prints each file it deletes (with --apply) or would delete, relative to the lake. Kept: \
         every file of the versions committed within --retain and of the version current at its \
         start, and any file newer than that (a writer's files not yet committed). Without \
         --table, the scratch directories of restores that were killed (.lh-restore.<pid>/, no \
         longer locked by a live restore) go too.
+
+        Log cleanup: the _delta_log commits, checkpoints and .crc files older than the table's \
+        delta.logRetentionDuration (a table property such as 'interval 30 days', the default; \
+        units second, minute, hour, day, week) go too, but only those before a checkpoint that \
+        keeps every version within it readable: the newest complete checkpoint not newer than \
+        the version current at the start of the log retention. That checkpoint, its own commit, \
+        every later one and _last_checkpoint stay; with no such checkpoint, no log entry goes. \
+        Time travel to a version before that checkpoint then fails with one line.
         """)
 
     @OptionGroup var lakeOptions: LakeOptions
@@ -379,8 +423,9 @@ extension LhPack {
         r.scratch == 0
         ? ""
         : " and \(r.scratch) scratch director\(r.scratch == 1 ? "y" : "ies") of killed restores"
+      let log = r.logFiles == 0 ? "" : ", \(r.logFiles) of them _delta_log entries"
       context.diagnostics.note(
-        "\(apply ? "deleted" : "would delete") \(plural(r.files, "file")) (\(megabytes(r.bytes))) from \(plural(r.tables, "table"))\(scratch)\(apply ? "" : "; run with --apply to delete")"
+        "\(apply ? "deleted" : "would delete") \(plural(r.files, "file")) (\(megabytes(r.bytes))\(log)) from \(plural(r.tables, "table"))\(scratch)\(apply ? "" : "; run with --apply to delete")"
       )
     }
   }

@@ -785,3 +785,473 @@ struct LhPackHostileTests {
     #expect(try Self.tree(outside).isEmpty)
   }
 }
+
+/// `lh-pack compact` from an hourly cron (issue 15, "Small files"): it reads and rewrites only
+/// the partitions with small files, rewrites without the table's lock (held only to check the
+/// commits made meanwhile and to commit), and a landing, lh-silver or lh-gold running at the
+/// same time loses nothing.
+@Suite("lh-pack compact from cron")
+struct PackCompactCronTests {
+  /// Orders `ids`, all on day `day` (days since the epoch).
+  static func orders(_ ids: Range<Int>, day: Int32) -> [ColumnBuffer] {
+    orders(ids.map { ($0, day) })
+  }
+
+  /// Orders of these ids and days.
+  static func orders(_ rows: [(id: Int, day: Int32)]) -> [ColumnBuffer] {
+    var cols = PackLakes.ordersSchema.columns.map { ColumnBuffer(type: $0.type) }
+    for (i, day) in rows {
+      cols[0].append(Int64(i))
+      if i % 5 == 0 { cols[1].appendNull() } else { cols[1].append(string: "order \(i)") }
+      cols[2].append(Int64(i * 37 % 10_000))
+      cols[3].append(day)
+    }
+    return cols
+  }
+
+  /// Appends `columns` to `table` in one commit.
+  static func append(_ table: String, _ columns: [ColumnBuffer]) throws {
+    let snapshot = try DeltaLog.snapshot(table: table)
+    let adds = try DeltaTable.writeFiles(snapshot, columns: columns)
+    _ = try DeltaTable.commit(
+      table: table, readVersion: snapshot.version,
+      actions: [
+        .commitInfo(
+          DeltaCommitInfo(
+            timestamp: DeltaTable.nowMillis(), operation: "WRITE",
+            operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+      ] + adds.map { .add($0) })
+  }
+
+  /// The first commitInfo of `version`, as JSON.
+  static func commitInfo(_ table: String, _ version: Int64) throws -> [String: Any] {
+    let text = try String(
+      contentsOfFile: table + "/_delta_log/" + DeltaLog.fileName(version), encoding: .utf8)
+    for line in text.split(separator: "\n") {
+      if let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        let info = o["commitInfo"] as? [String: Any]
+      {
+        return info
+      }
+    }
+    return [:]
+  }
+
+  /// sales/orders: ten days of one file each, a day of two files no smaller than the target,
+  /// and a hot day of `hot` one-commit files; returns the target size and the hot day.
+  static func hotTable(_ table: String, hot: Int) throws -> (target: Int64, hotDay: Int32) {
+    _ = try DeltaTable.openOrCreate(
+      at: table, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test")
+    try append(table, orders((0..<2000).map { ($0, 20_454 + Int32($0 / 200)) }))
+    for k in 0..<2 {
+      try append(table, orders(100_000 + k * 40_000..<140_000 + k * 40_000, day: 20_464))
+    }
+    let big = try DeltaLog.snapshot(table: table).files.filter {
+      $0.partitionValues["event_date"] == "2026-01-11"
+    }
+    #expect(big.count == 2)
+    for k in 0..<hot { try append(table, orders(30_000 + k * 10..<30_010 + k * 10, day: 20_465)) }
+    return (big.map(\.size).min()!, 20_465)
+  }
+
+  @Test(
+    "a table with one hot partition: compact reads and rewrites only its files (cold partitions are never opened), and says so in its summary and the commit's operationMetrics"
+  )
+  func hotPartitionOnly() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack-hot")
+    let lake = dir.appendingPathComponent("lake").path
+    let orders = lake + "/sales/orders"
+    let (target, _) = try Self.hotTable(orders, hot: 25)
+    let before = try DeltaLog.snapshot(table: orders)
+    let rows = try PackLakes.rows(orders)
+    let hot = before.files.filter { $0.partitionValues["event_date"] == "2026-01-12" }
+    #expect(hot.count == 25)
+    // Every other file is damaged: reading any of them would fail the run.
+    let others = before.files.filter { $0.partitionValues["event_date"] != "2026-01-12" }
+    #expect(others.count == 12)
+    var saved: [String: Data] = [:]
+    for f in others {
+      let p = orders + "/" + f.path
+      saved[p] = try Data(contentsOf: URL(fileURLWithPath: p))
+      try Data(repeating: 0x55, count: Int(f.size)).write(to: URL(fileURLWithPath: p))
+    }
+    let c = try TestTools.run(
+      "lh-pack", ["compact", "--lake", lake, "--target-size", "\(target)", "--verbose"])
+    #expect(c.status == 0, "\(c.stderr)")
+    let hotBytes = hot.reduce(Int64(0)) { $0 + $1.size }
+    #expect(
+      c.stderr.contains("sales/orders: rewrote 25 files of 1 partition ("), "\(c.stderr)")
+    #expect(c.stderr.contains("37 live files, 35 below --target-size"), "\(c.stderr)")
+    let after = try DeltaLog.snapshot(table: orders)
+    #expect(after.version == before.version + 1)
+    var removed: [String] = []
+    var added: [DeltaAdd] = []
+    for a in try DeltaLog.readCommit(table: orders, version: after.version) {
+      if case .remove(let r) = a { removed.append(r.path) }
+      if case .add(let add) = a { added.append(add) }
+    }
+    #expect(removed.sorted() == hot.map(\.path).sorted())
+    #expect(!added.isEmpty && added.allSatisfy { $0.partitionValues["event_date"] == "2026-01-12" })
+    let info = try Self.commitInfo(orders, after.version)
+    #expect(info["operation"] as? String == "OPTIMIZE")
+    #expect(info["readVersion"] as? Int == Int(before.version))
+    let metrics = info["operationMetrics"] as? [String: Any] ?? [:]
+    #expect(metrics["numFilesRemoved"] as? Int == 25, "\(metrics)")
+    #expect(metrics["numFilesAdded"] as? Int == added.count)
+    #expect(metrics["numBytesRemoved"] as? Int == Int(hotBytes))
+    #expect(metrics["partitionsOptimized"] as? Int == 1)
+    #expect(metrics["totalConsideredFiles"] as? Int == 35)
+    #expect(metrics["totalFilesSkipped"] as? Int == 12)
+    // Undamaged again, the table holds the same rows; a second run finds nothing to do.
+    for (p, data) in saved { try data.write(to: URL(fileURLWithPath: p)) }
+    #expect(try PackLakes.rows(orders) == rows)
+    let again = try TestTools.run(
+      "lh-pack", ["compact", "--lake", lake, "--target-size", "\(target)"])
+    #expect(
+      again.status == 0 && again.stderr == "lh-pack: nothing to compact in 1 table\n",
+      "\(again.stderr)")
+    #expect(try DeltaLog.snapshot(table: orders).version == after.version)
+  }
+
+  @Test(
+    "while compact waits to commit, a commit removes one of its files, or changes the metadata: that group (or all) is left as it was, its new file deleted, the rest committed"
+  )
+  func commitsMeanwhile() throws {
+    for change in ["remove", "metaData"] {
+      let dir = try TestTools.temporaryDirectory("lh-pack-meanwhile")
+      let d = dir.path
+      let lake = d + "/lake"
+      let orders = lake + "/sales/orders"
+      let (target, _) = try Self.hotTable(orders, hot: 6)
+      // A second hot day.
+      for k in 0..<6 {
+        try Self.append(orders, Self.orders(40_000 + k * 10..<40_010 + k * 10, day: 20_466))
+      }
+      let before = try DeltaLog.snapshot(table: orders)
+      let victim = before.files.first { $0.partitionValues["event_date"] == "2026-01-12" }!
+      // The commit made meanwhile, as another writer would make it.
+      let next = before.version + 1
+      let action =
+        change == "remove"
+        ? #"{"remove":{"path":"\#(victim.path)","deletionTimestamp":1,"dataChange":true}}"#
+        : try String(
+          contentsOfFile: orders + "/_delta_log/" + DeltaLog.fileName(0), encoding: .utf8
+        ).split(separator: "\n").first { $0.hasPrefix(#"{"metaData""#) }.map(String.init)!
+      try Data(
+        (#"{"commitInfo":{"timestamp":\#(DeltaTable.nowMillis() + 5),"operation":"TEST"}}"# + "\n"
+          + action + "\n").utf8
+      ).write(to: URL(fileURLWithPath: d + "/meanwhile.json"))
+      let lock = lake + "/.lh/locks/sales/orders.lock"
+      let script = """
+        mkdir -p \(lake)/.lh/locks/sales && : > \(lock)
+        flock \(lock) sh -c 'while [ ! -e \(d)/release ]; do sleep 0.05; done' & h=$!
+        while flock -n \(lock) true; do sleep 0.02; done
+        lh-pack compact --lake \(lake) --target-size \(target) --verbose 2> \(d)/compact.err & c=$!
+        i=0
+        while ! grep -q "waiting for" \(d)/compact.err && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+        cp \(d)/meanwhile.json \(orders)/_delta_log/\(DeltaLog.fileName(next))
+        touch \(d)/release
+        wait $c; echo $? > \(d)/compact.rc
+        wait $h
+        """
+      _ = try TestTools.shell(script)
+      let err = OverlapTests.read(dir, "compact.err")
+      #expect(OverlapTests.read(dir, "compact.rc") == "0\n", "\(err)")
+      #expect(err.contains("waiting for"), "\(err)")
+      let after = try DeltaLog.snapshot(table: orders)
+      let liveDay = { (day: String) in
+        after.files.filter { $0.partitionValues["event_date"] == day }
+      }
+      // Every Parquet file of the two hot days on disk is one the log knows (no orphan).
+      var known = Set<String>()
+      for v in 0...after.version {
+        for case .add(let a) in try DeltaLog.readCommit(table: orders, version: v) {
+          known.insert(a.path)
+        }
+      }
+      for day in ["2026-01-12", "2026-01-13"] {
+        let files = try FileManager.default.contentsOfDirectory(
+          atPath: orders + "/event_date=" + day)
+        for f in files {
+          #expect(known.contains("event_date=\(day)/\(f)"), "\(change): orphan \(f)")
+        }
+      }
+      if change == "remove" {
+        #expect(after.version == next + 1, "\(err)")
+        #expect(err.contains("sales/orders: rewrote 6 files of 1 partition"), "\(err)")
+        #expect(err.contains("sales/orders: left 6 files as they were"), "\(err)")
+        #expect(liveDay("2026-01-12").count == 5)
+        #expect(liveDay("2026-01-13").count == 1)
+      } else {
+        #expect(after.version == next, "\(err)")
+        #expect(err.contains("sales/orders: committed nothing: version \(next) changed"), "\(err)")
+        #expect(liveDay("2026-01-12").count == 6 && liveDay("2026-01-13").count == 6)
+      }
+    }
+  }
+
+  @Test(
+    "landings, compactions, lh-silver and lh-gold all running at once: every landed line is in bronze exactly once, and bronze, silver and gold equal serial runs that never compacted"
+  )
+  func concurrentWithLandings() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack-cron")
+    let d = dir.path
+    let files = 16
+    let gen = try TestTools.shell(
+      "mkdir -p \(d)/staging \(d)/ref/spool \(d)/run/spool && for i in $(seq 1 \(files)); do lh-gen --count 300 --seed $i --start 2026-01-01T00:00:00Z --duration 48h --duplicates 0.02 --malformed 0.01 --quiet -o \(d)/staging/e$i.ndjson || exit 1; done"
+    )
+    #expect(gen.status == 0, "\(gen.stderr)")
+    // Serial, never compacted: one landing per file, then silver and gold.
+    let serial = try TestTools.shell(
+      "for i in $(seq 1 \(files)); do cp ../staging/e$i.ndjson spool/ && lh-bronze --lake lake --quiet spool/ || exit 1; done && lh-silver --lake lake --quiet && lh-gold --lake lake --quiet",
+      currentDirectory: dir.appendingPathComponent("ref"))
+    #expect(serial.status == 0, "\(serial.stderr)")
+    // At once: a landing per file (the spool gets a file, renamed into place, then lands), while
+    // a loop compacts every table and another refines and aggregates.
+    let script = """
+      ( for i in $(seq 1 \(files)); do
+          cp ../staging/e$i.ndjson spool/.e$i.tmp && mv spool/.e$i.tmp spool/e$i.ndjson
+          lh-bronze --lake lake --quiet spool/ 2>> land.err; echo $? >> land.rc
+        done; touch landed ) &
+      until [ -d lake ]; do sleep 0.05; done
+      ( while [ ! -e landed ]; do
+          lh-pack compact --lake lake 2>> compact.err; echo $? >> compact.rc
+        done ) &
+      ( while [ ! -e landed ]; do
+          lh-silver --lake lake --quiet 2>> silver.err; echo $? >> silver.rc
+          lh-gold --lake lake --quiet 2>> gold.err; echo $? >> gold.rc
+        done ) &
+      wait
+      lh-pack compact --lake lake --quiet && lh-silver --lake lake --quiet && lh-gold --lake lake --quiet \
+        && lh-pack compact --lake lake --quiet && lh-report status --lake lake --check --quiet
+      """
+    let run = try TestTools.shell(script, currentDirectory: dir.appendingPathComponent("run"))
+    #expect(run.status == 0, "\(run.stderr)")
+    let work = dir.appendingPathComponent("run")
+    let landings = OverlapTests.read(work, "land.rc").split(separator: "\n")
+    #expect(landings.count == files && landings.allSatisfy { $0 == "0" }, "\(landings)")
+    #expect(OverlapTests.read(work, "land.err").isEmpty, "\(OverlapTests.read(work, "land.err"))")
+    for loop in ["compact", "silver", "gold"] {
+      let statuses = OverlapTests.read(work, loop + ".rc").split(separator: "\n")
+      #expect(
+        !statuses.isEmpty && statuses.allSatisfy { $0 == "0" },
+        "\(loop): \(statuses) \(OverlapTests.read(work, loop + ".err"))")
+    }
+    let lake = d + "/run/lake"
+    let reference = d + "/ref/lake"
+    // Compactions did happen, some of them while commits were made.
+    var optimizes = 0
+    var overlapped = 0
+    let bronze = lake + "/bronze/events"
+    for v in try DeltaLog.versions(table: bronze) {
+      let info = try Self.commitInfo(bronze, v)
+      guard info["operation"] as? String == "OPTIMIZE" else { continue }
+      optimizes += 1
+      if let read = info["readVersion"] as? Int, read < Int(v) - 1 { overlapped += 1 }
+    }
+    #expect(optimizes >= 2, "\(optimizes) compactions of bronze")
+    print("compactions of bronze: \(optimizes), \(overlapped) with commits made meanwhile")
+    let gold = try FileManager.default.contentsOfDirectory(atPath: reference + "/gold").sorted()
+    #expect(gold.count >= 5, "\(gold)")
+    for t in ["bronze/events", "silver/events", "silver/rejects"] + gold.map({ "gold/" + $0 }) {
+      let ours = try tableRows(lake + "/" + t, dropping: OverlapTests.landing)
+      let theirs = try tableRows(reference + "/" + t, dropping: OverlapTests.landing)
+      #expect(
+        ours.count == theirs.count && ours == theirs, "\(t): \(ours.count) vs \(theirs.count)")
+    }
+    let lines = try TestTools.shell("cat \(d)/staging/*.ndjson | wc -l")
+    #expect(
+      try tableRows(bronze).count
+        == Int(
+          String(decoding: lines.stdout, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            .trimmingCharacters(in: .newlines)))
+  }
+}
+
+/// Log cleanup in `lh-pack vacuum` (issue 15): the `_delta_log` entries older than
+/// `delta.logRetentionDuration` that precede a checkpoint go, nothing a version within the
+/// retention needs.
+@Suite("lh-pack vacuum log cleanup")
+struct PackLogCleanupTests {
+  static let day: Int64 = 86_400_000
+
+  /// sales/orders with version 0 now and versions 1…12 one day apart after it (10 rows each),
+  /// deltalake checkpoints of versions 4 and 8, and .crc files of versions 2, 5 and 9; returns
+  /// the table, version 0's commit time, and each version's rows.
+  static func table(_ lake: String, python: String, configuration: [String: String] = [:]) throws
+    -> (path: String, t0: Int64, rows: [[String]])
+  {
+    let orders = lake + "/sales/orders"
+    _ = try DeltaTable.openOrCreate(
+      at: orders, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test", configuration: configuration)
+    let t0 = try DeltaLog.commitTimestamp(table: orders, version: 0)
+    for k in 1...12 {
+      let snapshot = try DeltaLog.snapshot(table: orders)
+      let adds = try DeltaTable.writeFiles(
+        snapshot, columns: PackLakes.orders(k * 10..<k * 10 + 10))
+      _ = try DeltaTable.commit(
+        table: orders, readVersion: snapshot.version,
+        actions: [
+          .commitInfo(
+            DeltaCommitInfo(
+              timestamp: t0 + Int64(k) * day, operation: "WRITE",
+              operationParameters: ["mode": "Append"], engineInfo: "lh-test"))
+        ] + adds.map { .add($0) })
+    }
+    let script = """
+      import sys, deltalake
+      for v in (4, 8):
+          deltalake.DeltaTable(sys.argv[1], version=v).create_checkpoint()
+      print('ok', flush=True)
+      import os; os._exit(0)
+      """
+    let p = try TestTools.run(python, ["-c", script, orders])
+    #expect(p.status == 0 && p.output.contains("ok"), "\(p.output)\(p.stderr)")
+    for v: Int64 in [2, 5, 9] {
+      let name = String(DeltaLog.fileName(v).dropLast(5)) + ".crc"
+      try Data("{}".utf8).write(to: URL(fileURLWithPath: orders + "/_delta_log/" + name))
+    }
+    let rows = try (0...12).map { try PackLakes.rows(orders, Int64($0)) }
+    return (orders, t0, rows)
+  }
+
+  static func at(_ ms: Int64) -> String { RFC3339.string(micros: ms * 1000, fractionDigits: 3) }
+
+  static func logNames(_ table: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: table + "/_delta_log").sorted()
+  }
+
+  /// The cleaned names: commits 0…7, the checkpoint of 4, the .crc of 2 and 5.
+  static let cleaned: [String] =
+    ((0...7).map { DeltaLog.fileName(Int64($0)) } + [
+      "00000000000000000004.checkpoint.parquet", "00000000000000000002.crc",
+      "00000000000000000005.crc",
+    ]).sorted()
+
+  @Test(
+    "vacuum removes exactly the log entries before the newest checkpoint at or before the version current at the start of delta.logRetentionDuration; none without such a checkpoint; deltalake reads every version still within it"
+  )
+  func cleansLog() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, rows) = try Self.table(lake, python: python)
+    let all = try Self.logNames(orders)
+    #expect(
+      all.contains("00000000000000000008.checkpoint.parquet") && all.contains("_last_checkpoint"))
+    // The log retention (default 30 days) starts after version 3: no checkpoint at or before
+    // it, nothing to clean.
+    let early = try TestTools.run(
+      "lh-pack", ["vacuum", "--lake", lake, "--now", Self.at(t0 + 33 * Self.day + Self.day / 2)])
+    #expect(early.status == 0 && early.output.isEmpty, "\(early.output)\(early.stderr)")
+    // It starts between versions 9 and 10: the checkpoint of 8 covers it.
+    let now = Self.at(t0 + 39 * Self.day + Self.day / 2)
+    let dry = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(
+      dry.output.split(separator: "\n").map(String.init).sorted()
+        == Self.cleaned.map { "sales/orders/_delta_log/" + $0 }, "\(dry.output)")
+    #expect(dry.stderr.contains("11 of them _delta_log entries"), "\(dry.stderr)")
+    #expect(try Self.logNames(orders) == all, "a dry run deleted something")
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now, "--apply"])
+    #expect(apply.status == 0, "\(apply.stderr)")
+    #expect(apply.output == dry.output)
+    #expect(try Self.logNames(orders) == all.filter { !Self.cleaned.contains($0) })
+    #expect(
+      try Self.logNames(orders) == [
+        "00000000000000000008.checkpoint.parquet", "00000000000000000008.json",
+        "00000000000000000009.crc", "00000000000000000009.json", "00000000000000000010.json",
+        "00000000000000000011.json", "00000000000000000012.json", "_last_checkpoint",
+      ])
+    // deltalake reads the latest version and every one within the retention, as before; an
+    // older one is gone.
+    let expected = (8...12).map { "\($0):\(rows[$0].count)" }.joined(separator: " ")
+    let script = """
+      import sys, deltalake
+      out = []
+      for v in range(8, 13):
+          out.append('%d:%d' % (v, deltalake.DeltaTable(sys.argv[1], version=v).to_pyarrow_table().num_rows))
+      assert deltalake.DeltaTable(sys.argv[1]).version() == 12
+      try:
+          deltalake.DeltaTable(sys.argv[1], version=7).to_pyarrow_table()
+          out.append('7 read')
+      except Exception:
+          pass
+      print(' '.join(out), flush=True)
+      import os; os._exit(0)
+      """
+    let p = try TestTools.run(python, ["-c", script, orders])
+    #expect(p.status == 0 && p.output == expected + "\n", "\(p.output)\(p.stderr)")
+    // A table whose property is no interval: one line, status 65.
+    let other = lake + "/sales/bad"
+    _ = try DeltaTable.openOrCreate(
+      at: other, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test", configuration: ["delta.logRetentionDuration": "a month"])
+    let bad = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--table", "sales/bad"])
+    #expect(bad.status == 65)
+    #expect(
+      bad.stderr
+        == "lh-pack: \(other): table property delta.logRetentionDuration is 'a month', not an interval such as 'interval 30 days'\n"
+    )
+  }
+
+  @Test("delta.logRetentionDuration sets the retention: interval 1 week cleans what 30 days keeps")
+  func retentionProperty() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, _) = try Self.table(
+      lake, python: python, configuration: ["delta.logRetentionDuration": "interval 1 week"])
+    // A week before now is between versions 9 and 10.
+    let r = try TestTools.run(
+      "lh-pack",
+      ["vacuum", "--lake", lake, "--now", Self.at(t0 + 16 * Self.day + Self.day / 2), "--apply"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Self.logNames(orders).first == "00000000000000000008.checkpoint.parquet")
+  }
+
+  /// Needs the `ckpt` branch (lh reading checkpoints).
+  ///
+  /// Until it is merged, lh refuses a log whose version 0 is gone ("version 0 of the log is
+  /// missing (only checkpoints left; lh reads JSON commits)"), and this test fails with that
+  /// message. It is not disabled on purpose.
+  @Test(
+    "AFTER THE ckpt MERGE: lh reads a log vacuum cleaned — the latest version and every one within the retention — and time travel to a removed version fails with one line"
+  )
+  func lhReadsCleanedLog() throws {
+    guard let python = peersPython else {
+      #expect(!peersRequired, "LH_PEERS_PYTHON is not set")
+      return
+    }
+    let dir = try TestTools.temporaryDirectory("lh-pack-log")
+    let lake = dir.appendingPathComponent("lake").path
+    let (orders, t0, rows) = try Self.table(lake, python: python)
+    let now = Self.at(t0 + 39 * Self.day + Self.day / 2)
+    let apply = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now, "--apply"])
+    #expect(apply.status == 0, "\(apply.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: orders + "/_delta_log/" + DeltaLog.fileName(0)))
+    do {
+      #expect(try PackLakes.rows(orders) == rows[12])
+      for v in 8...12 { #expect(try PackLakes.rows(orders, Int64(v)) == rows[v], "version \(v)") }
+    } catch {
+      Issue.record("lh cannot read the cleaned log: \(error)")
+    }
+    let gone = try TestTools.run(
+      "lh-report", ["--lake", lake, "sales/orders", "--as-of", "7", "--format", "csv"])
+    #expect(gone.status == 64 || gone.status == 65, "\(gone.status) \(gone.stderr)")
+    #expect(
+      gone.stderr.hasPrefix("lh-report: ") && gone.stderr.split(separator: "\n").count == 1,
+      "\(gone.stderr)")
+    // A second vacuum reads the cleaned table and finds nothing more in the log.
+    let again = try TestTools.run("lh-pack", ["vacuum", "--lake", lake, "--now", now])
+    #expect(again.status == 0 && again.output.isEmpty, "\(again.output)\(again.stderr)")
+  }
+}

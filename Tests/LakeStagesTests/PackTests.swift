@@ -41,6 +41,23 @@ struct PackTests {
     #expect(g.map { $0.map(\.path) } == [["a1", "a2"], ["c1", "c2"]])
   }
 
+  @Test("Delta intervals (delta.logRetentionDuration): units second to week, singular or plural")
+  func intervals() {
+    let day: Int64 = 86_400_000_000
+    #expect(PackMaintenance.intervalMicros("interval 30 days") == 30 * day)
+    #expect(PackMaintenance.intervalMicros("interval 1 second") == 1_000_000)
+    #expect(PackMaintenance.intervalMicros("INTERVAL 2 Weeks") == 14 * day)
+    #expect(PackMaintenance.intervalMicros("interval 1 day 12 hours") == day + day / 2)
+    #expect(PackMaintenance.intervalMicros("45 minutes") == Int64(45) * 60_000_000)
+    #expect(PackMaintenance.intervalMicros("interval 0 hours") == 0)
+    for bad in [
+      "", "interval", "30", "interval 30", "interval thirty days", "interval -1 day",
+      "interval 1 fortnight", "interval 1 day 2", "interval 99999999999999 weeks",
+    ] {
+      #expect(PackMaintenance.intervalMicros(bad) == nil, "\(bad)")
+    }
+  }
+
   @Test("dates of partitions")
   func days() {
     #expect(PackLake.day("1970-01-02") == 1)

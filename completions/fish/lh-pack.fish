@@ -98,7 +98,7 @@ complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'list' -d 'List an archive\'s files as \'SHA-256  path\' lines (sha256sum\'s format).'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'verify' -d 'Check every file of an archive against its manifest, and every byte.'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'compact' -d 'Rewrite the small files of each partition into large ones.'
-complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'vacuum' -d 'Delete files no version within the retention references (dry run by default).'
+complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'vacuum' -d 'Delete files and log entries no version within the retention needs (dry run by default).'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_positional "lh-pack" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" lake' -l 'lake' -d 'The lake directory (default: $LH_LAKE, else ./lake).' -rfa '(__lh-pack_complete_directories)'
 complete -c 'lh-pack' -n '__lh-pack_should_offer_completions_for_flags_or_options "lh-pack archive" o output' -l 'output' -s 'o' -d 'The archive to write.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'zst\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
