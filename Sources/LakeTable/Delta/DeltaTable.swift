@@ -54,9 +54,7 @@ public enum DeltaTable {
     at table: String, schema: TableSchema, partitionColumns: [String], engine: String,
     configuration: [String: String] = [:]
   ) throws -> Snapshot {
-    if try !DeltaLog.versions(table: table).isEmpty {
-      return try DeltaLog.snapshot(table: table)
-    }
+    if let existing = try DeltaLog.snapshotIfPresent(table: table) { return existing }
     for c in partitionColumns where schema.index(of: c) == nil {
       throw LakeFailure(.usage, "partition column '\(c)' is not in the schema")
     }
@@ -172,6 +170,8 @@ public enum DeltaTable {
           throw SystemError(
             "version \(version) is committed, but fsync", path: e.path, errno: e.errno)
         }
+        // A checkpoint when the version crosses the interval: never an error of the commit.
+        DeltaCheckpoint.afterCommit(table: table, version: version, actions: actions)
         return version
       }
       guard errno == EEXIST else {
