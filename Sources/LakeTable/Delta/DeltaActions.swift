@@ -47,10 +47,12 @@ public struct DeltaAdd: Sendable, Equatable {
   public var dataChange: Bool
   /// JSON text: numRecords, minValues, maxValues, nullCount.
   public var stats: String?
+  /// The raw JSON text of `add.deletionVector` (nil when absent); lh never writes one.
+  public var deletionVector: String?
 
   public init(
     path: String, partitionValues: [String: String?], size: Int64, modificationTime: Int64,
-    dataChange: Bool, stats: String?
+    dataChange: Bool, stats: String?, deletionVector: String? = nil
   ) {
     self.path = path
     self.partitionValues = partitionValues
@@ -58,6 +60,7 @@ public struct DeltaAdd: Sendable, Equatable {
     self.modificationTime = modificationTime
     self.dataChange = dataChange
     self.stats = stats
+    self.deletionVector = deletionVector
   }
 }
 
@@ -119,6 +122,20 @@ public struct DeltaCommitInfo: Sendable, Equatable {
   }
 }
 
+/// `sidecar`: a file of add and remove actions a V2 checkpoint refers to
+/// (`_delta_log/_sidecars/<path>`).
+public struct DeltaSidecar: Sendable, Equatable {
+  public var path: String
+  public var sizeInBytes: Int64?
+  public var modificationTime: Int64?
+
+  public init(path: String, sizeInBytes: Int64?, modificationTime: Int64?) {
+    self.path = path
+    self.sizeInBytes = sizeInBytes
+    self.modificationTime = modificationTime
+  }
+}
+
 /// One action of a commit.
 public enum DeltaAction: Sendable, Equatable {
   case commitInfo(DeltaCommitInfo)
@@ -127,6 +144,8 @@ public enum DeltaAction: Sendable, Equatable {
   case add(DeltaAdd)
   case remove(DeltaRemove)
   case txn(DeltaTxn)
+  /// A V2 checkpoint's reference to a sidecar file.
+  case sidecar(DeltaSidecar)
   /// An action lh does not use (cdc, domainMetadata, checkpointMetadata, …), by key.
   case other(String)
 }

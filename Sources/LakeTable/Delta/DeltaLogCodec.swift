@@ -173,7 +173,7 @@ public enum DeltaLogCodec {
           j.int(l)
         }
         j.endObject()
-      case .other:
+      case .other, .sidecar:
         continue
       }
       j.endObject()
@@ -325,7 +325,10 @@ public enum DeltaLogCodec {
           size: try required(o.int("size"), "size"),
           modificationTime: try o.int("modificationTime") ?? 0,
           dataChange: try o.bool("dataChange") ?? true,
-          stats: try o.string("stats")))
+          stats: try o.string("stats"),
+          deletionVector: o.rawValue("deletionVector").flatMap {
+            $0 == Array("null".utf8) ? nil : String(decoding: $0, as: UTF8.self)
+          }))
     case "remove":
       return .remove(
         DeltaRemove(
@@ -340,6 +343,12 @@ public enum DeltaLogCodec {
           appId: try required(o.string("appId"), "appId"),
           version: try required(o.int("version"), "version"),
           lastUpdated: try o.int("lastUpdated")))
+    case "sidecar":
+      return .sidecar(
+        DeltaSidecar(
+          path: try required(o.string("path"), "path"),
+          sizeInBytes: try o.int("sizeInBytes"),
+          modificationTime: try o.int("modificationTime")))
     default:
       return .other(key)
     }
