@@ -370,16 +370,21 @@ extension ReplayState {
 }
 
 extension DeltaCheckpoint {
-  // PENDING the codec of branch `nested`.
-  static func sidecarPath(_ a: DeltaAction) -> String? { nil }
+  /// The sidecar file a V2 checkpoint's action refers to (its name in `_delta_log/_sidecars`).
+  static func sidecarPath(_ a: DeltaAction) -> String? {
+    guard case .sidecar(let s) = a else { return nil }
+    // The protocol encourages a bare file name; take the last component of a longer path.
+    let name = s.path.split(separator: "/").last.map(String.init) ?? s.path
+    return (try? PartitionPath.uriDecode(name)) ?? name
+  }
 
   static func forEachAction(file: String, table: String, _ body: (DeltaAction) throws -> Void)
     throws
   {
-    throw LakeFailure(.data, "\(file): cannot read Parquet checkpoints yet")
+    try DeltaCheckpointCodec.forEachAction(file: file, table: table, body)
   }
 
   static func encode(_ actions: [DeltaAction], snapshot: Snapshot) throws -> [UInt8] {
-    throw LakeFailure(.software, "cannot write Parquet checkpoints yet")
+    try DeltaCheckpointCodec.encode(actions)
   }
 }

@@ -217,7 +217,7 @@ public enum DeltaLog {
     let ref: CheckpointRef
     if let path = hint.v2Path {
       guard !path.contains("/"),
-        case .checkpointV2(let v, _, _)? = DeltaLogName.parse(path), v == hint.version
+        case .checkpointV2(let v, _, _)? = DeltaLogFile.parse(path), v == hint.version
       else { return nil }
       ref = CheckpointRef(version: hint.version, kind: .v2(path))
     } else if let parts = hint.parts, parts > 1 {

@@ -78,11 +78,11 @@ struct DeltaLogListing {
   init() {}
 
   mutating func add(_ name: String) {
-    switch DeltaLogName.parse(name) {
+    switch DeltaLogFile.parse(name) {
     case .commit(let v)?: commits.append(v)
     case .checkpoint(let v)?: classic.insert(v)
     case .checkpointPart(let v, let part, let count)?:
-      parts[v, default: [:]][count, default: []].insert(part)
+      parts[v, default: [:]][Int64(count), default: []].insert(Int64(part))
     case .checkpointV2(let v, _, _)?: v2[v, default: []].append(name)
     default: break
     }
@@ -215,43 +215,3 @@ struct ReplayState {
   }
 }
 
-/// The kinds of `_delta_log` file names replay cares about.
-enum DeltaLogName: Equatable {
-  case commit(Int64)
-  case checkpoint(Int64)
-  /// version, part, parts
-  case checkpointPart(Int64, Int64, Int64)
-  /// version, uuid, JSON (else Parquet)
-  case checkpointV2(Int64, String, Bool)
-
-  static func parse(_ name: String) -> DeltaLogName? {
-    let b = Array(name.utf8)
-    func digits(_ r: Range<Int>) -> Int64? {
-      guard r.upperBound <= b.count, b[r].allSatisfy({ (0x30...0x39).contains($0) }) else {
-        return nil
-      }
-      return Int64(String(decoding: b[r], as: UTF8.self))
-    }
-    guard b.count > 20, let v = digits(0..<20) else { return nil }
-    let rest = String(decoding: b[20...], as: UTF8.self)
-    if rest == ".json" { return .commit(v) }
-    if rest == ".checkpoint.parquet" { return .checkpoint(v) }
-    guard rest.hasPrefix(".checkpoint.") else { return nil }
-    let tail = Array(rest.utf8.dropFirst(12))
-    if tail.count == 29, String(decoding: tail[21...], as: UTF8.self) == ".parquet",
-      tail[10] == 0x2E
-    {
-      let t = String(decoding: tail, as: UTF8.self)
-      if let o = Int64(t.prefix(10)), let p = Int64(t.dropFirst(11).prefix(10)) {
-        return .checkpointPart(v, o, p)
-      }
-    }
-    let t = String(decoding: tail, as: UTF8.self)
-    for (ext, json) in [(".json", true), (".parquet", false)] where t.hasSuffix(ext) {
-      let uuid = String(t.dropLast(ext.count))
-      guard uuid.utf8.count == 36, !uuid.contains(".") else { return nil }
-      return .checkpointV2(v, uuid, json)
-    }
-    return nil
-  }
-}
