@@ -86,23 +86,7 @@ public final class ParquetFileReader {
     case .file(_, let s): size = s
     case .memory(let b): size = b.count
     }
-    func fail(_ message: String) -> ParquetError { ParquetError(message, file: name) }
-    guard size >= 12 else { throw fail("not a Parquet file: \(size) bytes is too short") }
-    let head = try Self.read(source, offset: 0, count: 4, name: name)
-    let tail = try Self.read(source, offset: size - 8, count: 8, name: name)
-    guard head == Array("PAR1".utf8) else {
-      throw fail("not a Parquet file: no PAR1 magic at the start")
-    }
-    guard Array(tail[4...]) == Array("PAR1".utf8) else {
-      throw fail("not a Parquet file, or truncated: no PAR1 magic at the end")
-    }
-    let footerLength = Int(
-      UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
-    guard footerLength > 0, footerLength <= size - 12 else {
-      throw fail("footer length \(footerLength) does not fit a file of \(size) bytes")
-    }
-    let footer = try Self.read(
-      source, offset: size - 8 - footerLength, count: footerLength, name: name)
+    let footer = try Self.footerBytes(source, size: size, name: name)
     do {
       let meta = try footer.withUnsafeBytes { try FileMetaData(decoding: $0) }
       let leaves = try ParquetSchemaMapping.leaves(of: meta.schema)
@@ -122,7 +106,7 @@ public final class ParquetFileReader {
               column: leaves[c].spec.name)
           }
           let (start, length) = Self.chunkRange(m)
-          guard start >= 4, length >= 0, start <= Int64(size - 8 - footerLength) - length else {
+          guard start >= 4, length >= 0, start <= Int64(size - 8 - footer.count) - length else {
             throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(
               column: leaves[c].spec.name)
           }
@@ -141,6 +125,29 @@ public final class ParquetFileReader {
     } catch let e as ParquetError {
       throw e.at(file: name)
     }
+  }
+
+  /// The FileMetaData bytes of a file of `size` bytes, after checking both magics and the
+  /// footer length.
+  static func footerBytes(_ source: Source, size: Int, name: String) throws -> [UInt8] {
+    func fail(_ message: String) -> ParquetError { ParquetError(message, file: name) }
+    guard size >= 12 else { throw fail("not a Parquet file: \(size) bytes is too short") }
+    let head = try Self.read(source, offset: 0, count: 4, name: name)
+    let tail = try Self.read(source, offset: size - 8, count: 8, name: name)
+    guard head == Array("PAR1".utf8) else {
+      throw fail("not a Parquet file: no PAR1 magic at the start")
+    }
+    guard Array(tail[4...]) == Array("PAR1".utf8) else {
+      throw fail("not a Parquet file, or truncated: no PAR1 magic at the end")
+    }
+    let footerLength = Int(
+      UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
+    guard footerLength > 0, footerLength <= size - 12 else {
+      throw fail("footer length \(footerLength) does not fit a file of \(size) bytes")
+    }
+    let footer = try Self.read(
+      source, offset: size - 8 - footerLength, count: footerLength, name: name)
+    return footer
   }
 
   deinit {

@@ -1,26 +1,209 @@
 // LakeFormats/Parquet/Nested/ParquetNestedFile.swift
 //
-// Reads a Parquet file's top-level columns, nested or flat, row by row as `NestedValue`s.
+// Reads a Parquet file's top-level columns, nested or flat, row by row as `NestedValue`s:
+//
+//   footer ─▶ schema tree (NestedSchema) ─▶ per row group, the chunks of the leaves asked for
+//          ─▶ levels + present values (ColumnChunkReader.readLevelled) ─▶ record assembly
+//
+// Memory: one row group of the leaves asked for. Every error names the file (and the column).
+
+import LakeIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reading a Parquet file's nested (and flat) top-level columns row by row.
 public final class ParquetNestedFile {
+  /// The name used in messages.
   public let name: String
-  public private(set) var fields: [NestedField] = []
-  public private(set) var rowCount: Int = 0
+  public let metadata: FileMetaData
+  /// Top-level fields of the file's schema.
+  public let fields: [NestedField]
+  let schema: NestedSchema
+  let source: ParquetFileReader.Source
+  let zstd: ZstdDecompressor
 
+  /// Rows in the file.
+  public var rowCount: Int { Int(metadata.numRows) }
+  /// Row groups in the file.
+  public var rowGroupCount: Int { metadata.rowGroups.count }
+
+  /// Opens the file at `path`.
   public convenience init(path: String) throws {
-    throw ParquetError.unsupported("nested Parquet reading not yet implemented")
+    let fd = try FileDescriptor.open(readingFrom: path)
+    var st = stat()
+    guard fstat(fd.rawValue, &st) == 0 else {
+      let e = errno
+      try? fd.close()
+      throw SystemError("stat", path: path, errno: e, category: .noInput)
+    }
+    do {
+      try self.init(name: path, source: .file(fd, size: Int(st.st_size)))
+    } catch {
+      try? fd.close()
+      throw error
+    }
   }
 
-  public init(bytes: [UInt8], name: String) throws {
+  /// Reads a file held in memory.
+  public convenience init(bytes: [UInt8], name: String) throws {
+    try self.init(name: name, source: .memory(bytes))
+  }
+
+  init(name: String, source: ParquetFileReader.Source) throws {
     self.name = name
-    throw ParquetError.unsupported("nested Parquet reading not yet implemented")
+    self.source = source
+    zstd = try ZstdDecompressor()
+    let size: Int
+    switch source {
+    case .file(_, let s): size = s
+    case .memory(let b): size = b.count
+    }
+    let footer = try ParquetFileReader.footerBytes(source, size: size, name: name)
+    do {
+      let meta = try footer.withUnsafeBytes { try FileMetaData(decoding: $0) }
+      let schema = try NestedSchema(meta.schema)
+      fields = try schema.roots.map { try schema.field($0) }
+      var total: Int64 = 0
+      for (g, group) in meta.rowGroups.enumerated() {
+        guard group.columns.count == schema.leaves.count else {
+          throw ParquetError.corrupt(
+            "row group \(g) has \(group.columns.count) columns, the schema \(schema.leaves.count)")
+        }
+        guard group.numRows >= 0 else {
+          throw ParquetError.corrupt("row group \(g) has a negative row count")
+        }
+        for (c, chunk) in group.columns.enumerated() where group.numRows > 0 {
+          let column = Self.path(schema.leaves[c])
+          guard let m = chunk.metaData else {
+            throw ParquetError.unsupported("column chunk metadata outside the footer").at(
+              column: column)
+          }
+          let (start, length) = ParquetFileReader.chunkRange(m)
+          guard start >= 4, length >= 0, start <= Int64(size - 8 - footer.count) - length else {
+            throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(
+              column: column)
+          }
+          guard m.type == schema.leaves[c].leaf?.physical.rawValue else {
+            throw ParquetError.corrupt("chunk type differs from the schema").at(column: column)
+          }
+        }
+        total += group.numRows
+      }
+      guard total == meta.numRows else {
+        throw ParquetError.corrupt("row groups hold \(total) rows, the footer says \(meta.numRows)")
+      }
+      metadata = meta
+      self.schema = schema
+    } catch let e as ParquetError {
+      throw e.at(file: name)
+    }
+  }
+
+  deinit {
+    if case .file(let fd, _) = source { try? fd.close() }
+  }
+
+  /// A leaf's dotted path, for messages.
+  static func path(_ leaf: SchemaNode) -> String {
+    leaf.name
   }
 
   /// Calls `body` with each row's values of the named top-level columns, in `columns` order (a
   /// name the file lacks gives .null), one row group at a time (memory: one row group of those
   /// columns).
   public func forEachRow(columns: [String], _ body: ([NestedValue]) throws -> Void) throws {
-    throw ParquetError.unsupported("nested Parquet reading not yet implemented")
+    try forEachRow(columns: columns, excluding: [], body)
+  }
+
+  /// As ``forEachRow(columns:_:)``, leaving out the parts at `excluding` (paths of field names
+  /// from the top, as in the schema: `["add", "stats_parsed"]`), which read as .null.
+  public func forEachRow(
+    columns: [String], excluding: [[String]], _ body: ([NestedValue]) throws -> Void
+  ) throws {
+    for g in 0..<rowGroupCount {
+      try forEachRow(rowGroup: g, columns: columns, excluding: excluding, body)
+    }
+  }
+
+  /// As ``forEachRow(columns:excluding:_:)``, for the rows of row group `group` only.
+  public func forEachRow(
+    rowGroup group: Int, columns: [String], excluding: [[String]],
+    _ body: ([NestedValue]) throws -> Void
+  ) throws {
+    // The nodes left out, by identity.
+    var left = Set<ObjectIdentifier>()
+    for path in excluding {
+      var nodes = schema.roots
+      var found: SchemaNode?
+      for part in path {
+        found = nodes.first { $0.name == part }
+        guard let n = found else { break }
+        nodes = n.children
+      }
+      if let found { left.insert(ObjectIdentifier(found)) }
+    }
+    let roots = columns.map { c in schema.roots.first { $0.name == c } }
+    var wanted: [SchemaNode] = []
+    func collect(_ n: SchemaNode) {
+      if left.contains(ObjectIdentifier(n)) { return }
+      if n.isGroup { n.children.forEach(collect) } else { wanted.append(n) }
+    }
+    for case let r? in roots { collect(r) }
+    var index: [Int: Int] = [:]
+    for (k, l) in wanted.enumerated() { index[l.leafIndex] = k }
+    let shapes: [NestedShape] = roots.map { r in
+      guard let r else { return .skipped }
+      return schema.shape(
+        r, selected: { !left.contains(ObjectIdentifier($0)) }, columns: index)
+    }
+    let rowGroup = metadata.rowGroups[group]
+    let rows = Int(rowGroup.numRows)
+    if rows == 0 { return }
+    var levelled: [LevelledColumn] = []
+    var chunkBytes: [UInt8] = []
+    for leaf in wanted {
+      guard let mapping = leaf.leaf, let m = rowGroup.columns[leaf.leafIndex].metaData else {
+        throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.name)
+      }
+      var column = LevelledColumn(type: mapping.spec.type)
+      do {
+        let (start, length) = ParquetFileReader.chunkRange(m)
+        try ParquetFileReader.read(
+          source, offset: Int(start), count: Int(length), name: name, into: &chunkBytes)
+        var reader = try ColumnChunkReader(leaf: mapping, codec: m.codec, zstd: zstd)
+        let entries = Int(m.numValues)
+        guard entries >= rows else {
+          throw ParquetError.corrupt("chunk has \(entries) values for \(rows) rows")
+        }
+        try chunkBytes.withUnsafeBytes {
+          try reader.readLevelled(
+            UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)]), entries: entries,
+            maxDefinition: leaf.definition, maxRepetition: leaf.repetitionLevel, into: &column)
+        }
+      } catch let e as ParquetError {
+        throw e.at(file: name, column: leaf.name)
+      } catch let e as LakeError where e.category == .data {
+        throw ParquetError("\(e)", file: name, column: leaf.name)
+      }
+      levelled.append(column)
+    }
+    var assembler = NestedAssembler(columns: levelled)
+    levelled = []
+    var row: [NestedValue] = []
+    row.reserveCapacity(shapes.count)
+    for r in 0..<rows {
+      row.removeAll(keepingCapacity: true)
+      do {
+        guard assembler.atRowStart() else {
+          throw ParquetError.corrupt("row \(r) of row group \(group) does not start a record")
+        }
+        for s in shapes { row.append(try assembler.read(s)) }
+      } catch let e as ParquetError {
+        throw e.at(file: name)
+      }
+      try body(row)
+    }
   }
 }
