@@ -249,4 +249,104 @@ struct DeltaCheckpointTests {
     #expect(try DeltaLog.version(at: times[21] + 1, table: table) == 21)
     #expect(try DeltaLog.version(at: times[40], table: table) == 40)
   }
+
+  @Test("commits write a classic checkpoint every delta.checkpointInterval versions")
+  func writesAtInterval() throws {
+    let (table, files, times) = try CheckpointLog.make(
+      "interval", commits: 12, configuration: ["delta.checkpointInterval": "5"])
+    let log = table + "/_delta_log/"
+    let names = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
+    #expect(
+      names.filter { $0.contains("checkpoint") } == [
+        "00000000000000000005.checkpoint.parquet", "00000000000000000010.checkpoint.parquet",
+        "_last_checkpoint",
+      ], "\(names)")
+    #expect(!names.contains { $0.hasSuffix(".tmp") })
+    let hint = try #require(LastCheckpoint.read(table: table))
+    var st = stat()
+    #expect(stat(log + "00000000000000000010.checkpoint.parquet", &st) == 0)
+    #expect(
+      hint
+        == LastCheckpoint(
+          version: 10, size: Int64(2 + files[10].count + 3), sizeInBytes: Int64(st.st_size),
+          numOfAddFiles: Int64(files[10].count)))
+    // What the checkpoint holds: protocol, metaData, the live adds with stats, the tombstones.
+    var adds: [DeltaAdd] = []
+    var removes: [String] = []
+    var others = 0
+    try DeltaCheckpointCodec.forEachAction(
+      file: log + "00000000000000000010.checkpoint.parquet", table: table
+    ) { a in
+      switch a {
+      case .add(let add): adds.append(add)
+      case .remove(let r): removes.append(r.path)
+      case .protocol, .metaData: others += 1
+      default: Issue.record("unexpected \(a)")
+      }
+    }
+    #expect(others == 2)
+    #expect(Set(adds.map(\.path)) == Set(files[10]))
+    #expect(adds.allSatisfy { $0.stats?.hasPrefix(#"{"numRecords":"#) == true })
+    #expect(
+      Set(removes) == Set([1, 4, 7].map { CheckpointLog.add(Int64($0)).path }), "\(removes)")
+    // Without the commits before it, every version from 10 on reads as before.
+    CheckpointLog.removeCommits(table, 0...9)
+    for v in Int64(10)...12 {
+      let s = try DeltaLog.snapshot(table: table, asOf: .version(v))
+      #expect(s.files.map(\.path).sorted() == files[Int(v)].sorted())
+      #expect(s.timestamp == times[Int(v)])
+    }
+    #expect(DeltaLog.hintPlan(table: table)?.latest == 12)
+    // The 15th commit moves _last_checkpoint forward.
+    for v in Int64(13)...15 {
+      _ = try DeltaTable.commit(
+        table: table, readVersion: v - 1,
+        actions: [CheckpointLog.info(DeltaTable.nowMillis()), .add(CheckpointLog.add(v))])
+    }
+    #expect(LastCheckpoint.read(table: table)?.version == 15)
+  }
+
+  @Test("tombstones older than delta.deletedFileRetentionDuration leave the checkpoint")
+  func tombstoneRetention() throws {
+    let (table, _, _) = try CheckpointLog.make(
+      "retention", commits: 4,
+      configuration: ["delta.deletedFileRetentionDuration": "interval 1 hour"])
+    let log = table + "/_delta_log/"
+    func removes() throws -> [String] {
+      var out: [String] = []
+      try DeltaCheckpointCodec.forEachAction(
+        file: log + "00000000000000000004.checkpoint.parquet", table: table
+      ) { if case .remove(let r) = $0 { out.append(r.path) } }
+      return out
+    }
+    try DeltaCheckpoint.write(table: table, version: 4)
+    #expect(try removes() == [CheckpointLog.add(1).path])
+    unlink(log + "00000000000000000004.checkpoint.parquet")
+    try DeltaCheckpoint.write(table: table, version: 4, now: DeltaTable.nowMillis() + 3_700_000)
+    #expect(try removes() == [])
+  }
+
+  @Test("a checkpoint that cannot be written is a warning; the commit stands")
+  func failureIsWarning() throws {
+    let (table, _, _) = try CheckpointLog.make(
+      "warn", commits: 1, configuration: ["delta.checkpointInterval": "2"])
+    // A directory where _last_checkpoint goes: the rename into place fails.
+    mkdir(table + "/_delta_log/_last_checkpoint", 0o755)
+    final class Lines: @unchecked Sendable {
+      var lines: [String] = []
+    }
+    let seen = Lines()
+    let previous = DeltaWarnings.sink
+    DeltaWarnings.sink = { seen.lines.append($0) }
+    defer { DeltaWarnings.sink = previous }
+    let v = try DeltaTable.commit(
+      table: table, readVersion: 1,
+      actions: [CheckpointLog.info(DeltaTable.nowMillis()), .add(CheckpointLog.add(2))])
+    #expect(v == 2)
+    #expect(seen.lines.count == 1, "\(seen.lines)")
+    #expect(
+      seen.lines.first?.hasPrefix(
+        "\(table): version 2 is committed, but its checkpoint was not written: ") == true)
+    #expect(try DeltaLog.snapshot(table: table).files.count == 2)
+  }
 }
