@@ -267,6 +267,13 @@ public enum DeltaLog {
           category: .usage)
       }
       let missing = listing.firstMissing(before: target)
+      if let first = listing.commits.first, missing < first {
+        throw DeltaLogError(
+          table: table,
+          reason:
+            "cannot read version \(target): the log's commits start at version \(first) and no complete checkpoint precedes them"
+        )
+      }
       throw DeltaLogError(
         table: table, reason: "log versions are not contiguous: version \(missing) is missing")
     }
