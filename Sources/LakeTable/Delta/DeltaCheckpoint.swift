@@ -27,9 +27,10 @@ import LakeIO
 import Glibc
 #endif
 
-/// Where lh's library sends warnings that must not fail the operation that met them (a
-/// checkpoint that could not be written). The tools set it to print one line on stderr; by
-/// default warnings are dropped.
+/// Where lh's library sends warnings that must not fail the operation that met them.
+///
+/// Such as a checkpoint that could not be written. The tools set `sink` to print one line on
+/// stderr; by default warnings are dropped.
 public enum DeltaWarnings {
   nonisolated(unsafe) private static var handler: (@Sendable (String) -> Void)?
   private static let lock = Monitor()
@@ -192,8 +193,10 @@ public enum DeltaCheckpoint {
     lock.withLock { intervals[table] = interval }
   }
 
-  /// After `DeltaTable.commit` linked `version`: writes its checkpoint when the version
-  /// crosses the table's interval. Never throws: an error becomes a warning.
+  /// Writes the checkpoint of `version`, just linked by `DeltaTable.commit`, when it crosses
+  /// the table's interval.
+  ///
+  /// Never throws: an error becomes a warning.
   static func afterCommit(table: String, version: Int64, actions: [DeltaAction]) {
     guard version > 0 else { return }
     var interval: Int64?

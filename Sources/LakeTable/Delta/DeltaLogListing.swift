@@ -214,4 +214,3 @@ struct ReplayState {
     return t.values.sorted { $0.path < $1.path }
   }
 }
-
