@@ -146,7 +146,11 @@ public enum DeltaLog {
   {
     if let hint = hintPlan(table: table) {
       let plan = ReplayPlan(target: hint.latest, checkpoints: [hint.checkpoint], fromZero: false)
-      if let s = try? build(table: table, plan: plan, tombstones: tombstones) { return s }
+      do {
+        return try build(table: table, plan: plan, tombstones: tombstones)
+      } catch is CheckpointsUnreadable {
+        // Damaged: list the log for another checkpoint.
+      }
     }
     let listing = try DeltaLogListing(table: table)
     guard let last = listing.latest else { return nil }

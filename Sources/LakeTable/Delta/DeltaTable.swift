@@ -12,6 +12,9 @@
 // give up with status 75 (EX_TEMPFAIL). Every commit starts with a commitInfo (deltalake's
 // history() counts them), whose timestamp is at least 1 ms after the previous version's (the
 // in-commit timestamp rule), so that commit times increase with the version.
+//
+// A commit whose version is a multiple of `delta.checkpointInterval` is followed by a checkpoint
+// (`DeltaCheckpoint`), whose failure is a warning, never the commit's.
 
 import LakeFormats
 import LakeIO
