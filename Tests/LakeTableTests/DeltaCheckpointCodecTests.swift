@@ -155,12 +155,12 @@ struct DeltaCheckpointCodecTests {
     try JSONSerialization.data(withJSONObject: ["version": v, "files": expected]).write(
       to: expectedJSON)
     let check = """
-      import sys, json
+      import sys, json, pyarrow as pa
       from deltalake import DeltaTable
       table, expected = sys.argv[1], json.load(open(sys.argv[2]))
       dt = DeltaTable(table)
       assert dt.version() == expected['version'], dt.version()
-      adds = dt.get_add_actions(flatten=False).to_pylist()
+      adds = pa.table(dt.get_add_actions(flatten=False)).to_pylist()
       got = {a['path']: a for a in adds}
       assert set(got) == set(expected['files']), (sorted(got), sorted(expected['files']))
       for p, e in expected['files'].items():
