@@ -349,4 +349,33 @@ struct DeltaCheckpointTests {
         "\(table): version 2 is committed, but its checkpoint was not written: ") == true)
     #expect(try DeltaLog.snapshot(table: table).files.count == 2)
   }
+
+  @Test("a multi-part checkpoint named by _last_checkpoint; with a part missing it is passed over")
+  func multiPart() throws {
+    let (table, files, _) = try CheckpointLog.make("parts", commits: 9)
+    let s = try DeltaLog.snapshot(table: table, asOf: .version(6), tombstones: true)
+    let actions: [DeltaAction] =
+      [.protocol(s.protocol), .metaData(s.metadata)] + s.files.map { .add($0) }
+      + s.tombstones.map { .remove($0) }
+    let ref = CheckpointRef(version: 6, kind: .multiPart(3))
+    for (k, name) in ref.fileNames.enumerated() {
+      let part = actions.indices.filter { $0 % 3 == k }.map { actions[$0] }
+      try Data(DeltaCheckpointCodec.encode(part)).write(
+        to: URL(fileURLWithPath: table + "/_delta_log/" + name))
+    }
+    CheckpointLog.removeCommits(table, 0...5)
+    try CheckpointLog.writeText(table, "_last_checkpoint", #"{"version":6,"size":9,"parts":3}"#)
+    #expect(DeltaLog.hintPlan(table: table)?.checkpoint == ref)
+    #expect(try DeltaLog.snapshot(table: table).files.map(\.path).sorted() == files[9].sorted())
+    #expect(
+      try DeltaLog.snapshot(table: table, asOf: .version(6)).files.map(\.path).sorted()
+        == files[6].sorted())
+    CheckpointLog.remove(table, ref.fileNames[1])
+    #expect(DeltaLog.hintPlan(table: table) == nil)
+    let e = CheckpointLog.usageError { _ = try DeltaLog.snapshot(table: table) }
+    #expect(
+      e?.reason
+        == "cannot read version 9: the log's commits start at version 6 and no complete checkpoint precedes them"
+    )
+  }
 }

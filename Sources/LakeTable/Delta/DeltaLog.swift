@@ -55,7 +55,7 @@ public struct Snapshot: Sendable {
   public let `protocol`: DeltaProtocol
   public let metadata: DeltaMetadata
   public let schema: TableSchema
-  /// Live data files in the order they were added.
+  /// Live data files in the order they were added (those of a checkpoint in its order, first).
   public let files: [DeltaAdd]
   /// Latest version per appId.
   public let transactions: [String: Int64]
