@@ -378,4 +378,28 @@ struct DeltaCheckpointTests {
         == "cannot read version 9: the log's commits start at version 6 and no complete checkpoint precedes them"
     )
   }
+
+  @Test("_last_checkpoint's checksum: the protocol's canonical JSON and MD5, checked on read")
+  func checksum() throws {
+    #expect(MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
+    #expect(MD5.hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+    #expect(
+      MD5.hex(Array(String(repeating: "1234567890", count: 8).utf8))
+        == "57edf4a22be3c955ac49da2e2107b67a")
+    // PROTOCOL.md's example.
+    let sample = Array(
+      #"{"k0":"'v 0'", "checksum": "adsaskfljadfkjadfkj", "k1":{"k2": 2, "k3": ["v3", [1, 2], {"k4": "v4", "k5": ["v5", "v6", "v7"]}]}}"#
+        .utf8)
+    #expect(
+      LastCheckpointChecksum.canonical(sample)
+        == #""k0"="%27v%200%27","k1"+"k2"=2,"k1"+"k3"+0="v3","k1"+"k3"+1+0=1,"k1"+"k3"+1+1=2,"k1"+"k3"+2+"k4"="v4","k1"+"k3"+2+"k5"+0="v5","k1"+"k3"+2+"k5"+1="v6","k1"+"k3"+2+"k5"+2="v7""#
+    )
+    #expect(LastCheckpointChecksum.checksum(sample) == "6a92d155a59bf2eecbd4b4ec7fd1f875")
+    let hint = LastCheckpoint(version: 10, size: 13, sizeInBytes: 999, numOfAddFiles: 7)
+    let text = String(decoding: hint.json, as: UTF8.self)
+    #expect(text.contains(#","checksum":""#), "\(text)")
+    #expect(LastCheckpoint.parse(hint.json) == hint)
+    let tampered = text.replacingOccurrences(of: #""size":13"#, with: #""size":14"#)
+    #expect(LastCheckpoint.parse(Array(tampered.utf8)) == nil)
+  }
 }

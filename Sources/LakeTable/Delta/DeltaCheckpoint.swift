@@ -7,7 +7,8 @@
 //        tombstones deleted within delta.deletedFileRetentionDuration
 //     ─▶ _delta_log/_lh_checkpoint_<uuid>.parquet.tmp, fsync ─▶ link to v.checkpoint.parquet
 //        (EEXIST: another process wrote it; keep theirs) ─▶ unlink the temp, fsync _delta_log
-//     ─▶ _last_checkpoint: {"version","size","sizeInBytes","numOfAddFiles"} through a temp file
+//     ─▶ _last_checkpoint: {"version","size","sizeInBytes","numOfAddFiles","checksum"} through a
+//        temp file
 //        and rename, under flock(_delta_log), only ever moving forward
 //
 // A checkpoint is an optimisation: nothing here fails or blocks the commit that triggered it.
@@ -16,8 +17,8 @@
 // temporary names start with `_`, which every reader ignores, and the final name appears only
 // complete (link of an fsynced file). `_last_checkpoint` is only a hint: readers verify it.
 //
-// The optional `checksum` of `_last_checkpoint` is not written (PROTOCOL.md makes it optional;
-// lh does not implement its canonical-JSON MD5). Tables whose writer protocol asks more than lh
+// `_last_checkpoint` carries the protocol's `checksum` (MD5 of the canonical JSON); a hint whose
+// checksum does not match is ignored by readers. Tables whose writer protocol asks more than lh
 // supports (writer features lh does not know, such as v2Checkpoint) get no checkpoint from lh.
 
 import LakeFormats
@@ -99,6 +100,10 @@ public struct LastCheckpoint: Sendable, Equatable {
     guard let o = try? JSONObjectView(text),
       let version = (try? o.int("version")) ?? nil, version >= 0
     else { return nil }
+    // A checksum that does not match: damaged (or written by a writer with a bug), not a hint.
+    if let sum = (try? o.string("checksum")) ?? nil {
+      guard LastCheckpointChecksum.checksum(text) == sum.lowercased() else { return nil }
+    }
     var hint = LastCheckpoint(version: version, size: ((try? o.int("size")) ?? nil) ?? 0)
     hint.parts = (try? o.int("parts")) ?? nil
     if let p = hint.parts, p < 1 { return nil }
@@ -110,12 +115,15 @@ public struct LastCheckpoint: Sendable, Equatable {
     return hint
   }
 
-  /// The JSON lh writes.
+  /// The JSON lh writes, with its checksum.
   var json: [UInt8] {
     var s = "{\"version\":\(version),\"size\":\(size)"
     if let parts { s += ",\"parts\":\(parts)" }
     if let sizeInBytes { s += ",\"sizeInBytes\":\(sizeInBytes)" }
     if let numOfAddFiles { s += ",\"numOfAddFiles\":\(numOfAddFiles)" }
+    if let sum = LastCheckpointChecksum.checksum(Array((s + "}").utf8)) {
+      s += ",\"checksum\":\"\(sum)\""
+    }
     s += "}"
     return Array(s.utf8)
   }
@@ -389,5 +397,154 @@ extension DeltaCheckpoint {
 
   static func encode(_ actions: [DeltaAction], snapshot: Snapshot) throws -> [UInt8] {
     try DeltaCheckpointCodec.encode(actions)
+  }
+}
+
+/// The `checksum` of `_last_checkpoint` (PROTOCOL.md "JSON checksum"): the MD5, as 32 lower-case
+/// hex digits, of the object's canonical form — every leaf as `path=value`, the path's segments
+/// (quoted, URL-encoded keys; array indices) joined by `+`, string values quoted and URL-encoded
+/// (all but `A-Z a-z 0-9 - . _ ~`, as `%XX`), numbers and literals as written, the pairs sorted by
+/// the bytes of their paths and joined by `,`; the top-level `checksum` is left out.
+enum LastCheckpointChecksum {
+  /// The canonical form of the JSON object `text`; nil when it is not an object or repeats a key.
+  static func canonical(_ text: [UInt8]) -> String? {
+    var pairs: [(path: [UInt8], value: [UInt8])] = []
+    guard (try? walk(text, path: [], top: true, into: &pairs)) == true else { return nil }
+    pairs.sort { $0.path.lexicographicallyPrecedes($1.path) }
+    var out: [UInt8] = []
+    for (i, p) in pairs.enumerated() {
+      if i > 0 { out.append(0x2C) }
+      out += p.path
+      out.append(0x3D)
+      out += p.value
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// The checksum of the JSON object `text`, or nil when it has no canonical form.
+  static func checksum(_ text: [UInt8]) -> String? {
+    canonical(text).map { MD5.hex(Array($0.utf8)) }
+  }
+
+  static func quoted(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = [0x22]
+    let hex = Array("0123456789ABCDEF".utf8)
+    for b in bytes {
+      switch b {
+      case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: out.append(b)
+      default: out += [0x25, hex[Int(b >> 4)], hex[Int(b & 15)]]
+      }
+    }
+    out.append(0x22)
+    return out
+  }
+
+  /// Adds the leaves of the JSON value `text` under `path`; false for a repeated key.
+  static func walk(
+    _ text: [UInt8], path: [UInt8], top: Bool = false,
+    into pairs: inout [(path: [UInt8], value: [UInt8])]
+  ) throws -> Bool {
+    func join(_ segment: [UInt8]) -> [UInt8] { path.isEmpty ? segment : path + [0x2B] + segment }
+    let value = JSONObjectView.trim(text)
+    switch value.first {
+    case 0x7B:
+      let o = try JSONObjectView(value)
+      let keys = o.keys
+      guard Set(keys).count == keys.count else { return false }
+      for (key, f) in zip(keys, o.fields) {
+        if top && key == "checksum" { continue }
+        let raw = f.kind == .string ? [0x22] + o.value(f) + [0x22] : o.value(f)
+        guard try walk(raw, path: join(quoted(Array(key.utf8))), into: &pairs) else {
+          return false
+        }
+      }
+    case 0x5B:
+      for (i, element) in JSONObjectView.elements(value).enumerated() {
+        guard try walk(element, path: join(Array(String(i).utf8)), into: &pairs) else {
+          return false
+        }
+      }
+    case 0x22:
+      let inner = Array(value.dropFirst().dropLast())
+      pairs.append((path, quoted(Array(try JSONObjectView.decodeString(inner).utf8))))
+    case nil:
+      throw LakeFailure(.data, "empty JSON value")
+    default:
+      pairs.append((path, value))
+    }
+    return true
+  }
+}
+
+/// MD5 (RFC 1321), for the `_last_checkpoint` checksum only.
+enum MD5 {
+  static let s: [UInt32] = [
+    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+    5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+    4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+    6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+  ]
+  static let k: [UInt32] = (0..<64).map { i in
+    UInt32(truncatingIfNeeded: Int64((abs(sin(Double(i + 1))) * 4_294_967_296).rounded(.down)))
+  }
+
+  /// The digest of `message` as 32 lower-case hex digits.
+  static func hex(_ message: [UInt8]) -> String {
+    var m = message
+    let bits = UInt64(message.count) &* 8
+    m.append(0x80)
+    while m.count % 64 != 56 { m.append(0) }
+    for i in 0..<8 { m.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
+    var a0: UInt32 = 0x6745_2301
+    var b0: UInt32 = 0xefcd_ab89
+    var c0: UInt32 = 0x98ba_dcfe
+    var d0: UInt32 = 0x1032_5476
+    for chunk in stride(from: 0, to: m.count, by: 64) {
+      var w = [UInt32](repeating: 0, count: 16)
+      for j in 0..<16 {
+        let o = chunk + 4 * j
+        w[j] =
+          UInt32(m[o]) | UInt32(m[o + 1]) << 8 | UInt32(m[o + 2]) << 16 | UInt32(m[o + 3]) << 24
+      }
+      var a = a0
+      var b = b0
+      var c = c0
+      var d = d0
+      for i in 0..<64 {
+        var f: UInt32
+        let g: Int
+        switch i {
+        case 0..<16:
+          f = (b & c) | (~b & d)
+          g = i
+        case 16..<32:
+          f = (d & b) | (~d & c)
+          g = (5 * i + 1) % 16
+        case 32..<48:
+          f = b ^ c ^ d
+          g = (3 * i + 5) % 16
+        default:
+          f = c ^ (b | ~d)
+          g = (7 * i) % 16
+        }
+        f = f &+ a &+ k[i] &+ w[g]
+        a = d
+        d = c
+        c = b
+        b = b &+ ((f << s[i]) | (f >> (32 - s[i])))
+      }
+      a0 = a0 &+ a
+      b0 = b0 &+ b
+      c0 = c0 &+ c
+      d0 = d0 &+ d
+    }
+    var out = ""
+    for v in [a0, b0, c0, d0] {
+      for i in 0..<4 {
+        let byte = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))
+        out += String(byte >> 4, radix: 16) + String(byte & 15, radix: 16)
+      }
+    }
+    return out
   }
 }
