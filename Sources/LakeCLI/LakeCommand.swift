@@ -120,6 +120,8 @@ extension LakeCommand {
   func runReportingErrors() -> Int32 {
     let diagnostics = Diagnostics(
       tool: Self.toolName, quiet: logging.quiet, verbose: logging.verbose)
+    // Warnings the library meets without failing (a checkpoint not written): one line each.
+    DeltaWarnings.sink = { diagnostics.note($0) }
     let stdoutIsTerminal = FileDescriptor.standardOutput.isTerminal
     let stdout = OutputBuffer(
       destination: .standardOutput, capacity: stdoutIsTerminal ? 1 << 14 : 1 << 20)

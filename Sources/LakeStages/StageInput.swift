@@ -22,7 +22,7 @@ public enum StageInput {
     guard stat(lake.root, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
       throw LakeFailure(.noInput, "\(lake.root): no such lake directory")
     }
-    guard try DeltaLog.versions(table: table).isEmpty else { return nil }
+    guard try DeltaLog.latestVersion(table: table) == nil else { return nil }
     return "\(table) has no commit yet; nothing to do"
   }
 }

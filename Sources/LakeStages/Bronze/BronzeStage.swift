@@ -149,7 +149,7 @@ public enum BronzeStage {
         [lockName], in: config.lake, wait: config.lockWait, createLake: true, waiting: waiting)
     defer { lock.release() }
     let existing =
-      try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)
+      try DeltaLog.snapshotIfPresent(table: table)
     if let existing {
       guard existing.schema == schema, existing.metadata.partitionColumns == ["ingest_date"] else {
         throw LakeFailure(
@@ -166,7 +166,7 @@ public enum BronzeStage {
     var base: [String: Int64] = [:]
     var ownVersions = Set<Int64>()
     func refreshView() throws {
-      guard let latest = try DeltaLog.versions(table: table).last, latest > viewVersion else {
+      guard let latest = try DeltaLog.latestVersion(table: table), latest > viewVersion else {
         return
       }
       for v in (viewVersion + 1)...latest {

@@ -132,7 +132,7 @@ public enum GoldStage {
       var recorded: [String: String] = [:]
       for t in definitions {
         let path = try config.lake.gold(t.name)
-        guard try !DeltaLog.versions(table: path).isEmpty else { continue }
+        guard try DeltaLog.latestVersion(table: path) != nil else { continue }
         recorded[t.name] =
           try DeltaLog.snapshot(table: path).metadata.configuration[zoneProperty] ?? "UTC"
       }
@@ -185,7 +185,7 @@ public enum GoldStage {
       let path = try config.lake.gold(t.name)
       let schema = tableSchema(aggregator)
       let existing =
-        try DeltaLog.versions(table: path).isEmpty ? nil : try DeltaLog.snapshot(table: path)
+        try DeltaLog.snapshotIfPresent(table: path)
       if let existing {
         try DeltaLog.checkWritable(existing.protocol, table: path)
         if existing.schema != schema && !config.rebuild {

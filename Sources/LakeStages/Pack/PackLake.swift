@@ -19,7 +19,7 @@ public enum PackLake {
     var out: [String] = []
     func walk(_ relative: String, depth: Int) throws {
       let dir = relative.isEmpty ? lake : lake + "/" + relative
-      if !relative.isEmpty, try !DeltaLog.versions(table: dir).isEmpty {
+      if !relative.isEmpty, try DeltaLog.latestVersion(table: dir) != nil {
         out.append(relative)
         return
       }

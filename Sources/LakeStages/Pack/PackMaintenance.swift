@@ -141,7 +141,7 @@ public enum PackMaintenance {
     var progress: Int64?
     var anySilver = false
     for silver in [lake.silverEvents, lake.silverRejects]
-    where try !DeltaLog.versions(table: silver).isEmpty {
+    where try DeltaLog.latestVersion(table: silver) != nil {
       anySilver = true
       let done =
         try DeltaLog.snapshot(table: silver).transactions.filter { $0.key.hasPrefix("lh-silver:") }

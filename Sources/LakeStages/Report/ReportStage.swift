@@ -96,7 +96,7 @@ public enum ReportStage {
     let present = Set(
       listDirectory(lake.root + "/gold").filter { name in
         (try? LakeLayout.checkTableName(name)) != nil
-          && ((try? DeltaLog.versions(table: lake.root + "/gold/" + name))?.isEmpty == false)
+          && ((try? DeltaLog.latestVersion(table: lake.root + "/gold/" + name)) ?? nil) != nil
       })
     let grains: [GoldGrain] = [.day, .hour, .minute]
     var ordered: [String] = []
@@ -123,7 +123,7 @@ public enum ReportStage {
   }
 
   static func isTable(_ path: String) -> Bool {
-    (try? DeltaLog.versions(table: path))?.isEmpty == false
+    ((try? DeltaLog.latestVersion(table: path)) ?? nil) != nil
   }
 
   /// (display name, path) of each table to render.

@@ -400,7 +400,7 @@ public enum SilverStage {
   }
 
   static func existingSnapshot(_ table: String) throws -> Snapshot? {
-    try DeltaLog.versions(table: table).isEmpty ? nil : try DeltaLog.snapshot(table: table)
+    try DeltaLog.snapshotIfPresent(table: table)
   }
 
   /// Adds the key hashes of the rows of `adds` (files of one event day) to `set`; returns how

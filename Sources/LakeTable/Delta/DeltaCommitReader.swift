@@ -33,7 +33,18 @@ final class DeltaCommitReader {
   func forEachLine(
     table: String, version: Int64, _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
   ) throws {
-    let source = try ByteSource(path: table + "/_delta_log/" + DeltaLog.fileName(version))
+    try forEachLine(
+      path: table + "/_delta_log/" + DeltaLog.fileName(version), table: table, version: version,
+      body)
+  }
+
+  /// Like ``forEachLine(table:version:_:)``, for a file of log actions at `path` (a commit, or
+  /// a V2 checkpoint in JSON); errors name `table` and `version`.
+  func forEachLine(
+    path: String, table: String, version: Int64,
+    _ body: (UnsafeRawBufferPointer, Int) throws -> Bool
+  ) throws {
+    let source = try ByteSource(path: path)
     let reader: LineReader
     if let lines {
       try lines.reset(source: source)
@@ -69,7 +80,16 @@ final class DeltaCommitReader {
   func forEachAction(
     table: String, version: Int64, _ body: (DeltaAction) throws -> Void
   ) throws {
-    try forEachLine(table: table, version: version) { line, number in
+    try forEachAction(
+      path: table + "/_delta_log/" + DeltaLog.fileName(version), table: table, version: version,
+      body)
+  }
+
+  /// Like ``forEachAction(table:version:_:)``, for a file of log actions at `path`.
+  func forEachAction(
+    path: String, table: String, version: Int64, _ body: (DeltaAction) throws -> Void
+  ) throws {
+    try forEachLine(path: path, table: table, version: version) { line, number in
       if let action = try DeltaLogCodec.decodeLine(
         line, table: table, version: version, line: number, cache: &cache)
       {

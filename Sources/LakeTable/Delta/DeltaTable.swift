@@ -12,6 +12,9 @@
 // give up with status 75 (EX_TEMPFAIL). Every commit starts with a commitInfo (deltalake's
 // history() counts them), whose timestamp is at least 1 ms after the previous version's (the
 // in-commit timestamp rule), so that commit times increase with the version.
+//
+// A commit whose version is a multiple of `delta.checkpointInterval` is followed by a checkpoint
+// (`DeltaCheckpoint`), whose failure is a warning, never the commit's.
 
 import LakeFormats
 import LakeIO
@@ -54,9 +57,7 @@ public enum DeltaTable {
     at table: String, schema: TableSchema, partitionColumns: [String], engine: String,
     configuration: [String: String] = [:]
   ) throws -> Snapshot {
-    if try !DeltaLog.versions(table: table).isEmpty {
-      return try DeltaLog.snapshot(table: table)
-    }
+    if let existing = try DeltaLog.snapshotIfPresent(table: table) { return existing }
     for c in partitionColumns where schema.index(of: c) == nil {
       throw LakeFailure(.usage, "partition column '\(c)' is not in the schema")
     }
@@ -172,6 +173,8 @@ public enum DeltaTable {
           throw SystemError(
             "version \(version) is committed, but fsync", path: e.path, errno: e.errno)
         }
+        // A checkpoint when the version crosses the interval: never an error of the commit.
+        DeltaCheckpoint.afterCommit(table: table, version: version, actions: actions)
         return version
       }
       guard errno == EEXIST else {
