@@ -17,6 +17,13 @@ a few seconds of real time, in a fresh lake under DIR (default: a new temporary 
              --before DAY-1 --remove -o archive-N.tar.zst (gold is kept: it must outlive silver)
   compact    once a simulated day, last: lh-pack compact, then lh-pack vacuum --retain 60s
              --apply
+  hourly     every --compact-every cycles (a scaled hourly cron line): lh-pack compact, then
+             lh-pack vacuum --apply (data files and, past delta.logRetentionDuration, the log)
+  log        every table is set, as soon as it exists, to checkpoint every
+             --checkpoint-interval commits and to keep its log --log-retention (table
+             properties delta.checkpointInterval and delta.logRetentionDuration, written as a
+             metaData commit the way any Delta writer sets them), so that a run crosses many
+             checkpoints and log cleanups
   kill       now and then (--kill-rate) one stage, a random copy, gets SIGKILL at a random
              moment of its expected run time; exit 137 is expected of it, and the next cycle
              must recover
@@ -32,6 +39,10 @@ After every cycle it checks, and stops at the first violation with one line sayi
   gold       each gold table equals a rebuild (`lh-gold --rebuild` on a copy of the lake,
              rows compared as sorted `lh-report --format ndjson` lines; unless gold was killed)
   history    the gold rows of days archived out of silver never change
+  flat       at the end: per stage, the median time and peak RSS of the last quarter of its runs
+             against the first quarter's (each at least 0.1 s and 32 MiB, against noise); more
+             than --max-growth (default 3) times is a failure (stages with fewer than 8 runs
+             are shown, not judged)
 
 At the end, faults stop, one clean cycle drains the spool, and the checks run once more, plus:
 bronze's lines are exactly the lines written (as a multiset), and the reconciliation equals
@@ -280,6 +291,7 @@ class Soak:
         self.missed_kills = 0
         self.overlaps = 0
         self.maintenance = {"archive": 0, "compact": 0, "vacuum": 0}
+        self.configured = set()  # tables given the soak's log properties
         self.cycle = 0
         self.started = time.monotonic()
 
@@ -341,6 +353,9 @@ class Soak:
         before = day - timedelta(days=1)  # late events lag 10 minutes at most
         archive_due = archive_due and before > EPOCH.date()
         compact_due = self.cycle % self.cycles_per_day == 0 and self.cycle > 0
+        every = self.args.compact_every
+        compact_due = compact_due or (every > 0 and self.cycle > 0 and self.cycle % every == 0)
+        self.configure_log()
         if archive_due:
             stages.append("archive")
         if compact_due:
@@ -541,6 +556,59 @@ class Soak:
                             f"lh-gen wrote {events} events, {duplicates} duplicates, "
                             f"{malformed} malformed")
 
+    # -- the log's properties ------------------------------------------------------------
+
+    def configure_log(self):
+        """Sets delta.checkpointInterval and delta.logRetentionDuration on every table that
+        exists and has not been set yet: a commit with the latest metaData and those two
+        properties, published as lh publishes commits (link(2) of a complete temporary file,
+        which fails if the version exists). Runs between cycles, when no tool writes."""
+        if self.args.checkpoint_interval <= 0:
+            return
+        wanted = {"delta.checkpointInterval": str(self.args.checkpoint_interval),
+                  "delta.logRetentionDuration": f"interval {int(self.args.log_retention)} seconds"}
+        for log in sorted(glob.glob(os.path.join(self.lake, "*", "*", "_delta_log"))):
+            if log in self.configured:
+                continue
+            versions = sorted(int(f[:20]) for f in os.listdir(log)
+                              if f.endswith(".json") and f[:20].isdigit())
+            meta = None
+            for v in reversed(versions):
+                with open(os.path.join(log, "%020d.json" % v)) as f:
+                    for line in f:
+                        o = json.loads(line) if line.strip() else {}
+                        if "metaData" in o:
+                            meta = o["metaData"]
+                if meta is not None:
+                    break
+            if meta is None:
+                continue  # only in a checkpoint: leave it as it is
+            meta = dict(meta)
+            meta["configuration"] = dict(meta.get("configuration") or {}, **wanted)
+            latest = versions[-1]
+            stamp = int(time.time() * 1000)
+            with open(os.path.join(log, "%020d.json" % latest)) as f:
+                for line in f:
+                    o = json.loads(line) if line.strip() else {}
+                    if "commitInfo" in o:
+                        stamp = max(stamp, o["commitInfo"].get("timestamp", 0) + 1)
+            commit = (json.dumps({"commitInfo": {
+                "timestamp": stamp, "operation": "SET TBLPROPERTIES",
+                "operationParameters": {"properties": json.dumps(wanted)},
+                "engineInfo": "lh-soak"}}) + "\n" + json.dumps({"metaData": meta}) + "\n")
+            temporary = os.path.join(log, f"_commit_soak_{os.getpid()}.json.tmp")
+            with open(temporary, "w") as f:
+                f.write(commit)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(temporary, os.path.join(log, "%020d.json" % (latest + 1)))
+                self.configured.add(log)
+            except FileExistsError:
+                pass  # a tool committed meanwhile: next cycle
+            finally:
+                os.unlink(temporary)
+
     # -- the run ---------------------------------------------------------------------------
 
     def run(self):
@@ -565,6 +633,31 @@ class Soak:
                                     f"{p.stderr_tail()}")
         self.check(lower=self.spool.visible_complete(), silver_current=True,
                    gold_current=True, final=True)
+        self.check_flat()
+
+    def flatness(self):
+        """Per stage: last-quarter / first-quarter median time and peak RSS (floors 0.1 s and
+        32 MiB), and whether it has runs enough (8) to be judged."""
+        out = []
+        for stage, runs in self.stats.runs.items():
+            q = max(1, len(runs) // 4)
+            first, last = runs[:q], runs[-q:]
+            t = (max(0.1, statistics.median(r[1] for r in last))
+                 / max(0.1, statistics.median(r[1] for r in first)))
+            m = (max(32768, statistics.median(r[2] for r in last))
+                 / max(32768, statistics.median(r[2] for r in first)))
+            out.append((stage, t, m, len(runs) >= 8))
+        return out
+
+    def check_flat(self):
+        limit = self.args.max_growth
+        if limit <= 0:
+            return
+        grown = [f"{stage} time {t:.1f}x" if t > limit else f"{stage} peak RSS {m:.1f}x"
+                 for stage, t, m, judged in self.flatness() if judged and max(t, m) > limit]
+        if grown:
+            raise Violation(f"flat: from the first quarter of the runs to the last, "
+                            f"{', '.join(grown)} (more than --max-growth {limit:g})")
 
     def summary(self, outcome):
         lines = [f"soak: {outcome}",
@@ -592,6 +685,10 @@ class Soak:
                 f"{statistics.median(rss):5.0f}M {rss[-1]:5.0f}M        "
                 f"{statistics.median(r[2] / 1024 for r in first):5.0f}M → "
                 f"{statistics.median(r[2] / 1024 for r in last):5.0f}M")
+        growth = self.flatness()
+        for stage, t, m, judged in growth:
+            lines.append(f"soak: flat {stage:8s} last/first quarter: time {t:.2f}x, peak RSS "
+                         f"{m:.2f}x{'' if judged else ' (too few runs to judge)'}")
         text = "\n".join(lines)
         print(text, flush=True)
         with open(os.path.join(self.dir, "summary.txt"), "w") as f:
@@ -672,6 +769,18 @@ def main():
     parser.add_argument("--writers-first", action="store_true",
                         help="let the writers finish before each landing starts (grown files "
                         "are still landed again, but never while being written)")
+    parser.add_argument("--compact-every", type=int, default=4,
+                        help="cycles between the scaled hourly lh-pack compact and vacuum "
+                        "--apply (default: 4; 0: only the daily one)")
+    parser.add_argument("--checkpoint-interval", type=int, default=10,
+                        help="delta.checkpointInterval set on every table (default: 10; 0: "
+                        "leave the tables' properties alone)")
+    parser.add_argument("--log-retention", type=duration, default="30s",
+                        help="delta.logRetentionDuration set with it, so that vacuum cleans the "
+                        "log within the run (default: 30s)")
+    parser.add_argument("--max-growth", type=float, default=3.0,
+                        help="fail when a stage's last-quarter median time or peak RSS is more "
+                        "than this many times its first quarter's (default: 3; 0: report only)")
     parser.add_argument("--dir", default=env.get("SOAK_DIR"),
                         help="work directory (default: $SOAK_DIR, else a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory on success")
@@ -684,6 +793,8 @@ def main():
         args.retain = duration(args.retain)
     if isinstance(args.cycle, str):
         args.cycle = duration(args.cycle)
+    if isinstance(args.log_retention, str):
+        args.log_retention = duration(args.log_retention)
     for tool in ("lh-gen", "lh-bronze", "lh-silver", "lh-gold", "lh-report", "lh-pack"):
         if not os.access(os.path.join(args.bin, tool), os.X_OK):
             print(f"soak: {args.bin}/{tool}: not an executable (build first)", file=sys.stderr)

@@ -165,16 +165,13 @@ public enum BronzeStage {
     var viewVersion = existing?.version ?? -1
     var base: [String: Int64] = [:]
     var ownVersions = Set<Int64>()
+    // The commits after the view are read one by one until the next is absent (no listing of
+    // the log, whose length grows with the table's age).
     func refreshView() throws {
-      guard let latest = try DeltaLog.latestVersion(table: table), latest > viewVersion else {
-        return
+      while let actions = try LogTotals.commit(table, viewVersion + 1) {
+        for case .txn(let t) in actions { landed[t.appId] = t.version }
+        viewVersion += 1
       }
-      for v in (viewVersion + 1)...latest {
-        try DeltaLog.forEachAction(table: table, version: v) {
-          if case .txn(let t) = $0 { landed[t.appId] = t.version }
-        }
-      }
-      viewVersion = latest
     }
     var snapshot: Snapshot? = existing
     var readVersion = existing?.version ?? -1
@@ -211,7 +208,6 @@ public enum BronzeStage {
         timestamp: DeltaTable.nowMillis(), operation: "WRITE",
         operationParameters: ["mode": "Append"],
         engineInfo: config.engine)
-      info.extra = [("lhBronze", "{\"lines\":\(batchRows)}")]
       let txns = progress.keys.sorted().flatMap { id in
         let p = progress[id]!
         return [("lines", p.lines), ("bytes", p.bytes), ("digest", p.digest)].map {
@@ -225,6 +221,17 @@ public enum BronzeStage {
           at: table, schema: schema, partitionColumns: ["ingest_date"], engine: config.engine)
         readVersion = snapshot!.version
       }
+      // The running total of rows landed (LogTotals), as of the version read; a log it cannot
+      // read leaves the total out rather than failing the landing.
+      let rows = LogTotals.landedRows(adds.map { .add($0) })
+      info.extra = [
+        (
+          LogTotals.bronzeKey,
+          (try? LogTotals.bronzeInfo(
+            table: table, readVersion: readVersion, lines: batchRows, rows: rows))
+            ?? "{\"lines\":\(batchRows)}"
+        )
+      ]
       readVersion = try DeltaTable.commit(
         table: table, readVersion: readVersion,
         actions: [.commitInfo(info)] + adds.map { .add($0) } + txns,

@@ -48,13 +48,15 @@ enum GoldArchivedDays {
     return .data
   }
 
-  /// Silver commits `versions`, classified, with the UTC days each touches.
-  static func read(table: String, versions: ClosedRange<Int64>) throws -> [Commit] {
+  /// Silver commits `versions`, classified, with the UTC days each touches; nil when one of
+  /// them is no longer in the log (cleaned up after a checkpoint).
+  static func read(table: String, versions: ClosedRange<Int64>) throws -> [Commit]? {
     var out: [Commit] = []
     for v in versions {
       var info: DeltaCommitInfo?
       var days = Set<Int64>()
-      try DeltaLog.forEachAction(table: table, version: v) { action in
+      guard let actions = try LogTotals.commit(table, v) else { return nil }
+      for action in actions {
         switch action {
         case .commitInfo(let c): if info == nil { info = c }
         case .add(let a): if let d = GoldStage.dayOf(a) { days.insert(d) }

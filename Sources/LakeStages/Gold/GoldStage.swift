@@ -177,6 +177,21 @@ public enum GoldStage {
     var jobs: [Job] = []
     // Silver's commits after a version, read once for the tables that share that progress.
     var commitsSince: [Int64: [GoldArchivedDays.Commit]] = [:]
+    // Progress marks whose commits since were cleaned up from silver's log.
+    var cleanedSince = Set<Int64>()
+    // The archived days any gold table of the contract records (read only when needed).
+    var recordedArchived: Set<Int64>?
+    func anyRecordedArchived() throws -> Set<Int64> {
+      if let recordedArchived { return recordedArchived }
+      var out = Set<Int64>()
+      for t in contract.gold {
+        let path = try config.lake.gold(t.name)
+        guard let s = try DeltaLog.snapshotIfPresent(table: path) else { continue }
+        out.formUnion(GoldArchivedDays.decode(s.metadata.configuration[GoldArchivedDays.property]))
+      }
+      recordedArchived = out
+      return out
+    }
     var newlyArchived = Set<Int64>()
     let silverDays = Set(silver.files.compactMap { dayOf($0) })
     for t in definitions {
@@ -212,12 +227,29 @@ public enum GoldStage {
         existing?.metadata.configuration[GoldArchivedDays.property])
       var changed = Set<Int64>()
       let unseen = (done ?? -1) + 1
+      // Silver's log no longer has every commit since the table's progress (cleaned up after a
+      // checkpoint): every day is recomputed, and the archived days are those any gold table
+      // of the contract records.
+      var recomputeAll = false
       if unseen <= silver.version {
-        if commitsSince[unseen] == nil {
-          commitsSince[unseen] = try GoldArchivedDays.read(
+        if commitsSince[unseen] == nil && !cleanedSince.contains(unseen) {
+          if let commits = try GoldArchivedDays.read(
             table: silver.table, versions: unseen...silver.version)
+          {
+            commitsSince[unseen] = commits
+          } else {
+            cleanedSince.insert(unseen)
+            note(
+              "silver's commits after version \(unseen - 1) are no longer in its log (cleaned up); \(t.name): every day is recomputed"
+            )
+          }
         }
-        changed = GoldArchivedDays.apply(commitsSince[unseen]!, to: &archived)
+        if let commits = commitsSince[unseen] {
+          changed = GoldArchivedDays.apply(commits, to: &archived)
+        } else {
+          recomputeAll = true
+          archived.formUnion(try anyRecordedArchived())
+        }
       }
       if config.from != nil || config.to != nil {
         touched = []
@@ -230,7 +262,7 @@ public enum GoldStage {
         for p in existing?.files ?? [] {
           if let d = dayOf(p), d >= lo && d <= hi { touched.insert(d) }
         }
-      } else if config.rebuild || done == nil {
+      } else if config.rebuild || done == nil || recomputeAll {
         touched = []
         for d in silverDays { touched.formUnion(localDays(overlapping: d, clock)) }
         for p in existing?.files ?? [] { if let d = dayOf(p) { touched.insert(d) } }

@@ -11,7 +11,11 @@
 //                commit time); 0 when up to date.
 //   reconcile    bronze rows up to silver's txn = Σ silverRows + rejects + duplicates of
 //                silver/events' commits (`lhSilver` in commitInfo; a commit from bronze
-//                version 0 — a rebuild — starts the sums again)
+//                version 0 — a rebuild — starts the sums again). Both sides are running
+//                totals the commits carry (LogTotals.swift), read from the latest commits, so
+//                status costs the same on a table of any age; on a lake written before them
+//                the commits are summed from version 0, and once those were cleaned up the
+//                side no longer known is empty (n/a), never an error.
 //   age          how long ago bronze's last commit was: ingest has stalled when it is older
 //                than `--max-age` (checked only when given)
 //   deep         every file each table's current snapshot adds exists, with the add's size
@@ -90,11 +94,19 @@ public struct Reconciliation: Sendable, Equatable {
   public var duplicates: Int64 = 0
   /// Σ bronzeRows of silver's commits (what lh-silver says it read).
   public var bronzeRowsRead: Int64 = 0
+  /// Whether bronze's rows up to silver's progress are known: false once the commits that
+  /// would say were cleaned up from a log without running totals (`bronzeRows` is then 0).
+  public var bronzeKnown = true
+  /// Whether silver's sums are known (false as for bronze; the sums are then 0).
+  public var silverKnown = true
 
   public init() {}
 
+  /// Both sides known.
+  public var known: Bool { bronzeKnown && silverKnown }
+
   public var reconciled: Bool {
-    bronzeRows == bronzeRowsRead && bronzeRowsRead == silverRows + rejects + duplicates
+    known && bronzeRows == bronzeRowsRead && bronzeRowsRead == silverRows + rejects + duplicates
   }
 
   /// Rejects per bronze row read (0 when none was read).
@@ -149,81 +161,87 @@ public enum LakeStatus {
     guard let bronze = try DeltaLog.snapshotIfPresent(table: lake.bronzeEvents) else {
       throw LakeFailure(.noInput, "\(lake.bronzeEvents): no bronze table (run lh-bronze)")
     }
-    // Bronze rows and commit time per version (bronze is append-only).
-    var rowsUpTo: [Int64] = []
-    var times: [Int64] = []
-    var total: Int64 = 0
-    for v in 0...bronze.version {
-      var time: Int64?
-      try DeltaLog.forEachAction(table: lake.bronzeEvents, version: v) { a in
-        switch a {
-        case .commitInfo(let c): time = time ?? c.timestamp
-        case .add(let add) where add.dataChange: total += records(add)
-        default: break
-        }
-      }
-      rowsUpTo.append(total)
-      times.append(time ?? 0)
-    }
-    func lag(_ reflected: Int64) -> (Int64, Int64) {
+    // Lag: how many bronze versions after `reflected` (nil: unknown), and how long the first
+    // of them has waited (its commit time; a commit cleaned up since counts from the oldest
+    // one left after it, a lower bound).
+    var present: [Int64]?
+    func lag(_ reflected: Int64?) throws -> (Int64?, Int64?) {
+      guard let reflected else { return (nil, nil) }
       let behind = bronze.version - reflected
       guard behind > 0 else { return (0, 0) }
-      let waiting = times[Int(max(0, reflected + 1))]
+      var waiting = try LogTotals.timestamp(lake.bronzeEvents, reflected + 1)
+      if waiting == nil {
+        if present == nil { present = try DeltaLog.versions(table: lake.bronzeEvents) }
+        if let v = present?.first(where: { $0 > reflected }) {
+          waiting = try LogTotals.timestamp(lake.bronzeEvents, v)
+        }
+      }
+      guard let waiting else { return (behind, nil) }
       return (behind, max(0, now - waiting))
     }
     report.tables.append(status("bronze/events", bronze))
     keep("bronze/events", bronze)
 
-    // Silver: its txn, and the bronze version each silver commit reached.
-    var silverReach: [Int64: Int64] = [:]
+    // Silver: its txn, its running reconciliation totals (LogTotals), and the bronze rows
+    // landed up to the version its txn names: each read from the latest commits only.
     var silverVersion: Int64?
     if let silver = try DeltaLog.snapshotIfPresent(table: lake.silverEvents) {
       silverVersion = silver.version
       var rec = Reconciliation()
-      var reach: Int64 = -1
-      for v in 0...silver.version {
-        try DeltaLog.forEachAction(table: lake.silverEvents, version: v) { a in
-          guard case .commitInfo(let c) = a,
-            let json = c.extra.first(where: { $0.0 == "lhSilver" })?.1
-          else { return }
-          let n = JSONIntegerMembers.of(json)
-          if n["bronzeFromVersion"] == 0 { rec = Reconciliation() }
-          rec.bronzeRowsRead += n["bronzeRows"] ?? 0
-          rec.silverRows += n["silverRows"] ?? 0
-          rec.rejects += n["rejects"] ?? 0
-          rec.duplicates += n["duplicates"] ?? 0
-          reach = max(reach, n["bronzeToVersion"] ?? reach)
-        }
-        silverReach[v] = reach
-      }
       let done = silver.transactions.first { $0.key.hasPrefix("lh-silver:") }?.value ?? -1
-      rec.bronzeRows = done >= 0 && Int(done) < rowsUpTo.count ? rowsUpTo[Int(done)] : 0
+      if let totals = try LogTotals.silverTotals(table: lake.silverEvents, through: silver.version)
+      {
+        rec.bronzeRowsRead = totals.bronzeRows
+        rec.silverRows = totals.silverRows
+        rec.rejects = totals.rejects
+        rec.duplicates = totals.duplicates
+      } else {
+        rec.silverKnown = false
+      }
+      if done >= 0 && done <= bronze.version {
+        if let rows = try LogTotals.bronzeRows(table: lake.bronzeEvents, through: done) {
+          rec.bronzeRows = rows
+        } else {
+          rec.bronzeKnown = false
+        }
+      }
       report.reconciliation = rec
-      if !rec.reconciled {
+      if rec.known && !rec.reconciled {
         report.problems.append(
           "not reconciled: bronze \(rec.bronzeRows) rows (lh-silver read \(rec.bronzeRowsRead)) ≠ silver \(rec.silverRows) + rejects \(rec.rejects) + duplicates \(rec.duplicates)"
         )
       }
       keep("silver/events", silver)
       var s = status("silver/events", silver)
-      (s.lagVersions, s.lagMillis) = lag(done)
+      (s.lagVersions, s.lagMillis) = try lag(done)
       report.tables.append(s)
       if let rejects = try DeltaLog.snapshotIfPresent(table: lake.silverRejects) {
         let r = rejects.transactions.first { $0.key.hasPrefix("lh-silver:") }?.value ?? -1
         keep("silver/rejects", rejects)
         var t = status("silver/rejects", rejects)
-        (t.lagVersions, t.lagMillis) = lag(r)
+        (t.lagVersions, t.lagMillis) = try lag(r)
         report.tables.append(t)
       }
+    }
+    // The bronze version silver reflects as of silver version `v` (the highest any of its
+    // commits up to `v` reached), read back from `v`; nil when no longer known.
+    var reach: [Int64: Int64?] = [:]
+    func silverReach(_ v: Int64) throws -> Int64? {
+      if let known = reach[v] { return known }
+      let r = try LogTotals.silverTotals(table: lake.silverEvents, through: v)?.bronzeReached
+      reach[v] = r
+      return r
     }
     for name in try ReportStage.goldTables(lake, contract: ReportStage.lakeContract(lake)) {
       guard let gold = try DeltaLog.snapshotIfPresent(table: try lake.gold(name)) else { continue }
       keep("gold/" + name, gold)
       var t = status("gold/" + name, gold)
       let silverDone = gold.transactions["lh-gold"] ?? -1
-      let reflected =
-        silverDone >= 0 ? (silverReach[min(silverDone, silverVersion ?? silverDone)] ?? -1) : -1
-      (t.lagVersions, t.lagMillis) = lag(reflected)
+      var reflected: Int64? = -1
+      if silverDone >= 0, let silverVersion {
+        reflected = try silverReach(min(silverDone, silverVersion))
+      }
+      (t.lagVersions, t.lagMillis) = try lag(reflected)
       report.tables.append(t)
     }
     if let maxAge = options.maxAge, let b = report.tables.first, now - b.lastCommit > maxAge {
@@ -340,10 +358,13 @@ public enum LakeStatus {
         ReportTableInfo(
           title: "reconciliation", subtitle: "bronze = silver + rejects + duplicates",
           columns: reconciliationColumns, chart: nil))
+      // What is no longer known (a cleaned log without running totals) is empty, not 0.
+      let b: ReportCell = rec.bronzeKnown ? .integer(rec.bronzeRows) : .null
+      func s(_ n: Int64) -> ReportCell { rec.silverKnown ? .integer(n) : .null }
       try r.rows([
         [
-          .integer(rec.bronzeRows), .integer(rec.silverRows), .integer(rec.rejects),
-          .integer(rec.duplicates), .boolean(rec.reconciled),
+          b, s(rec.silverRows), s(rec.rejects), s(rec.duplicates),
+          rec.known ? .boolean(rec.reconciled) : .null,
         ]
       ])
       try r.endTable()
@@ -418,19 +439,26 @@ public enum LakeStatus {
       "Live data files whose size differs from the log's (lh-report status --deep)."
     ) { $0.wrongSizeFiles.map { Int64($0.count) } }
     if let rec = report.reconciliation {
+      // Kinds no longer known (a cleaned log without running totals) have no sample.
       family(
         "lh_reconciliation_rows",
         "Rows of the reconciliation bronze = silver + rejects + duplicates, by kind (bronze_read: what lh-silver says it read).",
         [
-          ("bronze", rec.bronzeRows), ("bronze_read", rec.bronzeRowsRead),
-          ("silver", rec.silverRows), ("rejects", rec.rejects), ("duplicates", rec.duplicates),
-        ].map { ("{kind=\(prometheusLabel($0.0))}", String($0.1)) })
-      family(
-        "lh_reconciled", "1 when bronze = silver + rejects + duplicates, else 0.",
-        [("", rec.reconciled ? "1" : "0")])
-      family(
-        "lh_reject_ratio", "Rejected rows per bronze row read, per silver table.",
-        [("{table=\(prometheusLabel("silver/events"))}", String(rec.rejectRatio))])
+          ("bronze", rec.bronzeRows, rec.bronzeKnown),
+          ("bronze_read", rec.bronzeRowsRead, rec.silverKnown),
+          ("silver", rec.silverRows, rec.silverKnown), ("rejects", rec.rejects, rec.silverKnown),
+          ("duplicates", rec.duplicates, rec.silverKnown),
+        ].filter(\.2).map { ("{kind=\(prometheusLabel($0.0))}", String($0.1)) })
+      if rec.known {
+        family(
+          "lh_reconciled", "1 when bronze = silver + rejects + duplicates, else 0.",
+          [("", rec.reconciled ? "1" : "0")])
+      }
+      if rec.silverKnown {
+        family(
+          "lh_reject_ratio", "Rejected rows per bronze row read, per silver table.",
+          [("{table=\(prometheusLabel("silver/events"))}", String(rec.rejectRatio))])
+      }
     }
     family(
       "lh_status_problems",

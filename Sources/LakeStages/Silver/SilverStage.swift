@@ -87,12 +87,24 @@ public struct SilverCounts: Sendable, Equatable {
     bronzeRows == silverRows + rejects + duplicates + acceptedEarlier
   }
 
-  /// `{"bronzeRows":…,"silverRows":…,"rejects":…,"duplicates":…}` plus the range.
-  func json(contract: String, from: Int64, to: Int64) -> String {
+  /// `{"bronzeRows":…,"silverRows":…,"rejects":…,"duplicates":…}` plus the range, then the
+  /// table's running totals through this commit when known (LogTotals).
+  func json(contract: String, from: Int64, to: Int64, totals: LogTotals.SilverTotals? = nil)
+    -> String
+  {
     "{\"contract\":\"\(contract)\",\"bronzeFromVersion\":\(from),\"bronzeToVersion\":\(to),"
       + "\"bronzeRows\":\(bronzeRows),\"silverRows\":\(silverRows),\"rejects\":\(rejects),"
       + "\"duplicates\":\(duplicates)"
-      + (acceptedEarlier > 0 ? ",\"acceptedEarlier\":\(acceptedEarlier)}" : "}")
+      + (acceptedEarlier > 0 ? ",\"acceptedEarlier\":\(acceptedEarlier)" : "")
+      + (totals?.json ?? "") + "}"
+  }
+
+  /// The range's counts as lhSilver members (for running totals).
+  func members(to: Int64) -> [String: Int64] {
+    [
+      "bronzeRows": Int64(bronzeRows), "silverRows": Int64(silverRows),
+      "rejects": Int64(rejects), "duplicates": Int64(duplicates), "bronzeToVersion": to,
+    ]
   }
 }
 
@@ -234,8 +246,22 @@ public enum SilverStage {
     // it is after `lh-pack compact` and `vacuum` (lh-pack never compacts files silver has not
     // refined, so an incremental run never meets one). A compaction that mixed files of the
     // list with files refined before cannot be split by row: refused, with the way out.
+    // A log cleaned up after a checkpoint no longer has the early commits: a rebuild or first
+    // run then reads bronze's live files as of `target` (the snapshot, in its order), while an
+    // incremental run whose range was cleaned up cannot tell its files apart and says so.
     var files: [(version: Int64, add: DeltaAdd)] = []
-    for v in from...target {
+    var cleaned: Int64?
+    if try LogTotals.commit(lake.bronzeEvents, from) == nil {
+      guard from == 0, max(doneEvents, doneRejects) < 0 else {
+        throw LakeFailure(
+          .data,
+          "\(lake.bronzeEvents): version \(from), the first silver has not refined, is no longer in the log (cleaned up); run lh-silver --rebuild"
+        )
+      }
+      files = bronze.files.map { (target, $0) }
+      cleaned = target
+    }
+    for v in from...target where cleaned == nil {
       var rewritten: [String] = []
       var rewrites: [DeltaAdd] = []
       try DeltaLog.forEachAction(table: lake.bronzeEvents, version: v) {
@@ -357,7 +383,19 @@ public enum SilverStage {
         timestamp: now, operation: "WRITE",
         operationParameters: ["mode": config.rebuild ? "Overwrite" : "Append"],
         engineInfo: config.engine)
-      info.extra = [("lhSilver", counts.json(contract: contract.name, from: done + 1, to: target))]
+      // The running totals: this range's counts on top of the table's (a rebuild or a first
+      // run starts them); unknown totals (a cleaned log without them) are left out.
+      var totals: LogTotals.SilverTotals? = LogTotals.SilverTotals()
+      if done >= 0, let existing {
+        totals = (try? LogTotals.silverTotals(table: table, through: existing.version)) ?? nil
+      }
+      totals?.add(counts.members(to: target))
+      info.extra = [
+        (
+          "lhSilver",
+          counts.json(contract: contract.name, from: done + 1, to: target, totals: totals)
+        )
+      ]
       var actions: [DeltaAction] = [.commitInfo(info)]
       if let existing {
         var meta = existing.metadata
