@@ -53,6 +53,11 @@ func statusReconciliation(_ lake: String) throws -> [String: Any] {
   return [:]
 }
 
+/// A status section's members as sorted `key=value` text (a dictionary's order is its own).
+func sorted(_ section: [String: Any]) -> [String] {
+  section.map { "\($0.key)=\($0.value)" }.sorted()
+}
+
 /// A lake landed in `rounds` batches with lh-gen's faults (duplicates, malformed lines), each
 /// followed by lh-silver (and lh-gold when `gold`).
 func roundsLake(_ rounds: Int, gold: Bool = false) throws -> (lake: String, dir: URL) {
@@ -154,7 +159,7 @@ struct LogHistoryTests {
         atPath: lake + "/bronze/events/_delta_log/" + DeltaLog.fileName(0)))
     let s = try TestTools.run("lh-report", ["status", "--lake", lake, "--format", "ndjson"])
     #expect(s.status == 0, "\(s.stderr)")
-    #expect(try statusReconciliation(lake).description == statusBefore.description)
+    #expect(try sorted(statusReconciliation(lake)) == sorted(statusBefore))
     for l in [lake, whole] {
       let r = try TestTools.shell(
         "lh-gen --seed 77 --count 300 --duration 2h --quiet | lh-bronze --lake '\(l)' --quiet"
@@ -163,8 +168,7 @@ struct LogHistoryTests {
     }
     let check = try TestTools.run("lh-report", ["status", "--lake", lake, "--check"])
     #expect(check.status == 0, "\(check.stderr)")
-    #expect(
-      try statusReconciliation(lake).description == statusReconciliation(whole).description)
+    #expect(try sorted(statusReconciliation(lake)) == sorted(statusReconciliation(whole)))
     let gold = try TestTools.run("lh-report", ["--lake", lake, "--format", "csv"])
     let goldWhole = try TestTools.run("lh-report", ["--lake", whole, "--format", "csv"])
     #expect(gold.status == 0 && gold.output == goldWhole.output, "\(gold.stderr)")
@@ -173,7 +177,13 @@ struct LogHistoryTests {
       let r = try TestTools.run("lh-silver", ["--lake", l, "--rebuild", "--quiet"])
       #expect(r.status == 0, "\(r.stderr)")
     }
-    #expect(try tableRows(lake + "/silver/events") == tableRows(whole + "/silver/events"))
+    // The same rows; their lineage names the bronze version the rebuild read, as the version
+    // that added each file is gone with the cleaned commits (and the last round landed in each
+    // copy at its own time).
+    let lineage: Set<String> = ["_bronze_version", "_ingested_at"]
+    #expect(
+      try tableRows(lake + "/silver/events", dropping: lineage).sorted()
+        == tableRows(whole + "/silver/events", dropping: lineage).sorted())
   }
 
   @Test(
@@ -228,6 +238,7 @@ struct LogHistoryTests {
           for f in os.listdir(log):
               if f.endswith(".json") and f[:20].isdigit() and int(f[:20]) < v:
                   os.remove(os.path.join(log, f))
+      import os as _os, sys as _sys; _sys.stdout.flush(); _os._exit(0)  # deltalake may abort at teardown
       """
     let r = try TestTools.run(python, ["-c", script, lake])
     #expect(r.status == 0, "\(r.stderr)")

@@ -484,8 +484,13 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         os.makedirs(sys.argv[2], exist_ok=True)
         make(sys.argv[2])
+        sys.stdout.flush()
+        os._exit(0)  # deltalake may abort during interpreter teardown (tests/peers/README.md)
     elif len(sys.argv) == 5 and sys.argv[1] == "check":
-        sys.exit(check(sys.argv[2], sys.argv[3], sys.argv[4]))
+        code = check(sys.argv[2], sys.argv[3], sys.argv[4])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)

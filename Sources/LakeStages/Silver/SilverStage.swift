@@ -258,7 +258,16 @@ public enum SilverStage {
           "\(lake.bronzeEvents): version \(from), the first silver has not refined, is no longer in the log (cleaned up); run lh-silver --rebuild"
         )
       }
-      files = bronze.files.map { (target, $0) }
+      // In landing order: a checkpoint may list the files in an order of its own (deltalake's
+      // does), and the first occurrence of a key wins, so the order is rebuilt from each file's
+      // earliest ingested_at (a compacted file goes where its first rows landed), then the
+      // checkpoint's order.
+      let landed = bronze.files.enumerated().map {
+        (at: DeltaStats.minTimestamp("ingested_at", stats: $0.element.stats) ?? .max, $0.offset)
+      }
+      files = landed.sorted { $0.at != $1.at ? $0.at < $1.at : $0.1 < $1.1 }.map {
+        (target, bronze.files[$0.1])
+      }
       cleaned = target
     }
     for v in from...target where cleaned == nil {

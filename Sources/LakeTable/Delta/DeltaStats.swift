@@ -12,8 +12,16 @@
 
 import LakeFormats
 
-/// Builds `add.stats`.
+/// Builds `add.stats`, and reads what lh needs back from them.
 public enum DeltaStats {
+  /// The minimum of timestamp column `column` in `stats` (µs), nil when the stats lack it.
+  public static func minTimestamp(_ column: String, stats: String?) -> Int64? {
+    guard let stats, let view = try? JSONObjectView(Array(stats.utf8)),
+      let mins = try? view.object("minValues"), let text = try? mins.string(column)
+    else { return nil }
+    return RFC3339.parse(text)
+  }
+
   /// The stats JSON for a file of `rows` rows whose columns are `schema` with `statistics`.
   public static func json(rows: Int, schema: TableSchema, statistics: [ColumnStatistics]) -> String
   {
