@@ -231,4 +231,35 @@ struct PackCheckpointTests {
       #expect(try PackLakes.rows(target + "/sales/orders") == before)
     }
   }
+
+  @Test(
+    "a log a killed cleanup left (commits before its oldest checkpoint): vacuum plans from that checkpoint, archive → restore starts there"
+  )
+  func killedCleanup() throws {
+    let dir = try TestTools.temporaryDirectory("lh-pack-ckpt")
+    let lake = dir.appendingPathComponent("lake").path
+    let orders = lake + "/sales/orders"
+    _ = try DeltaTable.openOrCreate(
+      at: orders, schema: PackLakes.ordersSchema, partitionColumns: ["event_date"],
+      engine: "lh-test", configuration: ["delta.checkpointInterval": "2"])
+    for k in 1...7 { try PackLakes.append(orders, k * 10..<k * 10 + 10) }
+    // Cleanup deletes oldest first: killed after commits 0…2 and the checkpoint of 2.
+    for v: Int64 in 0...2 { unlink(orders + "/_delta_log/" + DeltaLog.fileName(v)) }
+    unlink(orders + "/_delta_log/" + DeltaLogFile.checkpointName(2))
+    #expect(try DeltaLog.oldestReconstructibleVersion(table: orders) == 4)
+    let vacuum = try TestTools.run("lh-pack", ["vacuum", "--lake", lake])
+    #expect(vacuum.status == 0 && vacuum.output.isEmpty, "\(vacuum.output)\(vacuum.stderr)")
+    let a = dir.appendingPathComponent("a.tar.zst").path
+    let r = try TestTools.run("lh-pack", ["archive", "--lake", lake, "-o", a])
+    #expect(r.status == 0, "\(r.stderr)")
+    let restored = dir.appendingPathComponent("restored").path
+    let back = try TestTools.run("lh-pack", ["restore", a, "-C", restored])
+    #expect(back.status == 0, "\(back.stderr)")
+    let copy = restored + "/sales/orders"
+    #expect(try DeltaLog.oldestReconstructibleVersion(table: copy) == 4)
+    #expect(!FileManager.default.fileExists(atPath: copy + "/_delta_log/" + DeltaLog.fileName(3)))
+    for v: Int64 in 4...7 {
+      #expect(try PackLakes.rows(orders, v) == PackLakes.rows(copy, v), "version \(v)")
+    }
+  }
 }
