@@ -74,7 +74,9 @@ extension LhPack {
       abstract: "Archive tables, or their partitions older than a date, to a .tar.zst.",
       discussion: """
         Whole tables keep their log and every file still on disk, so a restored table time-travels \
-        like the original. With --before, the partitions of a date-partitioned table older than \
+        like the original: the commits from version 0, or, in a log that cleanup has shortened, \
+        from its oldest complete checkpoint, with the checkpoints (every part, V2 sidecars), \
+        .crc files and _last_checkpoint of the versions archived. With --before, the partitions of a date-partitioned table older than \
         the date are archived with a one-version log of their own. With --remove, they leave \
         the lake in one commit per table, only after the archive is written, fsynced and read \
         back; a failure or a kill before that leaves the lake as it was.
@@ -188,7 +190,9 @@ extension LhPack {
       abstract: "Restore an archive into a new lake, or merge it into a lake.",
       discussion: """
         Every file is checked against the manifest before anything joins the lake. A table the \
-        lake lacks is created as archived (its whole log); a table it has gets the archived \
+        lake lacks is created as archived (its whole log, checkpoints before the commits that \
+        follow them and _last_checkpoint last, so a restore cut short leaves a valid table that \
+        a rerun completes); a table it has gets the archived \
         files in one commit. A partition the table already holds is refused unless --replace. \
         Files are unpacked into DIR/.lh-restore.<pid> first, locked while the restore runs; \
         such a directory left by a restore that was killed is removed by the next restore into \

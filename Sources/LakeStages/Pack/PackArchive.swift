@@ -11,9 +11,11 @@
 // FILE is an `OutputTarget`: a FIFO, device or stdout (`-`) is written through instead, and
 // then `remove` is refused up front (64): nothing can be read back from them.
 //
-// What goes in (docs/architecture.md, "lh-pack"): for a whole table, its log 0…V verbatim and
-// every data file a version of it still has on disk, so that the restored table is the same
-// table, time travel included; for partitions, their live files at V and a new one-version log
+// What goes in (docs/architecture.md, "lh-pack"): for a whole table, its log verbatim — commits
+// 0…V, or, when log cleanup removed the early ones, the oldest complete checkpoint and the
+// commits after it — with the checkpoints (parts, V2 sidecars), .crc files and
+// `_last_checkpoint` of those versions, and every data file a version of it still has on disk,
+// so that the restored table is the same table, time travel included; for partitions, their live files at V and a new one-version log
 // (protocol, metaData and the adds as of V) so that the archive alone is a valid Delta table.
 // Entry order is table by table: data files sorted by path, then the log; the manifest last, in
 // a zstd frame of its own that the trailer indexes (so `lh-pack list` reads only that frame).
@@ -275,32 +277,50 @@ public enum PackArchive {
     return summary
   }
 
-  /// A whole table: log 0…V verbatim and every data file any of those versions references that
-  /// is still on disk; `fromVersion` is the oldest version all of whose files are there.
+  /// A whole table: the log files that reconstruct its versions up to V, verbatim (from version
+  /// 0, or from the oldest checkpoint of a cleaned log: `DeltaLog.replayFiles`), and every data
+  /// file any of those versions references that is still on disk; `fromVersion` is the oldest
+  /// version all of whose files are there.
   static func wholePlan(_ name: String, _ path: String, _ snapshot: Snapshot) throws -> TablePlan {
-    var added: [String: DeltaAdd] = [:]
-    var removedAt: [String: Int64] = [:]
+    let replay = try DeltaLog.replayFiles(table: path, version: snapshot.version)
     var logEntries: [Entry] = []
-    for v in 0...snapshot.version {
-      let file = path + "/_delta_log/" + DeltaLog.fileName(v)
-      guard let info = PackLake.fileInfo(file) else {
+    for logName in replay.names {
+      let file = path + "/_delta_log/" + logName
+      if logName == "_last_checkpoint" {
+        // Replaced (renamed over) by any commit that writes a checkpoint: its bytes now.
+        if let bytes = PackLake.smallFile(file) {
+          logEntries.append(Entry(name: name + "/_delta_log/" + logName, source: .bytes(bytes)))
+        }
+        continue
+      }
+      guard let info = PackLake.fileInfo(file), info.isFile else {
         throw LakeFailure(.data, "\(file): missing")
       }
       logEntries.append(
-        Entry(
-          name: name + "/_delta_log/" + DeltaLog.fileName(v), source: .file(file, size: info.size)))
-      try DeltaLog.forEachAction(table: path, version: v) { action in
-        switch action {
-        case .add(let a):
-          added[a.path] = a
-          removedAt[a.path] = nil
-        case .remove(let r): removedAt[r.path] = v
-        default: break
+        Entry(name: name + "/_delta_log/" + logName, source: .file(file, size: info.size)))
+    }
+    // The files live at the oldest version (its checkpoint, or commit 0), then each commit's.
+    var added: [String: DeltaAdd] = [:]
+    var removedAt: [String: Int64] = [:]
+    let base =
+      replay.oldest == snapshot.version
+      ? snapshot : try DeltaLog.snapshot(table: path, asOf: .version(replay.oldest))
+    for a in base.files { added[a.path] = a }
+    if replay.oldest < snapshot.version {
+      for v in (replay.oldest + 1)...snapshot.version {
+        try DeltaLog.forEachAction(table: path, version: v) { action in
+          switch action {
+          case .add(let a):
+            added[a.path] = a
+            removedAt[a.path] = nil
+          case .remove(let r): removedAt[r.path] = v
+          default: break
+          }
         }
       }
     }
     let live = Set(snapshot.files.map(\.path))
-    var fromVersion: Int64 = 0
+    var fromVersion = replay.oldest
     var data: [Entry] = []
     for (logPath, add) in added {
       let relative = try PartitionPath.uriDecode(logPath)

@@ -100,6 +100,23 @@ public enum PackLake {
     )
   }
 
+  /// The bytes of a file of at most 1 MiB (`_last_checkpoint`); nil when it cannot be read or is
+  /// larger.
+  static func smallFile(_ path: String) -> [UInt8]? {
+    guard let fd = try? FileDescriptor.open(readingFrom: path) else { return nil }
+    defer { try? fd.close() }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count <= 1 << 20 {
+      guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else {
+        return nil
+      }
+      if n == 0 { return bytes }
+      bytes.append(contentsOf: chunk[0..<n])
+    }
+    return nil
+  }
+
   /// The SHA-256 and size of a file, read in 1 MiB blocks through `buffer`.
   static func sha256(of path: String, buffer: UnsafeMutableRawBufferPointer) throws -> (
     String, Int64

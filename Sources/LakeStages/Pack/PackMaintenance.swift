@@ -398,7 +398,11 @@ public enum PackMaintenance {
     // times increase with the version), then the snapshot at the cutoff, then the adds of the
     // versions after it: the cost follows the versions within the retention, not the table's
     // age.
-    let first = try versionCurrent(at: cutoff, table: path, versions: versions)
+    // A cleaned log (or one a killed cleanup left with commits before its oldest checkpoint):
+    // nothing older than the oldest reconstructible version can be read, nor needs its files.
+    let first = max(
+      try versionCurrent(at: cutoff, table: path, versions: versions),
+      try DeltaLog.oldestReconstructibleVersion(table: path) ?? 0)
     var keep = Set<String>()
     for add in try DeltaLog.snapshot(table: path, asOf: .version(first)).files {
       keep.insert(try PartitionPath.uriDecode(add.path))

@@ -7,7 +7,8 @@
 //
 //   entries ─▶ DIR/.lh-restore.<pid>/… (flock'ed; hashed on the way) ─▶ manifest checked ─▶
 //   per table:
-//     a table DIR lacks:  data files renamed into place, then the log, version by version
+//     a table DIR lacks:  data files renamed into place, then the log (commits, checkpoints,
+//                         sidecars, _last_checkpoint) in copy order, version by version
 //     a table DIR has:    the archived version's files join it in one commit (merge); a partition
 //                         the table already holds is refused unless `replace`, which swaps it
 
@@ -297,9 +298,10 @@ public enum PackRead {
       defer { lock.release() }
       // The table's directory and its log are never reached through a link in the lake.
       try PackLake.makeDirectories(table.name + "/_delta_log", under: dir)
-      let present = try DeltaLog.versions(table: target)
+      let present = try logFiles(of: target)
       let resumable =
-        try present.isEmpty || isPrefix(present, of: staged, target: target, buffer: buffer)
+        try present.isEmpty
+        || isPart(present, of: staged, target: target, buffer: buffer)
       if resumable {
         // A table the lake lacks, or one an earlier restore of this archive left part-way
         // (a failed write, a kill: its log is a prefix of the archived one): create it, or
@@ -315,33 +317,54 @@ public enum PackRead {
     return summary
   }
 
-  /// True when the target's log `present` is the start of the staged (archived) log, byte for
-  /// byte: versions 0…k of the archive and nothing else.
-  static func isPrefix(
-    _ present: [Int64], of staged: String, target: String,
+  /// The files of a table's `_delta_log` that belong to the log (commits, checkpoints, .crc,
+  /// compactions, `_last_checkpoint`, and `_sidecars/` files), in copy order
+  /// (`DeltaLog.copyOrder`); empty when there is no log.
+  static func logFiles(of table: String) throws -> [String] {
+    let log = table + "/_delta_log"
+    var names: [String] = []
+    for (name, isDirectory) in try PackLake.entries(log) {
+      if isDirectory {
+        guard name == "_sidecars" else { continue }
+        for (side, sub) in try PackLake.entries(log + "/_sidecars") where !sub {
+          names.append("_sidecars/" + side)
+        }
+      } else if DeltaLogFile.parse(name) != nil {
+        names.append(name)
+      }
+    }
+    return DeltaLog.copyOrder(names)
+  }
+
+  /// True when every log file the target has (`present`) is one of the staged (archived) log's,
+  /// byte for byte: what an earlier, interrupted restore of this archive left (it creates the
+  /// log in copy order), or an earlier state of the same table.
+  static func isPart(
+    _ present: [String], of staged: String, target: String,
     buffer: UnsafeMutableRawBufferPointer
   ) throws -> Bool {
-    let archived = try DeltaLog.versions(table: staged)
-    guard present.count <= archived.count, present == Array(archived.prefix(present.count))
-    else { return false }
-    for v in present where try !sameBytes(staged, target, version: v, buffer: buffer) {
-      return false
+    let archived = Set(try logFiles(of: staged))
+    for name in present {
+      guard archived.contains(name), try sameBytes(staged, target, name, buffer: buffer) else {
+        return false
+      }
     }
     return true
   }
 
-  /// True when commit `version` has the same bytes in both tables.
+  /// True when the log file `name` has the same bytes in both tables.
   static func sameBytes(
-    _ a: String, _ b: String, version: Int64, buffer: UnsafeMutableRawBufferPointer
+    _ a: String, _ b: String, _ name: String, buffer: UnsafeMutableRawBufferPointer
   ) throws -> Bool {
-    let name = "/_delta_log/" + DeltaLog.fileName(version)
-    return try PackLake.sha256(of: a + name, buffer: buffer)
-      == PackLake.sha256(of: b + name, buffer: buffer)
+    let path = "/_delta_log/" + name
+    return try PackLake.sha256(of: a + path, buffer: buffer)
+      == PackLake.sha256(of: b + path, buffer: buffer)
   }
 
-  /// A table the lake lacks: data files first, then the log, so that a crash leaves at most
-  /// unreferenced files or a shorter but valid log, which a rerun finishes (a commit already
-  /// there with the archived bytes is kept).
+  /// A table the lake lacks: data files first, then the log in copy order (sidecars,
+  /// checkpoints before the commits that follow them, `_last_checkpoint` last), so that a crash
+  /// leaves at most unreferenced files or a shorter but valid log, which a rerun finishes (a log
+  /// file already there with the archived bytes is kept).
   static func create(
     table: String, staged: String, target: String, buffer: UnsafeMutableRawBufferPointer
   ) throws {
@@ -354,27 +377,38 @@ public enum PackRead {
       try PackLake.syncDirectory(PackLake.directory(of: to))
     }
     try PackLake.makeDirectories("_delta_log", under: target)
-    let versions = try DeltaLog.versions(table: staged)
-    for v in versions {
-      let name = "/_delta_log/" + DeltaLog.fileName(v)
-      guard link(staged + name, target + name) == 0 else {
+    let names = try logFiles(of: staged)
+    var sidecars = false
+    for name in names {
+      if name.hasPrefix("_sidecars/") && !sidecars {
+        try PackLake.makeDirectories("_delta_log/_sidecars", under: target)
+        sidecars = true
+      }
+      if !name.hasPrefix("_sidecars/") && sidecars {
+        try PackLake.syncDirectory(target + "/_delta_log/_sidecars")
+        sidecars = false
+      }
+      let path = "/_delta_log/" + name
+      guard link(staged + path, target + path) == 0 else {
         let e = errno
-        if e == EEXIST, try sameBytes(staged, target, version: v, buffer: buffer) {
+        if e == EEXIST, try sameBytes(staged, target, name, buffer: buffer) {
           continue  // linked by an earlier, interrupted restore of this archive
         }
         if e == EEXIST {
           throw LakeFailure(
             .tempFail, "\(target): another writer created the table while restoring; try again")
         }
-        throw SystemError("link", path: target + name, errno: e, category: .cannotCreate)
+        throw SystemError("link", path: target + path, errno: e, category: .cannotCreate)
       }
     }
     do {
+      if sidecars { try PackLake.syncDirectory(target + "/_delta_log/_sidecars") }
       try PackLake.syncDirectory(target + "/_delta_log")
     } catch let e as SystemError {
-      // Every commit is linked: the table is whole, only its durability is in doubt.
+      // Every log file is linked: the table is whole, only its durability is in doubt.
+      let last = names.compactMap { DeltaLogFile.parse($0)?.version }.max() ?? 0
       throw SystemError(
-        "version \(versions.last ?? 0) is committed, but fsync", path: e.path, errno: e.errno)
+        "version \(last) is committed, but fsync", path: e.path, errno: e.errno)
     }
   }
 
