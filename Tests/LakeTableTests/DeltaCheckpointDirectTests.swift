@@ -179,7 +179,7 @@ struct DeltaCheckpointDirectTests {
     #expect(identity(read[0].partitionValues) != identity(read[1].partitionValues))
   }
 
-  @Test("a column of another shape goes the generic way, with its error")
+  @Test("a column of another shape goes the generic way; errors name the row (was one too far)")
   func otherShapes() throws {
     let dir = try TestTools.temporaryDirectory("lh-ckpt")
     let path = dir.appendingPathComponent("o.checkpoint.parquet").path
@@ -255,7 +255,7 @@ struct DeltaCheckpointDirectTests {
     for name in ["dict.parquet", "v2.parquet"] {
       let path = dir.appendingPathComponent(name).path
       let generic = try actions(path, direct: false)
-      #expect(generic.count == 3 + 3000 + 6)
+      #expect(generic.count == 2 + 3000 + 6)
       #expect(try actions(path, direct: true) == generic, "\(name)")
     }
   }

@@ -200,8 +200,9 @@ public enum DeltaCheckpointCodec {
       do {
         if !generic.isEmpty {
           try file.forEachRow(rowGroup: g, columns: actionColumns, excluding: excluded) { values in
-            defer { row += 1 }
+            // `row` names the row in an error: counted after the row is read.
             if let action = try readers.action(values) { others.append((row, action)) }
+            row += 1
           }
         }
         var add = try direct[0]?.read(file, rowGroup: g)
