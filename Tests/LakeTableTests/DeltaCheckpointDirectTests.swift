@@ -218,6 +218,32 @@ struct DeltaCheckpointDirectTests {
     }
   }
 
+  @Test("corrupt bytes in an uncompressed checkpoint are errors or actions, never a trap")
+  func corrupt() throws {
+    let dir = try TestTools.temporaryDirectory("lh-ckpt")
+    let path = dir.appendingPathComponent("x.checkpoint.parquet").path
+    var options = ParquetWriteOptions()
+    options.codec = .uncompressed
+    let good = try DeltaCheckpointCodec.encode(
+      Array(mixedActions(features: false).prefix(40)), options: options)
+    // Every byte of the data pages (the footer's own checks are the generic reader's).
+    var read = 0
+    var failed = 0
+    for at in stride(from: 4, to: good.count - 8, by: 3) {
+      var bytes = good
+      bytes[at] ^= at % 2 == 0 ? 0xFF : 0x01
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      do {
+        _ = try actions(path, direct: true)
+        read += 1
+      } catch let e as DeltaLogError {
+        #expect("\(e)".hasPrefix(path + ": ") && !"\(e)".contains("\n"))
+        failed += 1
+      }
+    }
+    #expect(read > 0 && failed > 0)
+  }
+
   @Test(
     "peer-written checkpoints (dictionary pages, required fields, v2 pages) read the same both ways",
     .enabled(if: directPython != nil))
