@@ -198,16 +198,24 @@ public enum DeltaCheckpointCodec {
       let rows = Int(file.metadata.rowGroups[g].numRows)
       var row = 0
       do {
-        if !generic.isEmpty {
-          try file.forEachRow(rowGroup: g, columns: actionColumns, excluding: excluded) { values in
-            // `row` names the row in an error: counted after the row is read.
-            if let action = try readers.action(values) { others.append((row, action)) }
-            row += 1
-          }
-        }
         var add = try direct[0]?.read(file, rowGroup: g)
         var remove = try direct[1]?.read(file, rowGroup: g)
         var txn = try direct[2]?.read(file, rowGroup: g)
+        if !generic.isEmpty {
+          // Only the rows without an add, remove or txn are assembled the generic way.
+          var taken = [Bool](repeating: false, count: rows)
+          for case let column? in [add, remove, txn] {
+            let d = column.leaves[column.probe]!.definition
+            for r in 0..<min(rows, d.count) where d[r] >= column.present { taken[r] = true }
+          }
+          let rest = (0..<rows).filter { !taken[$0] }
+          try file.forEachRow(
+            rowGroup: g, rows: rest, columns: actionColumns, excluding: excluded
+          ) { r, values in
+            row = r
+            if let action = try readers.action(values) { others.append((r, action)) }
+          }
+        }
         var next = 0
         if buffered { pending.reserveCapacity(rows) }
         for r in 0..<rows {

@@ -132,6 +132,26 @@ public final class ParquetNestedFile {
     rowGroup group: Int, columns: [String], excluding: [[String]],
     _ body: ([NestedValue]) throws -> Void
   ) throws {
+    try forEachRow(rowGroup: group, rows: nil, columns: columns, excluding: excluding) {
+      try body($1)
+    }
+  }
+
+  /// As ``forEachRow(rowGroup:columns:excluding:_:)``, for the rows at `rows` only (ascending
+  /// indices in the row group; the others are passed over without assembling them), each given
+  /// to `body` with its index.
+  public func forEachRow(
+    rowGroup group: Int, rows selected: [Int], columns: [String], excluding: [[String]],
+    _ body: (Int, [NestedValue]) throws -> Void
+  ) throws {
+    try forEachRow(
+      rowGroup: group, rows: Optional(selected), columns: columns, excluding: excluding, body)
+  }
+
+  func forEachRow(
+    rowGroup group: Int, rows selected: [Int]?, columns: [String], excluding: [[String]],
+    _ body: (Int, [NestedValue]) throws -> Void
+  ) throws {
     // The nodes left out, by identity.
     var left = Set<ObjectIdentifier>()
     for path in excluding {
@@ -168,11 +188,18 @@ public final class ParquetNestedFile {
     }
     var assembler = NestedAssembler(columns: levelled)
     levelled = []
+    let maxima = wanted.map(\.definition)
     var row: [NestedValue] = []
     row.reserveCapacity(shapes.count)
-    for r in 0..<rows {
+    var at = 0
+    for k in 0..<(selected?.count ?? rows) {
+      let r = selected?[k] ?? k
+      guard r >= at, r < rows else {
+        throw ParquetError("rows asked for out of order or past the row group", category: .software)
+      }
       row.removeAll(keepingCapacity: true)
       do {
+        try assembler.skipRows(r - at, maxDefinition: maxima)
         guard assembler.atRowStart() else {
           throw ParquetError.corrupt("row \(r) of row group \(group) does not start a record")
         }
@@ -180,7 +207,8 @@ public final class ParquetNestedFile {
       } catch let e as ParquetError {
         throw e.at(file: name)
       }
-      try body(row)
+      at = r + 1
+      try body(r, row)
     }
   }
 
