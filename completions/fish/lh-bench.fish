@@ -28,6 +28,10 @@ function __lh-bench_parse_tokens -S
             __lh-bench_parse_subcommand 1 'h/help'
         case 'validate'
             __lh-bench_parse_subcommand 3 'h/help'
+        case 'checkpoint'
+            __lh-bench_parse_subcommand 3 'h/help'
+        case 'checkpoint-table'
+            __lh-bench_parse_subcommand 1 'h/help'
         case 'help'
             __lh-bench_parse_subcommand -r 1 
         end
@@ -87,6 +91,8 @@ complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_flags_or_opti
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'write' -d 'Load NDJSON into typed columns ("load"), then write them as Parquet ("write").'
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'read' -d 'Read every row group and column of a Parquet file ("read").'
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'validate' -d 'Check every line of NDJSON against a contract; the best of REPEAT passes.'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'checkpoint' -d 'Encode ADDS add actions as a checkpoint ("write") and read it back ("read").'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'checkpoint-table' -d 'Write the checkpoint of a table\'s latest version ("write"), then read a snapshot ("snapshot").'
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench write" -eq 1' -F
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench write" -eq 2' -F
@@ -95,3 +101,7 @@ complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "l
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_flags_or_options "lh-bench read" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench validate" -eq 1' -F
 complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_flags_or_options "lh-bench validate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench checkpoint" -eq 1' -fa '(__lh-bench_complete_directories)'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_flags_or_options "lh-bench checkpoint" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_positional "lh-bench checkpoint-table" -eq 1' -fa '(__lh-bench_complete_directories)'
+complete -c 'lh-bench' -n '__lh-bench_should_offer_completions_for_flags_or_options "lh-bench checkpoint-table" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -8,6 +8,14 @@
 //       reads IN into memory (untimed), then checks every line against the contract (a built-in
 //       name or a file) into typed columns, in batches of 65,536 rows, REPEAT times (default 3);
 //       prints the best pass as "validate" seconds and "mb_per_s" of JSON per core
+//   lh-bench checkpoint ADDS DIR [REPEAT]
+//       makes ADDS add actions like lh-bronze's (partitioned by day, ~100-byte paths, stats),
+//       encodes them as a checkpoint file in DIR ("write", bytes only) and reads the file back
+//       into DeltaAdds ("read"); the best of REPEAT passes (default 3), with the file's bytes and
+//       the process's peak RSS (KiB)
+//   lh-bench checkpoint-table TABLE
+//       writes the checkpoint of TABLE's latest version with lh's writer ("write", the snapshot
+//       it reads included), then reads a snapshot of the table from it ("snapshot")
 //
 // Prints one JSON object with the timings in seconds, rows and output bytes; bench/run.sh
 // runs the same workloads through DuckDB, pyarrow and Polars and prints the ratios.
@@ -17,6 +25,7 @@ import LakeContracts
 import LakeFormats
 import LakeIO
 import LakeStages
+import LakeTable
 
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +37,9 @@ struct LhBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lh-bench",
     abstract: "The lh side of make bench: time one workload, print its timings as JSON.",
-    subcommands: [Write.self, Read.self, Validate.self])
+    subcommands: [
+      Write.self, Read.self, Validate.self, Checkpoint.self, CheckpointTable.self,
+    ])
 
   /// Runs a workload; a failure is one line on stderr and status 65.
   static func run(_ body: () throws -> Void) throws {
@@ -71,6 +82,31 @@ struct LhBenchCommand: ParsableCommand {
         try LhBench.validate(contract: contract, input: input, repeat: self.repeat)
       }
     }
+  }
+
+  struct Checkpoint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Encode ADDS add actions as a checkpoint (\"write\") and read it back (\"read\")."
+    )
+    @Argument(help: "How many add actions.") var adds: Int
+    @Argument(help: "A directory for the checkpoint file.", completion: .directory)
+    var directory: String
+    @Argument(help: "Passes; the best is printed.") var `repeat` = 3
+    func run() throws {
+      try LhBenchCommand.run {
+        try LhBench.checkpoint(adds: adds, directory: directory, repeat: self.repeat)
+      }
+    }
+  }
+
+  struct CheckpointTable: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "checkpoint-table",
+      abstract:
+        "Write the checkpoint of a table's latest version (\"write\"), then read a snapshot (\"snapshot\")."
+    )
+    @Argument(help: "The Delta table.", completion: .directory) var table: String
+    func run() throws { try LhBenchCommand.run { try LhBench.checkpointTable(table) } }
   }
 }
 
@@ -188,6 +224,82 @@ extension LhBench {
     print(
       "{\"validate\":\(best),\"bytes\":\(bytes.count),\"rows\":\(rows),\"rejects\":\(rejects),"
         + "\"mb_per_s\":\((mb / best).rounded())}")
+  }
+}
+
+extension LhBench {
+  /// Peak resident set of this process, in KiB.
+  static func peakKiB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
+  }
+
+  /// Add `i` of a synthetic bronze table: lh-bronze's path and stats shapes, 28 days.
+  static func syntheticAdd(_ i: Int) -> DeltaAdd {
+    let day =
+      "2026-\(i / 28 % 12 < 9 ? "0" : "")\(1 + i / 28 % 12)-\(i % 28 < 9 ? "0" : "")\(1 + i % 28)"
+    let id = String(UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15, radix: 16)
+    let lines = 1000 + i % 7
+    return DeltaAdd(
+      path: "ingest_date=\(day)/part-\(i % 100_000)-\(id)-c000.zstd.parquet",
+      partitionValues: ["ingest_date": day], size: Int64(100_000 + i % 9973),
+      modificationTime: 1_795_300_000_000 + Int64(i), dataChange: true,
+      stats:
+        #"{"numRecords":\#(lines),"minValues":{"line":1,"ingested_at":"2026-01-01T00:00:00.000Z","source":"spool/a.ndjson"},"maxValues":{"line":\#(lines),"ingested_at":"2026-01-01T00:00:09.999Z","source":"spool/z.ndjson"},"nullCount":{"line":0,"ingested_at":0,"source":0,"raw":0}}"#
+    )
+  }
+
+  static func checkpoint(adds count: Int, directory: String, repeat passes: Int) throws {
+    var actions: [DeltaAction] = [
+      .protocol(DeltaProtocol()),
+      .metaData(
+        DeltaMetadata(
+          id: "bench", schemaString: #"{"type":"struct","fields":[]}"#,
+          partitionColumns: ["ingest_date"], createdTime: 1)),
+      .txn(DeltaTxn(appId: "lh-bronze:file:0:lines", version: 7, lastUpdated: nil)),
+    ]
+    actions.reserveCapacity(count + 3)
+    for i in 0..<count { actions.append(.add(syntheticAdd(i))) }
+    let path = directory + "/lh-bench.checkpoint.parquet"
+    var write = Double.infinity
+    var read = Double.infinity
+    var size = 0
+    var files = 0
+    for _ in 0..<max(passes, 1) {
+      let t0 = now()
+      let bytes = try DeltaCheckpointCodec.encode(actions)
+      write = min(write, now() - t0)
+      size = bytes.count
+      let fd = try FileDescriptor.create(writingTo: path, exclusive: false)
+      try bytes.withUnsafeBytes { try fd.writeAll($0) }
+      try fd.close()
+      let t1 = now()
+      var adds: [DeltaAdd] = []
+      try DeltaCheckpointCodec.forEachAction(file: path, table: directory) {
+        if case .add(let a) = $0 { adds.append(a) }
+      }
+      read = min(read, now() - t1)
+      files = adds.count
+    }
+    print(
+      "{\"write\":\(write),\"read\":\(read),\"adds\":\(files),\"bytes\":\(size),"
+        + "\"peak_kib\":\(peakKiB())}")
+  }
+
+  static func checkpointTable(_ table: String) throws {
+    guard let version = try DeltaLog.latestVersion(table: table) else {
+      throw LakeFailure(.noInput, "\(table): not a Delta table")
+    }
+    let t0 = now()
+    let hint = try DeltaCheckpoint.write(table: table, version: version)
+    let t1 = now()
+    let snapshot = try DeltaLog.snapshot(table: table)
+    let t2 = now()
+    print(
+      "{\"write\":\(t1 - t0),\"snapshot\":\(t2 - t1),\"version\":\(version),"
+        + "\"files\":\(snapshot.files.count),\"bytes\":\(hint?.sizeInBytes ?? 0),"
+        + "\"peak_kib\":\(peakKiB())}")
   }
 }
 

@@ -13,6 +13,12 @@
 //   protocol  minReaderVersion, minWriterVersion, [readerFeatures, writerFeatures list<string>]
 //   [read only: sidecar (V2 checkpoints), checkpointMetadata and domainMetadata → .other]
 //
+// Writing goes straight from the actions into the leaves' level and value streams
+// (`CheckpointLeaves`, DeltaCheckpointDirect.swift); reading takes the add, remove and txn
+// columns straight from their leaves (`DirectPlan`), the other columns through the generic
+// nested reader; no NestedValue tree per row either way (bench/RESULTS.md, "Checkpoint
+// read/write").
+//
 // Reading takes what Spark and delta-rs write: any of these columns missing, fields in any
 // order, `stats_parsed` turned back into the stats JSON text when `stats` is null (it is read
 // only for the row groups that need it), `partitionValues_parsed` ignored. A file that does not
@@ -76,21 +82,13 @@ public enum DeltaCheckpointCodec {
     ]
   }
 
-  static func text(_ s: String?) -> NestedValue { s.map { .string($0) } ?? .null }
-  static func int(_ v: Int64?) -> NestedValue { v.map { .int($0) } ?? .null }
-
-  static func map(_ m: [String: String?]) -> NestedValue {
-    .map(
-      m.keys.sorted().map { k in
-        NestedEntry(key: .string(k), value: (m[k] ?? nil).map { .string($0) } ?? .null)
-      })
-  }
-
   /// The bytes of a classic checkpoint Parquet file holding `actions` (protocol, metaData, txn,
-  /// add, remove), one action per row.
-  public static func encode(_ actions: [DeltaAction], options: ParquetWriteOptions = .init())
-    throws -> [UInt8]
-  {
+  /// add, remove), one action per row, written straight into the leaves' streams (no value tree
+  /// per row; `CheckpointLeaves`), a row group per `rowGroupRows` actions.
+  public static func encode(
+    _ actions: [DeltaAction], options: ParquetWriteOptions = .init(),
+    rowGroupRows: Int = 1 << 20
+  ) throws -> [UInt8] {
     let features = actions.contains {
       if case .protocol(let p) = $0 {
         p.readerFeatures != nil || p.writerFeatures != nil
@@ -98,47 +96,27 @@ public enum DeltaCheckpointCodec {
         false
       }
     }
-    let fields = fields(features: features)
-    var rows: [[NestedValue]] = []
-    rows.reserveCapacity(actions.count)
+    var w = try CheckpointLeaves(
+      ParquetNestedColumns(fields: fields(features: features), options: options),
+      features: features)
+    var rows = 0
     for action in actions {
-      var row = [NestedValue](repeating: .null, count: 5)
       switch action {
-      case .txn(let t):
-        row[0] = .record([.string(t.appId), .int(t.version), int(t.lastUpdated)])
-      case .add(let a):
-        row[1] = .record([
-          .string(a.path), map(a.partitionValues), .int(a.size), .int(a.modificationTime),
-          .boolean(a.dataChange), text(a.stats), .null,
-        ])
-      case .remove(let r):
-        row[2] = .record([
-          .string(r.path), int(r.deletionTimestamp), .boolean(r.dataChange),
-          .boolean(r.partitionValues != nil && r.size != nil),
-          r.partitionValues.map(map) ?? .null, int(r.size),
-        ])
-      case .metaData(let m):
-        row[3] = .record([
-          .string(m.id), text(m.name), text(m.description),
-          .record([.string(m.provider), .map([])]), .string(m.schemaString),
-          .list(m.partitionColumns.map { .string($0) }),
-          map(m.configuration.mapValues { Optional($0) }), int(m.createdTime),
-        ])
-      case .protocol(let p):
-        var values: [NestedValue] = [
-          .int(Int64(p.minReaderVersion)), .int(Int64(p.minWriterVersion)),
-        ]
-        if features {
-          values.append(p.readerFeatures.map { .list($0.map { .string($0) }) } ?? .null)
-          values.append(p.writerFeatures.map { .list($0.map { .string($0) }) } ?? .null)
-        }
-        row[4] = .record(values)
-      case .commitInfo, .sidecar, .other:
-        continue
+      case .txn(let t): try w.txn(t)
+      case .add(let a): try w.add(a)
+      case .remove(let r): try w.remove(r)
+      case .metaData(let m): try w.metaData(m)
+      case .protocol(let p): try w.protocol(p)
+      case .commitInfo, .sidecar, .other: continue
       }
-      rows.append(row)
+      rows += 1
+      if rows == max(1, rowGroupRows) {
+        try w.endRowGroup(rows: rows)
+        rows = 0
+      }
     }
-    return try ParquetNestedWriter.encode(fields: fields, rows: rows, options: options)
+    try w.endRowGroup(rows: rows)
+    return try w.columns.finish()
   }
 
   /// The action columns read, in this order.
@@ -154,6 +132,15 @@ public enum DeltaCheckpointCodec {
   /// - Throws: `DeltaLogError` naming the file when it does not decode; what `body` throws.
   public static func forEachAction(
     file path: String, table: String, _ body: (DeltaAction) throws -> Void
+  ) throws {
+    try forEachAction(file: path, table: table, direct: true, body)
+  }
+
+  /// As the public one; `direct: false` reads every column through the generic nested reader
+  /// (the tests compare the two ways).
+  static func forEachAction(
+    file path: String, table: String, direct useDirect: Bool,
+    _ body: (DeltaAction) throws -> Void
   ) throws {
     let file: ParquetNestedFile
     do {
@@ -173,51 +160,139 @@ public enum DeltaCheckpointCodec {
     let readers = Readers(byName)
     let addType = byName["add"]?.type
     let hasStatsParsed = readers.add.has("stats_parsed")
+    let hasDeletionVector = readers.add.has("deletionVector")
+    // add, remove and txn straight from their leaves where their shape allows
+    // (DeltaCheckpointDirect.swift); the rest through the generic nested reader.
+    let direct = [DirectPlan.add, DirectPlan.remove, DirectPlan.txn].map {
+      useDirect && byName[$0.column] != nil && $0.applies(to: file) ? $0 : nil
+    }
     var excluded: [[String]] = [
       ["add", "partitionValues_parsed"], ["remove", "partitionValues_parsed"],
     ]
     if hasStatsParsed { excluded.append(["add", "stats_parsed"]) }
+    for case let plan? in direct { excluded.append([plan.column]) }
+    let generic = actionColumns.filter { c in
+      byName[c] != nil && !direct.contains { $0?.column == c }
+    }
+    var cache = PartitionValuesCache()
+    // Actions wait for the row group's end only when a second pass may fill some in; else each
+    // goes to `body` as it is read.
+    let buffered = hasDeletionVector || hasStatsParsed
     var pending: [DeltaAction] = []
-    // Rows (within the row group) of adds without stats, for stats_parsed.
-    var missingStats: [(Int, Int)] = []
+    func emit(_ a: DeltaAction) throws {
+      if buffered {
+        pending.append(a)
+      } else {
+        do { try body(a) } catch { throw FromBody(error: error) }
+      }
+    }
+    // The generic pass's actions, by row.
+    var others: [(row: Int, action: DeltaAction)] = []
+    // Rows (within the row group) of adds whose stats or deletion vector come from a second
+    // pass, and where their add is in `pending`.
+    var extras: [(Int, Int)] = []
     for g in 0..<file.rowGroupCount {
       pending.removeAll(keepingCapacity: true)
-      missingStats.removeAll(keepingCapacity: true)
+      others.removeAll(keepingCapacity: true)
+      extras.removeAll(keepingCapacity: true)
+      let rows = Int(file.metadata.rowGroups[g].numRows)
       var row = 0
       do {
-        try file.forEachRow(rowGroup: g, columns: actionColumns, excluding: excluded) { values in
-          defer { row += 1 }
-          guard let action = try readers.action(values) else { return }
-          if case .add(let a) = action, a.stats == nil, hasStatsParsed {
-            missingStats.append((row, pending.count))
+        var add = try direct[0]?.read(file, rowGroup: g)
+        var remove = try direct[1]?.read(file, rowGroup: g)
+        var txn = try direct[2]?.read(file, rowGroup: g)
+        if !generic.isEmpty {
+          // Only the rows without an add, remove or txn are assembled the generic way.
+          var taken = [Bool](repeating: false, count: rows)
+          for case let column? in [add, remove, txn] {
+            let d = column.leaves[column.probe]!.definition
+            for r in 0..<min(rows, d.count) where d[r] >= column.present { taken[r] = true }
           }
-          pending.append(action)
-        }
-        if !missingStats.isEmpty, case .record(let addFields)? = addType,
-          let k = addFields.firstIndex(where: { $0.name == "stats_parsed" })
-        {
-          var wanted = missingStats.makeIterator()
-          var next = wanted.next()
-          var r = 0
+          let rest = (0..<rows).filter { !taken[$0] }
           try file.forEachRow(
-            rowGroup: g, columns: ["add"],
-            excluding: addFields.filter { $0.name != "stats_parsed" }.map { ["add", $0.name] }
-          ) { values in
-            defer { r += 1 }
-            guard let (wantRow, at) = next, wantRow == r else { return }
-            next = wanted.next()
-            if case .add(var a) = pending[at] {
-              a.stats = statsJSON(values[0][k], addFields[k].type)
-              pending[at] = .add(a)
-            }
+            rowGroup: g, rows: rest, columns: actionColumns, excluding: excluded
+          ) { r, values in
+            row = r
+            if let action = try readers.action(values) { others.append((r, action)) }
           }
+        }
+        var next = 0
+        if buffered { pending.reserveCapacity(rows) }
+        for r in 0..<rows {
+          row = r
+          let a = try add?.add(r, &cache)
+          let rm = try remove?.remove(r, &cache)
+          let t = try txn?.txn(r)
+          var other: DeltaAction?
+          if next < others.count, others[next].row == r {
+            other = others[next].action
+            next += 1
+          }
+          if let a {
+            if hasDeletionVector || (a.stats == nil && hasStatsParsed) {
+              extras.append((r, pending.count))
+            }
+            try emit(.add(a))
+          } else if let rm {
+            try emit(.remove(rm))
+          } else if let t {
+            try emit(.txn(t))
+          } else if let other {
+            if case .add(let x) = other, x.stats == nil, hasStatsParsed {
+              extras.append((r, pending.count))
+            }
+            try emit(other)
+          }
+        }
+        if !extras.isEmpty, case .record(let addFields)? = addType {
+          try fillExtras(file, g, addFields, extras, &pending)
         }
       } catch let e as ParquetError {
         throw failure(path, e)
       } catch let e as LakeFailure {
         throw DeltaLogError(table: path, reason: "row group \(g) row \(row): \(e)")
+      } catch let e as FromBody {
+        throw e.error
       }
       for a in pending { try body(a) }
+    }
+  }
+
+  /// What `body` threw, passed through unchanged.
+  struct FromBody: Error {
+    let error: Error
+  }
+
+  /// Fills in, for the adds at `wanted` (row in the row group, index in `pending`), the stats
+  /// from `stats_parsed` when their `stats` is null, and their deletion vector: one more pass
+  /// over the `add` column with only those two fields.
+  static func fillExtras(
+    _ file: ParquetNestedFile, _ g: Int, _ addFields: [NestedField], _ wanted: [(Int, Int)],
+    _ pending: inout [DeltaAction]
+  ) throws {
+    let s = addFields.firstIndex { $0.name == "stats_parsed" }
+    let dv = addFields.firstIndex { $0.name == "deletionVector" }
+    var iterator = wanted.makeIterator()
+    var next = iterator.next()
+    var r = 0
+    try file.forEachRow(
+      rowGroup: g, columns: ["add"],
+      excluding: addFields.filter { $0.name != "stats_parsed" && $0.name != "deletionVector" }
+        .map { ["add", $0.name] }
+    ) { values in
+      defer { r += 1 }
+      guard let (wantRow, at) = next, wantRow == r else { return }
+      next = iterator.next()
+      guard case .add(var a) = pending[at] else { return }
+      if a.stats == nil, let s {
+        a.stats = statsJSON(values[0][s], addFields[s].type)
+      }
+      if let dv, case let x = values[0][dv], !x.isNull {
+        var out: [UInt8] = []
+        x.appendJSON(addFields[dv].type, to: &out)
+        a.deletionVector = String(decoding: out, as: UTF8.self)
+      }
+      pending[at] = .add(a)
     }
   }
 

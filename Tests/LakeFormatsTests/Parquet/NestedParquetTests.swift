@@ -144,6 +144,36 @@ struct NestedParquetTests {
     }
   }
 
+  @Test("chosen rows of a row group read as those rows of the whole (the rest passed over)")
+  func chosenRows() throws {
+    let rows = (0..<700).map(nestedRow)
+    var options = ParquetWriteOptions()
+    options.maxPageRows = 90
+    let bytes = try ParquetNestedWriter.encode(
+      fields: nestedFields, rows: rows, options: options, rowGroupRows: 400)
+    let file = try ParquetNestedFile(bytes: bytes, name: "t.parquet")
+    let names = nestedFields.map(\.name)
+    for chosen in [
+      [], [0], [399], [3, 4, 5, 90, 91, 250, 398], Array(stride(from: 1, to: 400, by: 7)),
+    ] {
+      for g in 0..<2 {
+        let base = g * 400
+        let inGroup = chosen.filter { base + $0 < rows.count }
+        var got: [(Int, [NestedValue])] = []
+        try file.forEachRow(rowGroup: g, rows: inGroup, columns: names, excluding: []) {
+          got.append(($0, $1))
+        }
+        #expect(got.map(\.0) == inGroup)
+        for (r, values) in got where values != rows[base + r] {
+          Issue.record("row group \(g) row \(r) differs")
+        }
+      }
+    }
+    #expect(throws: ParquetError.self) {
+      try file.forEachRow(rowGroup: 0, rows: [5, 2], columns: names, excluding: []) { _, _ in }
+    }
+  }
+
   @Test("corrupt nested files are errors naming the file, never traps")
   func corrupt() throws {
     let rows = (0..<200).map(nestedRow)

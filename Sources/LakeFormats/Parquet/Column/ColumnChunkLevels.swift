@@ -36,6 +36,12 @@ extension ColumnChunkReader {
     var position = 0
     var decoded = 0
     var sawData = false
+    // Room for every entry's levels (and value offsets) at once, not by doubling page by page;
+    // capped by the chunk's size, so that a corrupt count cannot reserve much.
+    let room = min(entries, chunk.count * 8)
+    out.repetition.reserveCapacity(out.repetition.count + room)
+    out.definition.reserveCapacity(out.definition.count + room)
+    out.values.reserve(room)
     while decoded < entries {
       guard position < chunk.count else {
         throw ParquetError.corrupt("column chunk ends after \(decoded) of \(entries) values")

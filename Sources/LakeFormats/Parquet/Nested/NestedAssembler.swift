@@ -97,6 +97,36 @@ struct NestedAssembler {
     }
   }
 
+  /// Moves every leaf's cursors past `n` rows, whose values are not wanted; `maxDefinition[c]`
+  /// is leaf c's maximum definition level (an entry at it holds a value).
+  mutating func skipRows(_ n: Int, maxDefinition: [Int]) throws {
+    guard n > 0 else { return }
+    for c in columns.indices {
+      let top = UInt16(truncatingIfNeeded: maxDefinition[c])
+      var p = position[c]
+      var v = valueIndex[c]
+      columns[c].definition.withUnsafeBufferPointer { def in
+        columns[c].repetition.withUnsafeBufferPointer { rep in
+          var left = n
+          while left > 0 && p < def.count {
+            if def[p] == top { v += 1 }
+            p += 1
+            while p < def.count && p < rep.count && rep[p] != 0 {
+              if def[p] == top { v += 1 }
+              p += 1
+            }
+            left -= 1
+          }
+        }
+      }
+      guard p <= columns[c].definition.count, v <= columns[c].values.count else {
+        throw ParquetError.corrupt("a nested column's levels end early")
+      }
+      position[c] = p
+      valueIndex[c] = v
+    }
+  }
+
   /// True when every leaf's cursor stands at the start of a row (or at its end).
   func atRowStart() -> Bool {
     for c in columns.indices where position[c] < columns[c].repetition.count {

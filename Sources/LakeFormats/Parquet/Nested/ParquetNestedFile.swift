@@ -132,6 +132,26 @@ public final class ParquetNestedFile {
     rowGroup group: Int, columns: [String], excluding: [[String]],
     _ body: ([NestedValue]) throws -> Void
   ) throws {
+    try forEachRow(rowGroup: group, rows: nil, columns: columns, excluding: excluding) {
+      try body($1)
+    }
+  }
+
+  /// As ``forEachRow(rowGroup:columns:excluding:_:)``, for the rows at `rows` only (ascending
+  /// indices in the row group; the others are passed over without assembling them), each given
+  /// to `body` with its index.
+  public func forEachRow(
+    rowGroup group: Int, rows selected: [Int], columns: [String], excluding: [[String]],
+    _ body: (Int, [NestedValue]) throws -> Void
+  ) throws {
+    try forEachRow(
+      rowGroup: group, rows: Optional(selected), columns: columns, excluding: excluding, body)
+  }
+
+  func forEachRow(
+    rowGroup group: Int, rows selected: [Int]?, columns: [String], excluding: [[String]],
+    _ body: (Int, [NestedValue]) throws -> Void
+  ) throws {
     // The nodes left out, by identity.
     var left = Set<ObjectIdentifier>()
     for path in excluding {
@@ -164,38 +184,22 @@ public final class ParquetNestedFile {
     var levelled: [LevelledColumn] = []
     var chunkBytes: [UInt8] = []
     for leaf in wanted {
-      guard let mapping = leaf.leaf, let m = rowGroup.columns[leaf.leafIndex].metaData else {
-        throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.name)
-      }
-      var column = LevelledColumn(type: mapping.spec.type)
-      do {
-        let (start, length) = ParquetFileReader.chunkRange(m)
-        try ParquetFileReader.read(
-          source, offset: Int(start), count: Int(length), name: name, into: &chunkBytes)
-        var reader = try ColumnChunkReader(leaf: mapping, codec: m.codec, zstd: zstd)
-        let entries = Int(m.numValues)
-        guard entries >= rows else {
-          throw ParquetError.corrupt("chunk has \(entries) values for \(rows) rows")
-        }
-        try chunkBytes.withUnsafeBytes {
-          try reader.readLevelled(
-            UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)]), entries: entries,
-            maxDefinition: leaf.definition, maxRepetition: leaf.repetitionLevel, into: &column)
-        }
-      } catch let e as ParquetError {
-        throw e.at(file: name, column: leaf.name)
-      } catch let e as LakeError where e.category == .data {
-        throw ParquetError("\(e)", file: name, column: leaf.name)
-      }
-      levelled.append(column)
+      levelled.append(try readLeaf(leaf, rowGroup: group, buffer: &chunkBytes))
     }
     var assembler = NestedAssembler(columns: levelled)
     levelled = []
+    let maxima = wanted.map(\.definition)
     var row: [NestedValue] = []
     row.reserveCapacity(shapes.count)
-    for r in 0..<rows {
+    var at = 0
+    for k in 0..<(selected?.count ?? rows) {
+      let r = selected?[k] ?? k
+      guard r >= at, r < rows else {
+        throw ParquetError("rows asked for out of order or past the row group", category: .software)
+      }
       row.removeAll(keepingCapacity: true)
       do {
+        try assembler.skipRows(r - at, maxDefinition: maxima)
         guard assembler.atRowStart() else {
           throw ParquetError.corrupt("row \(r) of row group \(group) does not start a record")
         }
@@ -203,7 +207,112 @@ public final class ParquetNestedFile {
       } catch let e as ParquetError {
         throw e.at(file: name)
       }
-      try body(row)
+      at = r + 1
+      try body(r, row)
     }
+  }
+
+  /// The levels and present values of `leaf`'s chunk in row group `group`.
+  func readLeaf(_ leaf: SchemaNode, rowGroup group: Int, buffer chunkBytes: inout [UInt8]) throws
+    -> LevelledColumn
+  {
+    let rowGroup = metadata.rowGroups[group]
+    let rows = Int(rowGroup.numRows)
+    guard let mapping = leaf.leaf, let m = rowGroup.columns[leaf.leafIndex].metaData else {
+      throw ParquetError.corrupt("missing metadata").at(file: name, column: leaf.name)
+    }
+    var column = LevelledColumn(type: mapping.spec.type)
+    do {
+      let (start, length) = ParquetFileReader.chunkRange(m)
+      try ParquetFileReader.read(
+        source, offset: Int(start), count: Int(length), name: name, into: &chunkBytes)
+      var reader = try ColumnChunkReader(leaf: mapping, codec: m.codec, zstd: zstd)
+      let entries = Int(m.numValues)
+      guard entries >= rows else {
+        throw ParquetError.corrupt("chunk has \(entries) values for \(rows) rows")
+      }
+      try chunkBytes.withUnsafeBytes {
+        try reader.readLevelled(
+          UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)]), entries: entries,
+          maxDefinition: leaf.definition, maxRepetition: leaf.repetitionLevel, into: &column)
+      }
+    } catch let e as ParquetError {
+      throw e.at(file: name, column: leaf.name)
+    } catch let e as LakeError where e.category == .data {
+      throw ParquetError("\(e)", file: name, column: leaf.name)
+    }
+    return column
+  }
+
+  /// The schema node at `path` (field names from the top, as in the schema).
+  func node(_ path: [String]) -> SchemaNode? {
+    var nodes = schema.roots
+    var found: SchemaNode?
+    for part in path {
+      found = nodes.first { $0.name == part }
+      guard let n = found else { return nil }
+      nodes = n.children
+    }
+    return found
+  }
+
+  /// The definition level at which the part at `path` (field names from the top) is present.
+  ///
+  /// A value of it is null where a leaf under it has a lower definition level. Nil when the
+  /// file has no such part.
+  public func definitionLevel(_ path: [String]) -> Int? {
+    node(path)?.definition
+  }
+
+  /// The key and value leaf paths of the map at `path` (`group (MAP) { repeated group <any> {
+  /// key; value } }`, both leaves); nil when the part at `path` is not such a map.
+  public func mapLeafPaths(_ path: [String]) -> (key: [String], value: [String])? {
+    guard let m = node(path), m.isGroup, m.isMap, m.children.count == 1 else { return nil }
+    let kv = m.children[0]
+    guard kv.repetition == .repeated, kv.isGroup, kv.children.count == 2,
+      !kv.children[0].isGroup, !kv.children[1].isGroup
+    else { return nil }
+    return (path + [kv.name, kv.children[0].name], path + [kv.name, kv.children[1].name])
+  }
+
+  /// The levels and present values of the leaves at `paths` (field names from the top) in row
+  /// group `group`, for callers that assemble records of a known shape themselves (faster than
+  /// ``forEachRow(rowGroup:columns:excluding:_:)`` for wide files of many rows); nil for a path
+  /// that is not a leaf of the file.
+  public func leafChunks(rowGroup group: Int, paths: [[String]]) throws -> [NestedLeafChunk?] {
+    var buffer: [UInt8] = []
+    return try paths.map { path in
+      guard let leaf = node(path), !leaf.isGroup, leaf.leaf != nil else { return nil }
+      guard metadata.rowGroups[group].numRows > 0 else {
+        return NestedLeafChunk(
+          LevelledColumn(type: leaf.leaf!.spec.type), maxDefinition: leaf.definition,
+          maxRepetition: leaf.repetitionLevel)
+      }
+      return NestedLeafChunk(
+        try readLeaf(leaf, rowGroup: group, buffer: &buffer), maxDefinition: leaf.definition,
+        maxRepetition: leaf.repetitionLevel)
+    }
+  }
+}
+
+/// One leaf column's chunk of a row group, as level entries and present values (Dremel): entry
+/// i has `repetition[i]` and `definition[i]`; it holds the next of `values` when its definition
+/// level is `maxDefinition`.
+public struct NestedLeafChunk: Sendable {
+  /// Repetition level per entry (all 0 when `maxRepetition` is 0).
+  public let repetition: [UInt16]
+  /// Definition level per entry.
+  public let definition: [UInt16]
+  /// The present values, in entry order.
+  public let values: ColumnBuffer
+  public let maxDefinition: Int
+  public let maxRepetition: Int
+
+  init(_ column: LevelledColumn, maxDefinition: Int, maxRepetition: Int) {
+    repetition = column.repetition
+    definition = column.definition
+    values = column.values
+    self.maxDefinition = maxDefinition
+    self.maxRepetition = maxRepetition
   }
 }

@@ -12,6 +12,10 @@
 // [uint32 len + RLE definition levels] PLAIN values, compressed with the chosen codec. Pages end
 // at row boundaries. No statistics are written (min/max of nested leaves mean little, and
 // omitting them is always valid).
+//
+// Two ways in: `ParquetNestedWriter.encode` shreds `NestedValue` rows; `ParquetNestedColumns`
+// takes the leaves' entries from a caller that shreds its own data (a Delta checkpoint written
+// straight from its actions: no value tree per row), one row group per `endRowGroup`.
 
 import LakeIO
 
@@ -23,33 +27,12 @@ public enum ParquetNestedWriter {
     fields: [NestedField], rows: [[NestedValue]], options: ParquetWriteOptions = .init(),
     rowGroupRows: Int = 1 << 20
   ) throws -> [UInt8] {
-    guard !fields.isEmpty else {
-      throw ParquetError("a Parquet file needs at least one column", category: .usage)
-    }
-    switch options.codec {
-    case .uncompressed, .snappy, .gzip, .zstd: break
-    default: throw ParquetError.unsupported("writing with codec \(options.codec)")
-    }
-    var leaves: [ShredLeaf] = []
-    var elements: [SchemaElement] = []
-    var root = SchemaElement()
-    root.name = "schema"
-    root.numChildren = Int32(fields.count)
-    elements.append(root)
-    for f in fields {
-      try schema(
-        f, path: [], definition: 0, repetition: 0, style: options.annotations,
-        elements: &elements, leaves: &leaves)
-    }
-    let compressor =
-      options.codec == .zstd ? try ZstdCompressor(level: options.compressionLevel) : nil
-    var out = Array("PAR1".utf8)
-    var groups: [RowGroup] = []
+    var columns = try ParquetNestedColumns(fields: fields, options: options)
+    let counts = fields.map { leafCount($0.type) }
     var start = 0
     let step = max(1, rowGroupRows)
     while start < rows.count {
       let end = min(rows.count, start + step)
-      for i in leaves.indices { leaves[i].removeAll() }
       for r in start..<end {
         let row = rows[r]
         guard row.count == fields.count else {
@@ -57,38 +40,16 @@ public enum ParquetNestedWriter {
             "row \(r) has \(row.count) values for \(fields.count) fields", category: .software)
         }
         var first = 0
-        for (f, v) in zip(fields, row) {
-          try shred(v, f, first: first, definition: 0, repetition: 0, depth: 0, into: &leaves)
-          first += leafCount(f.type)
+        for (i, (f, v)) in zip(fields, row).enumerated() {
+          try shred(
+            v, f, first: first, definition: 0, repetition: 0, depth: 0, into: &columns.streams)
+          first += counts[i]
         }
       }
-      var group = RowGroup()
-      group.fileOffset = Int64(out.count)
-      let groupStart = out.count
-      for i in leaves.indices {
-        let chunk = try leaves[i].writeChunk(
-          at: Int64(out.count), options: options, compressor: compressor, into: &out)
-        group.totalByteSize += chunk.metaData?.totalUncompressedSize ?? 0
-        group.columns.append(chunk)
-      }
-      group.numRows = Int64(end - start)
-      group.totalCompressedSize = Int64(out.count - groupStart)
-      group.ordinal = Int16(truncatingIfNeeded: groups.count)
-      groups.append(group)
+      try columns.endRowGroup(rows: end - start)
       start = end
     }
-    var meta = FileMetaData()
-    meta.version = 1
-    meta.schema = elements
-    meta.numRows = Int64(rows.count)
-    meta.rowGroups = groups
-    meta.createdBy = options.createdBy
-    meta.columnOrderCount = leaves.count
-    let footer = meta.encoded()
-    out += footer
-    appendLittleEndian(UInt32(footer.count), to: &out)
-    out += Array("PAR1".utf8)
-    return out
+    return try columns.finish()
   }
 
   /// The number of leaves under a field of `type`.
@@ -245,6 +206,158 @@ public enum ParquetNestedWriter {
   }
 }
 
+/// The leaf streams of nested columns, filled by a caller that shreds its own values, written
+/// as a Parquet file (see the file overview).
+///
+/// Each leaf gets one entry per value or null, in row order: `repetition` is the level of the
+/// repeated part a new element starts (0 at a row's start), `definition` how many optional or
+/// repeated parts above and at the leaf are present (`maxDefinition`: a value). A null or empty
+/// part gives one entry to every leaf under it, at the definition level of its parent (null) or
+/// its own (empty).
+public struct ParquetNestedColumns {
+  /// A leaf column: its path of schema names (`key_value`, `key`, `list`, `element` inside maps
+  /// and lists), its type and its maximum levels.
+  public struct Leaf: Sendable {
+    public let path: [String]
+    public let type: ColumnType
+    public let maxDefinition: Int
+    public let maxRepetition: Int
+  }
+
+  public let fields: [NestedField]
+  /// The leaves, in file order.
+  public let leaves: [Leaf]
+  var streams: [ShredLeaf] = []
+  var elements: [SchemaElement] = []
+  let options: ParquetWriteOptions
+  let compressor: ZstdCompressor?
+  var out = Array("PAR1".utf8)
+  var groups: [RowGroup] = []
+  var rows: Int64 = 0
+
+  /// Streams for `fields`, to be written with `options`.
+  public init(fields: [NestedField], options: ParquetWriteOptions = .init()) throws {
+    guard !fields.isEmpty else {
+      throw ParquetError("a Parquet file needs at least one column", category: .usage)
+    }
+    switch options.codec {
+    case .uncompressed, .snappy, .gzip, .zstd: break
+    default: throw ParquetError.unsupported("writing with codec \(options.codec)")
+    }
+    var root = SchemaElement()
+    root.name = "schema"
+    root.numChildren = Int32(fields.count)
+    elements.append(root)
+    for f in fields {
+      try ParquetNestedWriter.schema(
+        f, path: [], definition: 0, repetition: 0, style: options.annotations,
+        elements: &elements, leaves: &streams)
+    }
+    self.fields = fields
+    self.options = options
+    leaves = streams.map {
+      Leaf(
+        path: $0.path, type: $0.type, maxDefinition: $0.maxDefinition,
+        maxRepetition: $0.maxRepetition)
+    }
+    compressor =
+      options.codec == .zstd ? try ZstdCompressor(level: options.compressionLevel) : nil
+  }
+
+  /// The index of the leaf at `path` (schema names from the top), nil when there is none.
+  public func leaf(_ path: [String]) -> Int? {
+    leaves.firstIndex { $0.path == path }
+  }
+
+  /// `count` entries without a value.
+  public mutating func appendNull(
+    _ leaf: Int, repetition: Int = 0, definition: Int, count: Int = 1
+  ) {
+    streams[leaf].entries(repetition, definition, count: count)
+  }
+
+  /// A byte string (string or binary leaf).
+  public mutating func append(
+    _ leaf: Int, bytes: UnsafeRawBufferPointer, repetition: Int = 0, definition: Int
+  ) throws {
+    guard streams[leaf].physical == .byteArray else { throw streams[leaf].mismatch("bytes") }
+    streams[leaf].append(bytes: bytes, repetition, definition)
+  }
+
+  /// A string's UTF-8 (string leaf).
+  public mutating func append(
+    _ leaf: Int, string: String, repetition: Int = 0, definition: Int
+  ) throws {
+    var s = string
+    try s.withUTF8 {
+      try append(
+        leaf, bytes: UnsafeRawBufferPointer($0), repetition: repetition, definition: definition)
+    }
+  }
+
+  /// An integer (int32, int64, date, timestamp and small-decimal leaves).
+  public mutating func append(
+    _ leaf: Int, int: Int64, repetition: Int = 0, definition: Int
+  ) throws {
+    switch streams[leaf].physical {
+    case .int64: appendLittleEndian(int, to: &streams[leaf].plain)
+    case .int32:
+      guard let y = Int32(exactly: int) else { throw streams[leaf].mismatch("\(int)") }
+      appendLittleEndian(y, to: &streams[leaf].plain)
+    default: throw streams[leaf].mismatch("integer")
+    }
+    streams[leaf].entry(repetition, definition)
+  }
+
+  /// A boolean.
+  public mutating func append(
+    _ leaf: Int, bool: Bool, repetition: Int = 0, definition: Int
+  ) throws {
+    guard streams[leaf].physical == .boolean else { throw streams[leaf].mismatch("boolean") }
+    streams[leaf].booleans.append(bool)
+    streams[leaf].entry(repetition, definition)
+  }
+
+  /// Ends a row group of `rows` rows: writes every leaf's entries since the last one as its
+  /// column chunk.
+  public mutating func endRowGroup(rows count: Int) throws {
+    guard count > 0 else { return }
+    var group = RowGroup()
+    group.fileOffset = Int64(out.count)
+    let groupStart = out.count
+    for i in streams.indices {
+      let chunk = try streams[i].writeChunk(
+        at: Int64(out.count), options: options, compressor: compressor, into: &out)
+      group.totalByteSize += chunk.metaData?.totalUncompressedSize ?? 0
+      group.columns.append(chunk)
+      streams[i].removeAll()
+    }
+    group.numRows = Int64(count)
+    group.totalCompressedSize = Int64(out.count - groupStart)
+    group.ordinal = Int16(truncatingIfNeeded: groups.count)
+    groups.append(group)
+    rows += Int64(count)
+  }
+
+  /// The file's bytes (after the last `endRowGroup`); the streams are spent.
+  public mutating func finish() throws -> [UInt8] {
+    var meta = FileMetaData()
+    meta.version = 1
+    meta.schema = elements
+    meta.numRows = rows
+    meta.rowGroups = groups
+    meta.createdBy = options.createdBy
+    meta.columnOrderCount = streams.count
+    let footer = meta.encoded()
+    var bytes: [UInt8] = []
+    swap(&bytes, &out)
+    bytes += footer
+    appendLittleEndian(UInt32(footer.count), to: &bytes)
+    bytes += Array("PAR1".utf8)
+    return bytes
+  }
+}
+
 /// One leaf's shredded stream and its chunk writing.
 struct ShredLeaf {
   let path: [String]
@@ -286,6 +399,26 @@ struct ShredLeaf {
     repetition.append(UInt32(r))
     definition.append(UInt32(d))
     valueEnds.append(valueEnd)
+  }
+
+  /// `n` entries without a value.
+  mutating func entries(_ r: Int, _ d: Int, count n: Int) {
+    repetition.append(contentsOf: repeatElement(UInt32(r), count: n))
+    definition.append(contentsOf: repeatElement(UInt32(d), count: n))
+    valueEnds.append(contentsOf: repeatElement(valueEnd, count: n))
+  }
+
+  /// An entry holding the byte string `b`.
+  mutating func append(bytes b: UnsafeRawBufferPointer, _ r: Int, _ d: Int) {
+    appendLittleEndian(UInt32(b.count), to: &plain)
+    plain.append(contentsOf: b)
+    entry(r, d)
+  }
+
+  func mismatch(_ what: String) -> ParquetError {
+    ParquetError(
+      "a \(what) value for a \(type) leaf", column: path.joined(separator: "."),
+      category: .software)
   }
 
   /// An entry with a present value.
