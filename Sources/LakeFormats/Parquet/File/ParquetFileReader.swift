@@ -46,6 +46,14 @@ public final class ParquetFileReader {
   enum Source {
     case file(FileDescriptor, size: Int)
     case memory([UInt8])
+
+    /// The file's length in bytes.
+    var size: Int {
+      switch self {
+      case .file(_, let size): size
+      case .memory(let bytes): bytes.count
+      }
+    }
   }
 
   /// The schema of the file in lh types.
@@ -81,12 +89,7 @@ public final class ParquetFileReader {
     self.name = name
     self.source = source
     zstd = try ZstdDecompressor()
-    let size: Int
-    switch source {
-    case .file(_, let s): size = s
-    case .memory(let b): size = b.count
-    }
-    let footer = try Self.footerBytes(source, size: size, name: name)
+    let footer = try Self.footerBytes(source, name: name)
     do {
       let meta = try footer.withUnsafeBytes { try FileMetaData(decoding: $0) }
       let leaves = try ParquetSchemaMapping.leaves(of: meta.schema)
@@ -106,7 +109,8 @@ public final class ParquetFileReader {
               column: leaves[c].spec.name)
           }
           let (start, length) = Self.chunkRange(m)
-          guard start >= 4, length >= 0, start <= Int64(size - 8 - footer.count) - length else {
+          guard start >= 4, length >= 0, start <= Int64(source.size - 8 - footer.count) - length
+          else {
             throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(
               column: leaves[c].spec.name)
           }
@@ -127,9 +131,9 @@ public final class ParquetFileReader {
     }
   }
 
-  /// The FileMetaData bytes of a file of `size` bytes, after checking both magics and the
-  /// footer length.
-  static func footerBytes(_ source: Source, size: Int, name: String) throws -> [UInt8] {
+  /// The FileMetaData bytes of a file, after checking both magics and the footer length.
+  static func footerBytes(_ source: Source, name: String) throws -> [UInt8] {
+    let size = source.size
     func fail(_ message: String) -> ParquetError { ParquetError(message, file: name) }
     guard size >= 12 else { throw fail("not a Parquet file: \(size) bytes is too short") }
     let head = try Self.read(source, offset: 0, count: 4, name: name)

@@ -55,12 +55,7 @@ public final class ParquetNestedFile {
     self.name = name
     self.source = source
     zstd = try ZstdDecompressor()
-    let size: Int
-    switch source {
-    case .file(_, let s): size = s
-    case .memory(let b): size = b.count
-    }
-    let footer = try ParquetFileReader.footerBytes(source, size: size, name: name)
+    let footer = try ParquetFileReader.footerBytes(source, name: name)
     do {
       let meta = try footer.withUnsafeBytes { try FileMetaData(decoding: $0) }
       let schema = try NestedSchema(meta.schema)
@@ -81,7 +76,8 @@ public final class ParquetNestedFile {
               column: column)
           }
           let (start, length) = ParquetFileReader.chunkRange(m)
-          guard start >= 4, length >= 0, start <= Int64(size - 8 - footer.count) - length else {
+          guard start >= 4, length >= 0, start <= Int64(source.size - 8 - footer.count) - length
+          else {
             throw ParquetError.corrupt("row group \(g) chunk lies outside the file").at(
               column: column)
           }
