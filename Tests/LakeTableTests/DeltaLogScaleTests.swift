@@ -62,8 +62,10 @@ enum ScaleLog {
 struct DeltaLogScaleTests {
   static let n = 20_000
 
-  @Test("replay state: 200k adds, half removed, some replaced and re-added, in order")
-  func liveFilesAtScale() {
+  @Test(
+    "replay state: 200k adds, half removed, some replaced and re-added, in order",
+    arguments: [0, 150_000])
+  func liveFilesAtScale(reservedAt: Int) {
     let n = 200_000
     func file(_ i: Int, size: Int64 = 1) -> DeltaAdd {
       DeltaAdd(
@@ -71,7 +73,11 @@ struct DeltaLogScaleTests {
         modificationTime: 1, dataChange: true, stats: nil)
     }
     var live = DeltaLiveFiles()
-    for i in 0..<n { live.add(file(i)) }
+    // Room made for a checkpoint's rows (at the start, or with files already held).
+    for i in 0..<n {
+      if i == reservedAt { live.reserve(n - i + 10) }
+      live.add(file(i))
+    }
     for i in stride(from: 1, to: n, by: 2) { live.remove(ScaleLog.path(i)) }
     live.remove("no such file")
     for i in stride(from: 0, to: n, by: 1000) { live.add(file(i, size: 2)) }  // replaced in place

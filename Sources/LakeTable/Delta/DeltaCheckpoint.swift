@@ -369,13 +369,17 @@ extension ReplayState {
           if let s = DeltaCheckpoint.sidecarPath(a) { sidecars.append(s) } else { apply(a) }
         }
       } else {
-        try DeltaCheckpoint.forEachAction(file: log + name, table: table) { a in
-          if let s = DeltaCheckpoint.sidecarPath(a) { sidecars.append(s) } else { apply(a) }
-        }
+        try DeltaCheckpointCodec.forEachAction(
+          file: log + name, table: table, direct: true, rows: { files.reserve($0) },
+          { a in
+            if let s = DeltaCheckpoint.sidecarPath(a) { sidecars.append(s) } else { apply(a) }
+          })
       }
     }
     for s in sidecars {
-      try DeltaCheckpoint.forEachAction(file: log + "_sidecars/" + s, table: table) { apply($0) }
+      try DeltaCheckpointCodec.forEachAction(
+        file: log + "_sidecars/" + s, table: table, direct: true, rows: { files.reserve($0) },
+        { apply($0) })
     }
   }
 }
@@ -387,12 +391,6 @@ extension DeltaCheckpoint {
     // The protocol encourages a bare file name; take the last component of a longer path.
     let name = s.path.split(separator: "/").last.map(String.init) ?? s.path
     return (try? PartitionPath.uriDecode(name)) ?? name
-  }
-
-  static func forEachAction(file: String, table: String, _ body: (DeltaAction) throws -> Void)
-    throws
-  {
-    try DeltaCheckpointCodec.forEachAction(file: file, table: table, body)
   }
 
   static func encode(_ actions: [DeltaAction], snapshot: Snapshot) throws -> [UInt8] {

@@ -137,10 +137,11 @@ public enum DeltaCheckpointCodec {
   }
 
   /// As the public one; `direct: false` reads every column through the generic nested reader
-  /// (the tests compare the two ways).
+  /// (the tests compare the two ways); `rows` learns the file's row count before any action
+  /// (for the live-file table to make room at once).
   static func forEachAction(
     file path: String, table: String, direct useDirect: Bool,
-    _ body: (DeltaAction) throws -> Void
+    rows announce: (Int) -> Void = { _ in }, _ body: (DeltaAction) throws -> Void
   ) throws {
     let file: ParquetNestedFile
     do {
@@ -157,6 +158,7 @@ public enum DeltaCheckpointCodec {
       throw DeltaLogError(
         table: path, reason: "not a Delta checkpoint (no add, remove, metaData or protocol column)")
     }
+    announce(file.rowCount)
     let readers = Readers(byName)
     let addType = byName["add"]?.type
     let hasStatsParsed = readers.add.has("stats_parsed")

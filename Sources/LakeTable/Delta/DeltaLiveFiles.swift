@@ -36,6 +36,18 @@ struct DeltaLiveFiles {
     return h == 0 ? 1 : h
   }
 
+  /// Makes room for `more` files beyond those held (a checkpoint's rows, before its adds come).
+  ///
+  /// The arrays grow once and the table is sized for them, instead of doubling as they come.
+  /// The count comes from a file's footer: at most 2^20 are taken on trust.
+  mutating func reserve(_ more: Int) {
+    let more = min(more, 1 << 20)
+    guard more > 0 else { return }
+    files.reserveCapacity(files.count + more)
+    hashes.reserveCapacity(hashes.count + more)
+    while (live + more + 1) * 2 > tableHashes.count { grow() }
+  }
+
   /// The bucket holding `path` (hash `h`), or the empty bucket where it would go.
   private func bucket(_ path: String, _ h: UInt64) -> (index: Int, found: Bool) {
     let mask = tableHashes.count - 1
