@@ -85,7 +85,7 @@ extension DeltaLog {
         if json {
           try reader.forEachAction(path: dir + "/" + name, table: table, version: v, collect)
         } else {
-          try DeltaCheckpoint.forEachAction(file: dir + "/" + name, table: table, collect)
+          try DeltaCheckpointCodec.forEachAction(file: dir + "/" + name, table: table, collect)
         }
         for s in sidecars where !s.contains("/") && exists(dir + "/_sidecars/" + s) {
           out.append("_sidecars/" + s)
