@@ -68,6 +68,18 @@ public final class ByteSource {
     return (Int64(st.st_size), Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
   }
 
+  /// What `fstat` says of the source now, for recognising an unchanged file: device, inode,
+  /// size, and modification and status-change times (ns since the epoch); nil when it cannot
+  /// tell.
+  public func fileStamp() -> FileStamp? {
+    var st = stat()
+    guard fstat(fd.rawValue, &st) == 0 else { return nil }
+    return FileStamp(
+      device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+      modifiedNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+      changedNanos: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+  }
+
   /// Moves a file source to byte `offset`, dropping anything peeked.
   ///
   /// The corresponding C function is `lseek`.
@@ -125,5 +137,24 @@ public final class ByteSource {
       pushback = Array(tmp[0..<have])
     }
     return Array(pushback.prefix(count))
+  }
+}
+
+/// A file's identity and state as `stat` gives them: any write to the file, or a rename or
+/// `touch` of it, changes the modification or status-change time.
+public struct FileStamp: Hashable, Sendable {
+  public var device: UInt64
+  public var inode: UInt64
+  public var size: Int64
+  public var modifiedNanos: Int64
+  public var changedNanos: Int64
+
+  public init(device: UInt64, inode: UInt64, size: Int64, modifiedNanos: Int64, changedNanos: Int64)
+  {
+    self.device = device
+    self.inode = inode
+    self.size = size
+    self.modifiedNanos = modifiedNanos
+    self.changedNanos = changedNanos
   }
 }

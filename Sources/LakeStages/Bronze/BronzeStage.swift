@@ -175,6 +175,11 @@ public enum BronzeStage {
     }
     var snapshot: Snapshot? = existing
     var readVersion = existing?.version ?? -1
+    // Files seen fully landed and unchanged (BronzeSeenFiles.swift), and the files this run
+    // found or made fully landed, recorded after the last commit.
+    var seen = config.dryRun ? BronzeSeenFiles() : BronzeSeenFiles.load(table: table)
+    let runStart = SystemClock.wallMicroseconds() * 1000
+    var seenNow: [(stamp: FileStamp, id: String)] = []
     // Rows go in chunks to a writer that encodes and compresses them on `threads` lanes while
     // this thread reads on; a commit closes the files written since the last one.
     var writer: DeltaDataWriter?
@@ -291,6 +296,19 @@ public enum BronzeStage {
       // a stream, read once to its end, which is final.
       let isFile = input != nil && source.isRegularFile
       var plan = FilePlan()
+      let stamp = isFile ? source.fileStamp() : nil
+      if let stamp, let entry = seen.lookup(stamp) {
+        try refreshView()
+        if let p = progress[entry.id] ?? landedPrefix(landed, entry.id), p.bytes == stamp.size,
+          p.digest == entry.digest
+        {
+          summary.linesAlreadyLanded += Int(p.lines)
+          summary.filesSkipped += 1
+          note("\(name): already landed (\(p.lines) lines), skipped (unchanged: not read again)")
+          seenNow.append((stamp, entry.id))
+          continue
+        }
+      }
       if let path = input, isFile {
         try refreshView()
         guard
@@ -441,12 +459,29 @@ public enum BronzeStage {
           "\(name): last line unfinished (\(reader.truncated ? "compressed input cut short" : "\(reader.heldBackBytes) bytes without a newline")); "
             + "held back until the file has not changed for \(formatSeconds(config.settleSeconds))")
       }
+      if let stamp, !heldBack, !reader.interrupted, Interrupt.requested == 0 {
+        seenNow.append((stamp, plan.id))
+      }
       if reader.interrupted || Interrupt.requested != 0 {
         summary.interrupted = true
         break
       }
     }
-    if !config.dryRun { try commit() }
+    if !config.dryRun {
+      try commit()
+      // What the log now says is landed of each file found, against the size it had.
+      if !seenNow.isEmpty || !seen.entries.isEmpty {
+        try refreshView()
+        let now = DeltaTable.nowMillis()
+        for (stamp, id) in seenNow {
+          if let p = landedPrefix(landed, id), p.bytes == stamp.size {
+            seen.record(stamp, id: id, digest: p.digest, nowMillis: now, runStartNanos: runStart)
+          }
+        }
+        seen.expire(nowMillis: now)
+        seen.save(table: table)
+      }
+    }
     return summary
   }
 
