@@ -71,8 +71,9 @@ struct BronzeSeenFiles {
     return out
   }
 
-  /// The entries of `bytes`; nil when the header is not this version's or the last line is
-  /// cut (a torn file). Malformed lines are passed over.
+  /// The entries of `bytes`; nil when the header is not this version's or the last line is cut.
+  ///
+  /// A cut last line is a torn file; malformed lines are passed over.
   static func parse(_ bytes: [UInt8]) -> [Key: Entry]? {
     guard bytes.last == 0x0A else { return nil }
     var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)[...]
