@@ -45,9 +45,10 @@ check-generated: build bench-tool
 
 # lh-bench (Benchmarks/): not installed, but its completions are generated with the tools'.
 # SwiftPM keeps the source list of the path dependency (this package) from the last build, so
-# the first build after a source file was added fails to find it; the retry sees it.
+# the first build after a source file was added fails to find it; the retry, without that
+# cached build description, sees it.
 bench-tool:
-	$(SWIFT) build --package-path Benchmarks || $(SWIFT) build --package-path Benchmarks
+	$(SWIFT) build --package-path Benchmarks || { rm -f Benchmarks/.build/*.yaml; $(SWIFT) build --package-path Benchmarks; }
 
 # pyarrow, DuckDB, Polars and deltalake in .venv (created once, reused), and the harness's
 # self-tests (Parquet and Delta): the checkers that prove lh's files must first prove they

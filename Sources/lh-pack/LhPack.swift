@@ -300,9 +300,11 @@ extension LhPack {
       abstract: "Rewrite the small files of each partition into large ones.",
       discussion: """
         One commit per table (dataChange false); the old files stay for time travel until vacuum. \
-        Small: below --target-size. Only partitions with at least two small files are read and \
-        rewritten, so a run costs what it rewrites; bronze files lh-silver has not refined yet \
-        are left alone.
+        Small: below --target-size. Of a partition's small files only the newest ones in size \
+        tiers are taken (an older file joins when it is no larger than the newer ones gathered), \
+        so an hourly run rewrites about the last hour, not the whole day. Only partitions with \
+        at least two such files are read and rewritten, so a run costs what it rewrites; bronze \
+        files lh-silver has not refined yet are left alone.
 
         Made to run from cron every hour beside landings: the files are rewritten without the \
         table's lock, which is taken only to commit (milliseconds: the summary says how long). \

@@ -1050,7 +1050,9 @@ struct PackCompactCronTests {
       optimizes += 1
       if let read = info["readVersion"] as? Int, read < Int(v) - 1 { overlapped += 1 }
     }
-    #expect(optimizes >= 2, "\(optimizes) compactions of bronze")
+    // Size tiers (PackMaintenance.groups): a compaction waits until the files landed since the
+    // last one add up to the newest compacted file, so a tight loop compacts a few times only.
+    #expect(optimizes >= 1, "\(optimizes) compactions of bronze")
     print("compactions of bronze: \(optimizes), \(overlapped) with commits made meanwhile")
     let gold = try FileManager.default.contentsOfDirectory(atPath: reference + "/gold").sorted()
     #expect(gold.count >= 5, "\(gold)")

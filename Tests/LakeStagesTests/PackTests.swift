@@ -41,6 +41,27 @@ struct PackTests {
     #expect(g.map { $0.map(\.path) } == [["a1", "a2"], ["c1", "c2"]])
   }
 
+  @Test("compaction tiers: an older file joins only when no larger than the newer ones gathered")
+  func tiers() {
+    func add(_ path: String, _ size: Int64) -> DeltaAdd {
+      DeltaAdd(
+        path: path, partitionValues: ["d": "1"], size: size, modificationTime: 0, dataChange: true,
+        stats: nil)
+    }
+    func plan(_ files: [DeltaAdd]) -> [[String]] {
+      PackMaintenance.groups(files, target: 1000).map { $0.map(\.path) }
+    }
+    // An hour compacted (60) and the next hour's files (6 × 10): the older file joins.
+    let hour = (1...6).map { add("s\($0)", 10) }
+    #expect(plan([add("c1", 60)] + hour) == [["c1", "s1", "s2", "s3", "s4", "s5", "s6"]])
+    // Two hours compacted (120): the new hour is rewritten alone, the day is left.
+    #expect(plan([add("c2", 120)] + hour) == [["s1", "s2", "s3", "s4", "s5", "s6"]])
+    // Then the two hours (120, 60) and a third: 60 joins, then 120 (≤ 60 + 60).
+    #expect(plan([add("c2", 120), add("c3", 60)] + hour).first?.first == "c2")
+    // A lone small file beside a larger compacted one: nothing to do, nothing read.
+    #expect(plan([add("c4", 500), add("s", 5)]).isEmpty)
+  }
+
   @Test("Delta intervals (delta.logRetentionDuration): units second to week, singular or plural")
   func intervals() {
     let day: Int64 = 86_400_000_000

@@ -3,7 +3,8 @@
 // `lh-pack compact` and `lh-pack vacuum` (issue 8).
 //
 // compact: per table, per partition, the files smaller than the target size (in the order the log
-// added them; bronze files lh-silver has not refined yet are left alone) are packed into
+// added them; bronze files lh-silver has not refined yet are left alone; of those the newest
+// run in size tiers: `groups`) are packed into
 // groups of about the target size, each group's rows rewritten as one file; one commit per table
 // removes the small files and adds the large ones, every action with `dataChange: false`
 // (delta-rs OPTIMIZE), so streaming readers skip it and time travel to older versions still finds
@@ -92,8 +93,12 @@ public enum PackMaintenance {
 
   /// The groups of small files to rewrite, each of one partition.
   ///
-  /// Small: below `target`. A partition with fewer than two small files makes no group, and
-  /// nothing of it is read.
+  /// Small: below `target`. Of a partition's small files (in log order) only the newest run
+  /// is taken in which each older file is no larger than the newer ones gathered so far (size
+  /// tiers, as a binary counter): an hourly compaction of a day partition rewrites about what
+  /// landed since the last one, and a file as large as the rest of the day only every other
+  /// time, instead of the whole day every hour; a partition keeps a few files per day, not
+  /// one. A partition with fewer than two such files makes no group, and nothing of it is read.
   public static func groups(_ files: [DeltaAdd], target: Int64) -> [[DeltaAdd]] {
     var byPartition: [[String: String?]: [DeltaAdd]] = [:]
     var order: [[String: String?]] = []
@@ -105,7 +110,15 @@ public enum PackMaintenance {
     for key in order {
       // In the order the log added them (the snapshot's): a compacted file keeps its rows in
       // the order they landed, so lh-silver rebuilt over it keeps the same first occurrence.
-      let small = byPartition[key]!
+      let all = byPartition[key]!
+      guard all.count >= 2 else { continue }
+      var start = all.count - 1
+      var gathered = all[start].size
+      while start > 0 && all[start - 1].size <= gathered {
+        start -= 1
+        gathered += all[start].size
+      }
+      let small = all[start...]
       guard small.count >= 2 else { continue }
       var group: [DeltaAdd] = []
       var size: Int64 = 0
