@@ -12,6 +12,8 @@ contract of lh's format, on all cores.
     peers.py ENGINE gold CONTRACT DIR
         DIR/silver → each gold table of the contract (grain, group_by, where, metrics, ratios;
         days and hours in UTC) → DIR/gold/<table>.parquet (zstd)
+    peers.py check CONTRACT IN.ndjson LAKE DIR
+        both engines' three steps in this one process (DIR/duckdb, DIR/polars), then compare
     peers.py compare CONTRACT LAKE DIR [DIR...]
         silver rows, rejects and every gold table of lh's LAKE against each peer's DIR; prints
         one line per table and exits 1 on any difference
@@ -504,6 +506,16 @@ def main():
     if engine == "compare":
         contract = parse_contract(step)
         sys.exit(1 if compare(contract, args[0], args[1:]) else 0)
+    if engine == "check":
+        contract = parse_contract(step)
+        src, lake, d = args
+        duck_bronze(src, f"{d}/duckdb")
+        duck_silver(contract, f"{d}/duckdb")
+        duck_gold(contract, f"{d}/duckdb")
+        polars_bronze(src, f"{d}/polars")
+        polars_silver(contract, f"{d}/polars")
+        polars_gold(contract, f"{d}/polars")
+        sys.exit(1 if compare(contract, lake, [f"{d}/duckdb", f"{d}/polars"]) else 0)
     if step == "bronze":
         seconds, rows = {"duckdb": duck_bronze, "polars": polars_bronze}[engine](*args)
     else:
