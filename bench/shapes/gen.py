@@ -175,8 +175,26 @@ class Shop:
                 line += "," + self.extra % (tuple(int(rand() * 10_000) for _ in range(10)) + (u % 4,))
             lines.append(line + "}")
         if self.shape == "invalid":
-            lines = [self.spoil(i + first, line) if i % 5 < 3 else line for i, line in enumerate(lines)]
+            lines = [self.spoil(i + first, line) if i % 5 < 3 else self.unusual(i + first, line)
+                     for i, line in enumerate(lines)]
         return lines
+
+    def unusual(self, i, line):
+        """A valid line written unusually (every variant is accepted by the shop contract)."""
+        kind = i % 7
+        if kind == 0:                                                      # escapes in strings
+            return line.replace('"page":"/', '"page":"\\/caf\\u00e9/\\"q\\"', 1)
+        if kind == 1:                                                      # spaces around tokens
+            return line.replace('":', '" : ').replace(',"', ' , "')
+        if kind == 2:                                                      # microseconds, lower-case z
+            return line.replace('Z"', '123z"', 1)
+        if kind == 3:                                                      # a +05:30 offset
+            a, _, b = line.rpartition('"ts":"')
+            return a + '"ts":"' + b.replace("T", "t", 1).replace('Z"', '+05:30"', 1)
+        if kind == 4:                                                      # explicit nulls for optionals
+            return line.replace('"ts":', '"duration_ms":null,"is_bot":null,"ts":', 1) \
+                if '"duration_ms"' not in line and '"is_bot"' not in line else line
+        return line
 
     def spoil(self, i, line):
         """One invalid line in ten kinds (each rejected by the shop contract)."""

@@ -176,7 +176,7 @@ def duck_column(col):
     elif t == "boolean":
         typed, ok = f"TRY_CAST({v} AS BOOLEAN)", f"{jt} = 'BOOLEAN'"
     elif t == "timestamp":
-        typed = f"TRY_CAST({v} AS TIMESTAMPTZ)"
+        typed = f"TRY_CAST(upper({v}) AS TIMESTAMPTZ)"  # RFC 3339 allows t and z; DuckDB only T and Z
         ok = f"{jt} = 'VARCHAR' AND regexp_full_match({v}, {sql_str(RFC3339[1:-1])}) AND {typed} IS NOT NULL"
     elif t == "date":
         typed = f"TRY_CAST({v} AS DATE)"
