@@ -2,7 +2,8 @@
 #
 #   make demo          install what is missing, build in release, run the pipeline on ./lake
 #   make test          install what is missing, lint, build, check man/ and completions/, run every test
-#   make bench         the benchmark of bench/ (see bench/RESULTS.md)
+#   make bench         the benchmark of bench/ (see bench/RESULTS.md), bench-shapes included
+#   make bench-shapes  workload shapes of our own (bench/shapes/) through lh, DuckDB and Polars
 #   make soak          the README's cron pattern with faults for SOAK_DURATION (default 30m); see tests/soak/soak.py
 #   make fuzz          each libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60); see scripts/fuzz.sh
 #   make install       binaries, man pages and completions under PREFIX (default /usr/local)
@@ -17,7 +18,7 @@ include scripts/tools.sh
 export LH_TOOLS
 
 .PHONY: all build release demo test lint check-generated bench-tool deps deps-test peers man completions \
-	install bench soak fuzz format clean
+	install bench bench-shapes soak fuzz format clean
 
 all: build
 
@@ -90,6 +91,13 @@ bench: release
 	$(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks
 	LH_BENCH="$$($(SWIFT) build $(RELEASE_FLAGS) --package-path Benchmarks --show-bin-path)/lh-bench" \
 	  bench/run.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+	bench/shapes.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+
+# The workload shapes of bench/shapes/ (not lh-gen's) through lh, DuckDB and Polars; SHAPES_EVENTS
+# (default 1000000) per shape, BENCH_RUNS (default 3); SHAPES="week tiny" picks shapes.
+bench-shapes: release
+	@scripts/peers.sh
+	bench/shapes.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" $(SHAPES)
 
 # Not part of `make test` (its SoakTests run the same driver for 60 seconds on the debug build).
 # Prints a line per cycle and a summary; on the first broken invariant it stops with one line
