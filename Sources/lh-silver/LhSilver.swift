@@ -218,8 +218,10 @@ struct LhSilver: LakeCommand {
     }
     details(s.rejectReasons, s.unknownKeys)
     diagnostics.detail(
-      "duplicate check: \(plural(s.daysChecked, "event day")), \(s.keysLoaded) keys loaded from silver, "
-        + "\(s.keySetBytes >> 20) MiB of key hashes")
+      "duplicate check: \(plural(s.daysChecked, "event day")), \(s.keysLoaded) keys loaded from "
+        + "\(plural(s.keyFilesRead, "silver file")), \(s.keysIndexed) in the key index, "
+        + "\(s.keySetBytes >> 20) MiB of key hashes; \(plural(s.indexRunsWritten, "index run")) written"
+    )
     if !c.reconciles {
       throw LakeFailure(.software, "internal error: the counts do not reconcile; please report it")
     }
