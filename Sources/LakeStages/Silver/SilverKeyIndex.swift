@@ -460,9 +460,11 @@ struct SilverKeyIndex {
     return keys
   }
 
-  /// After the silver/events commit: each day's new run (the files added to it and the files
-  /// whose keys were read), then the day's merges and deletions. Failures are ignored (a cache:
-  /// the next run reads what is missing from silver); returns runs written.
+  /// Brings the index up to date after the silver/events commit; returns runs written.
+  ///
+  /// Each day gets a new run (the files added to it and the files whose keys were read), then
+  /// the day's merges and deletions. Failures are ignored (a cache: the next run reads what is
+  /// missing from silver).
   @discardableResult
   func update(days: [SilverDayKeys], added: [DeltaAdd], version: Int64, rebuild: Bool) -> Int {
     guard enabled else { return 0 }
@@ -536,8 +538,9 @@ struct SilverKeyIndex {
     return 1
   }
 
-  /// How many of the smallest runs (sizes ascending) to merge: while the total so far is at
-  /// least half the next run's size. 0 or 1: none.
+  /// How many of the smallest runs (sizes ascending) to merge; 0 or 1: none.
+  ///
+  /// Runs are taken while the total so far is at least half the next run's size.
   static func mergeCount(_ sizes: [Int]) -> Int {
     guard !sizes.isEmpty else { return 0 }
     var total = sizes[0]
