@@ -3,7 +3,7 @@ import LakeTable
 import LakeTestSupport
 import Testing
 
-/// lh-silver's key index, silver/events/_lh_keys (issue 16): the same rows, duplicates and
+/// lh-silver's key index, silver/events/_lh/keys (issue 16): the same rows, duplicates and
 /// counts as reading every key from silver, whatever state the index is in.
 @Suite("lh-silver key index")
 struct SilverKeyIndexTests {
@@ -39,7 +39,7 @@ struct SilverKeyIndexTests {
   }
 
   static func runs(_ lake: String) -> [String] {
-    let root = lake + "/silver/events/_lh_keys"
+    let root = lake + "/silver/events/_lh/keys"
     let days = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
     return days.flatMap { day in
       ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + day)) ?? [])
@@ -65,7 +65,7 @@ struct SilverKeyIndexTests {
       for lake in [indexed, plain] {
         try Self.land(lake, seed: seed, start: start)
         if lake == plain {
-          try? FileManager.default.removeItem(atPath: plain + "/silver/events/_lh_keys")
+          try? FileManager.default.removeItem(atPath: plain + "/silver/events/_lh/keys")
         }
         let s = try Self.silver(lake)
         if lake == indexed && i > 0 {
@@ -117,7 +117,7 @@ struct SilverKeyIndexTests {
       let r = try TestTools.run("lh-pack", args + ["--quiet"])
       #expect(r.status == 0, "\(r.stderr)")
     }
-    #expect(!Self.runs(lake).isEmpty, "lh-pack vacuum leaves _lh_keys alone")
+    #expect(!Self.runs(lake).isEmpty, "lh-pack vacuum leaves _lh/keys alone")
     #expect(try Self.rows(lake) == before)
     // Every seed again: all duplicates; the compacted file's keys come from silver.
     for seed in 1...3 { try Self.land(lake, seed: seed, start: "2026-03-01T0\(seed):00:00Z") }
@@ -208,7 +208,7 @@ struct SilverKeyIndexTests {
     // The stray temporary file is gone; the next run reads no silver file.
     #expect(!Self.runs(lake).isEmpty)
     let stray = try FileManager.default.subpathsOfDirectory(
-      atPath: lake + "/silver/events/_lh_keys"
+      atPath: lake + "/silver/events/_lh/keys"
     )
     .filter { $0.hasSuffix(".tmp") }
     #expect(stray.isEmpty, "\(stray)")
@@ -241,7 +241,7 @@ struct SilverKeyIndexTests {
   }
 
   @Test(
-    "deltalake: a full vacuum keeps _lh_keys, the table reads as before",
+    "deltalake: a full vacuum keeps _lh/keys, the table reads as before",
     .enabled(if: peersPython != nil || peersRequired))
   func peersIgnoreIndex() throws {
     let python = try #require(peersPython, "LH_PEERS_PYTHON is not set: run 'make test'")
@@ -255,7 +255,7 @@ struct SilverKeyIndexTests {
       t = sys.argv[1] + '/silver/events'
       dt = deltalake.DeltaTable(t)
       doomed = dt.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=True, full=True)
-      assert not [f for f in doomed if '_lh_keys' in f], doomed
+      assert not [f for f in doomed if '_lh/keys' in f], doomed
       print('ok', dt.to_pyarrow_table().num_rows)
       os._exit(0)
       """

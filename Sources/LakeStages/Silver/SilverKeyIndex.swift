@@ -4,7 +4,7 @@
 // so that a run over N new rows checks them for duplicates at a cost that depends on N, not on
 // how many rows their event days already hold.
 //
-//   silver/events/_lh_keys/<YYYY-MM-DD>/<run>.keys   one event day's immutable sorted runs
+//   silver/events/_lh/keys/<YYYY-MM-DD>/<run>.keys   one event day's immutable sorted runs
 //
 //   header  "LHKEYIX1", format, hash check, key fingerprint, n, files, header bytes,
 //           the silver data files (path as in the log, size) whose keys the run holds,
@@ -17,7 +17,7 @@
 // files no usable run covers have their keys read from their Parquet files as before (and are
 // covered by the run written after the commit). So a compaction, a rebuild, an archive and
 // restore, a peer's write or a vacuum make parts of the index stale, never wrong, and deleting
-// `_lh_keys` at any time is safe: the next run reads the keys from silver and writes it again.
+// `_lh/keys` at any time is safe: the next run reads the keys from silver and writes it again.
 //
 // Lookups. A run is mapped read-only; a hash is found by interpolation (hashes are uniform, so
 // its position is about h·n/2⁶⁴), then a gallop and a binary search around it: a few pages per
@@ -377,7 +377,7 @@ final class SilverDayKeys {
 /// The key index of one silver/events table (see the header).
 struct SilverKeyIndex {
   /// The directory under the table (hidden from Delta readers and vacuums by its `_`).
-  static let directoryName = "_lh_keys"
+  static let directoryName = "_lh/keys"
 
   let table: String
   let fingerprint: UInt64

@@ -26,7 +26,7 @@
 // Deduplication. A duplicate carries the same key and the same event time (it is the same event
 // sent again), hence lands in the same `event_date` partition. For every partition a run's rows
 // fall in, the 64-bit hashes of the keys already in silver are looked up in the key index
-// (silver/events/_lh_keys: sorted runs of hashes, each naming the live files whose keys it
+// (silver/events/_lh/keys: sorted runs of hashes, each naming the live files whose keys it
 // holds; SilverKeyIndex.swift), and the keys of the partition's files no index run covers are
 // loaded from those files (key columns only); each new row is checked against them and against
 // the run's earlier rows. So duplicates are dropped however late they arrive, within one event
