@@ -27,6 +27,13 @@ struct LhSilver: LakeCommand {
       so a rerun, a crash or two overlapping runs never process a line twice or skip one. \
       Every commit records bronze rows = silver rows + rejects + duplicates.
 
+      The duplicate check uses a key index, LAKE/silver/events/_lh/keys: per event day, sorted \
+      runs of 64-bit key hashes, each naming the silver files it covers, written after each \
+      commit, so a run over N new rows reads no silver file of the days it touches. It is a \
+      cache: a run of it is used only while every file it names is live, the other files' keys \
+      are read from silver; deleting it is always safe. --dry-run reads it and writes nothing; \
+      --rebuild replaces it.
+
       A run locks both tables (LAKE/.lh/locks/silver/events.lock and rejects.lock, flock; a \
       run that dies, even by kill -9, holds nothing): a run started meanwhile waits (--wait, \
       default 10m), then finds silver up to date and exits 0; --no-wait exits 75 at once.
@@ -218,8 +225,10 @@ struct LhSilver: LakeCommand {
     }
     details(s.rejectReasons, s.unknownKeys)
     diagnostics.detail(
-      "duplicate check: \(plural(s.daysChecked, "event day")), \(s.keysLoaded) keys loaded from silver, "
-        + "\(s.keySetBytes >> 20) MiB of key hashes")
+      "duplicate check: \(plural(s.daysChecked, "event day")), \(s.keysLoaded) keys loaded from "
+        + "\(plural(s.keyFilesRead, "silver file")), \(s.keysIndexed) in the key index, "
+        + "\(s.keySetBytes >> 20) MiB of key hashes; \(plural(s.indexRunsWritten, "index run")) written"
+    )
     if !c.reconciles {
       throw LakeFailure(.software, "internal error: the counts do not reconcile; please report it")
     }

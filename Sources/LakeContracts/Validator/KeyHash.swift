@@ -160,6 +160,14 @@ public final class KeyHashSet {
     }
   }
 
+  /// The hashes held, in no particular order.
+  public func values() -> [UInt64] {
+    var out: [UInt64] = []
+    out.reserveCapacity(count)
+    for v in slots where v != 0 { out.append(v) }
+    return out
+  }
+
   func grow() {
     let old = slots
     slots = [UInt64](repeating: 0, count: old.count * 2)

@@ -202,15 +202,15 @@ final class SilverRefiner: @unchecked Sendable {
   let rejectWriter: DeltaDataWriter?
   let chunkRows: Int
   let contractColumns: Int
-  /// Loads the keys silver holds for a day into a new set (step 2, on first use of the day).
-  let loadDay: (Int32, KeyHashSet) throws -> Int
+  /// The duplicate check of a day: the keys silver holds (step 2, on first use of the day;
+  /// SilverKeyIndex.swift).
+  let loadDay: (Int32) throws -> SilverDayKeys
 
   // Step 2 state, touched only by the lane whose turn it is.
-  var keySets: [Int32: KeyHashSet] = [:]
+  var keySets: [Int32: SilverDayKeys] = [:]
   var eventCounts = SilverCounts()
   var rejectCounts = SilverCounts()
   var daysChecked = 0
-  var keysLoaded = 0
   // Step 4 state, likewise.
   var rejected = SilverSchema.rejects.columns.map { ColumnBuffer(type: $0.type) }
   var chunk: [ColumnBuffer] = []
@@ -229,7 +229,7 @@ final class SilverRefiner: @unchecked Sendable {
 
   init(
     contract: Contract, eventWriter: DeltaDataWriter?, rejectWriter: DeltaDataWriter?,
-    chunkRows: Int, loadDay: @escaping (Int32, KeyHashSet) throws -> Int
+    chunkRows: Int, loadDay: @escaping (Int32) throws -> SilverDayKeys
   ) {
     self.contract = contract
     self.eventWriter = eventWriter
@@ -254,7 +254,7 @@ final class SilverRefiner: @unchecked Sendable {
       rejectCounts.acceptedEarlier += lane.accepted
       return
     }
-    var set: KeyHashSet? = nil
+    var set: SilverDayKeys? = nil
     var setDay: Int32 = 0
     for i in 0..<lane.hashes.count {
       let day = lane.days[i]
@@ -262,7 +262,7 @@ final class SilverRefiner: @unchecked Sendable {
         set = try keySet(day)
         setDay = day
       }
-      if !set!.insert(lane.hashes[i]) { lane.duplicates.append(i) }
+      if try !set!.insert(lane.hashes[i]) { lane.duplicates.append(i) }
     }
     let duplicates = lane.duplicates.count
     eventCounts.duplicates += duplicates
@@ -273,10 +273,9 @@ final class SilverRefiner: @unchecked Sendable {
     }
   }
 
-  func keySet(_ day: Int32) throws -> KeyHashSet {
+  func keySet(_ day: Int32) throws -> SilverDayKeys {
     if let set = keySets[day] { return set }
-    let set = KeyHashSet(capacity: 4096)
-    keysLoaded += try loadDay(day, set)
+    let set = try loadDay(day)
     keySets[day] = set
     daysChecked += 1
     return set

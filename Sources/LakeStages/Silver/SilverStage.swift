@@ -25,11 +25,14 @@
 //
 // Deduplication. A duplicate carries the same key and the same event time (it is the same event
 // sent again), hence lands in the same `event_date` partition. For every partition a run's rows
-// fall in, the 64-bit hashes of the keys already in silver are loaded from that partition's files
-// (key columns only), and each new row is checked against them and against the run's earlier
-// rows. So duplicates are dropped however late they arrive, within one event day, and memory is
-// one hash table per touched day (about 11–23 bytes per key of those days), bounded by the
-// busiest days a run touches, not by the lake.
+// fall in, the 64-bit hashes of the keys already in silver are looked up in the key index
+// (silver/events/_lh/keys: sorted runs of hashes, each naming the live files whose keys it
+// holds; SilverKeyIndex.swift), and the keys of the partition's files no index run covers are
+// loaded from those files (key columns only); each new row is checked against them and against
+// the run's earlier rows. So duplicates are dropped however late they arrive, within one event
+// day; a run over N new rows costs O(N) lookups once the index covers the day, and memory is a
+// hash table of the new rows and of the files read (about 11–23 bytes a key). After the commits
+// the index gets a run for the files added and the files read.
 
 import LakeContracts
 import LakeFormats
@@ -46,6 +49,9 @@ public struct SilverConfig: Sendable {
   public var rebuild = false
   /// Read and count, write nothing.
   public var dryRun = false
+  /// Use the key index for the duplicate check and keep it up to date (SilverKeyIndex.swift);
+  /// false: every key is read from silver's files and the index is left alone.
+  public var keyIndex = true
   /// How long to wait for another run writing silver (`TableLock`).
   public var lockWait = LockWait.default
   /// Where `contract` comes from: `.unspecified` lets the contract silver records win.
@@ -130,6 +136,11 @@ public struct SilverSummary: Sendable {
   /// Event days whose silver keys were loaded to check for duplicates, and keys loaded.
   public var daysChecked = 0
   public var keysLoaded = 0
+  /// Keys the key index answered for (held by its usable runs), silver data files whose keys
+  /// were read instead, and index runs written after the commit.
+  public var keysIndexed = 0
+  public var keyFilesRead = 0
+  public var indexRunsWritten = 0
   /// Bytes of the duplicate-check hash tables at the end.
   public var keySetBytes = 0
   /// Data files written.
@@ -325,12 +336,16 @@ public enum SilverStage {
       }
     }
     let existing = existingByDay
+    let keyIndex = SilverKeyIndex(
+      table: lake.silverEvents, contract: contract, enabled: config.keyIndex)
     let refiner = SilverRefiner(
       contract: contract, eventWriter: eventWriter, rejectWriter: rejectWriter,
       chunkRows: config.chunkRows
-    ) { day, set in
-      guard let events, let adds = existing[dayText(day)] else { return 0 }
-      return try loadKeys(adds, snapshot: events, contract: contract, into: set)
+    ) { day in
+      try keyIndex.dayKeys(day, live: existing[dayText(day)] ?? []) { adds, set in
+        guard let events else { return 0 }
+        return try loadKeys(adds, snapshot: events, contract: contract, into: set)
+      }
     }
 
     do {
@@ -352,7 +367,10 @@ public enum SilverStage {
     let eventCounts = refiner.eventCounts
     let rejectCounts = refiner.rejectCounts
     summary.daysChecked = refiner.daysChecked
-    summary.keysLoaded = refiner.keysLoaded
+    let dayKeys = refiner.keySets.values.sorted { $0.day < $1.day }
+    summary.keysLoaded = dayKeys.reduce(0) { $0 + $1.keysLoaded }
+    summary.keysIndexed = dayKeys.reduce(0) { $0 + $1.keysIndexed }
+    summary.keyFilesRead = dayKeys.reduce(0) { $0 + $1.readFiles.count }
     summary.counts = target > doneEvents ? eventCounts : rejectCounts
     var reasons: [String: Int] = [:]
     var unknown: [String: Int] = [:]
@@ -365,10 +383,11 @@ public enum SilverStage {
       .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     summary.unknownKeys = unknown.map { ($0.key, $0.value) }
       .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-    summary.keySetBytes = refiner.keySets.values.reduce(0) { $0 + $1.bytes }
+    summary.keySetBytes = dayKeys.reduce(0) { $0 + $1.bytes }
     guard !config.dryRun else { return summary }
 
     // Commit silver/events, then silver/rejects, each with its txn and reconciliation.
+    var eventAdds: [DeltaAdd] = []
     func commit(
       _ table: String, writer: DeltaDataWriter?, existing: Snapshot?, schema: TableSchema,
       partition: String, counts: SilverCounts, done: Int64, newSchema: Bool
@@ -421,6 +440,7 @@ public enum SilverStage {
         }
       }
       actions += adds.map { .add($0) }
+      if table == lake.silverEvents { eventAdds = adds }
       actions.append(.txn(DeltaTxn(appId: app, version: target, lastUpdated: now)))
       do {
         let v = try DeltaTable.commit(
@@ -442,6 +462,12 @@ public enum SilverStage {
       (summary.rejectsVersion, summary.rejectFiles) = try commit(
         lake.silverRejects, writer: rejectWriter, existing: rejects, schema: SilverSchema.rejects,
         partition: "ingest_date", counts: rejectCounts, done: doneRejects, newSchema: false)
+    }
+    // The key index, after the commits (a crash before leaves the new files to be read from
+    // silver next time).
+    if let version = summary.eventsVersion {
+      summary.indexRunsWritten = keyIndex.update(
+        days: dayKeys, added: eventAdds, version: version, rebuild: config.rebuild)
     }
     return summary
   }
