@@ -162,6 +162,46 @@ struct GoldAggregatorTests {
       ])
   }
 
+  @Test("count_distinct is exact past the first 64 groups, across batches and resets")
+  func distinctManyGroups() throws {
+    // 150 minutes (groups past the bitmapped first 64), users repeating within and across
+    // minutes, fed in two batches, twice with a reset between: every minute's count is the
+    // brute-force one.
+    var rows: [(String, Int64, String, String, String, Int64?, Int32?)] = []
+    var expected: [String] = []
+    for m in 0..<150 {
+      var users = Set<Int64>()
+      var purchasers = Set<Int64>()
+      for k in 0..<(m % 7 + 3) {
+        let user = Int64((m * 13 + k * 5) % 97 + 1)
+        let type = k % 3 == 0 ? "purchase" : "page_view"
+        users.insert(user)
+        if type == "purchase" { purchasers.insert(user) }
+        let ts = "2026-01-01T\(pad(m / 60)):\(pad(m % 60)):\(pad(k))Z"
+        rows.append((ts, user, type, "web", "home", nil, nil))
+        rows.append((ts, user, type, "web", "home", nil, nil))
+      }
+      expected.append("\(users.count) \(purchasers.count)")
+    }
+    let agg = try GoldAggregator(
+      table: table("kpi_minute"), contract: contract, input: contract.schema,
+      clock: try ZoneClock("UTC"))
+    for _ in 0..<2 {
+      agg.reset()
+      let half = rows.count / 2
+      try agg.add(batch(Array(rows[..<half])))
+      try agg.add(batch(Array(rows[half...])))
+      let out = agg.result()
+      let active = agg.schema.index(of: "active_users")!
+      let purchase = agg.schema.index(of: "purchase_users")!
+      #expect(out[0].count == 150)
+      let got = (0..<out[0].count).map { "\(out[active].int64s[$0]) \(out[purchase].int64s[$0])" }
+      #expect(got == expected)
+    }
+  }
+
+  func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
   @Test("an unknown zone, a filter value of the wrong type and a missing column are errors")
   func errors() throws {
     #expect(throws: (any Error).self) { try ZoneClock("Mars/Olympus") }

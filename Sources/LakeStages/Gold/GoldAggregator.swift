@@ -127,6 +127,8 @@ public final class GoldAggregator {
     _ = context.bucketIds(table.grain)
     for c in groupColumns { _ = context.valueIds(c) }
     for m in metrics where m.kind == .distinct { _ = context.valueIds(m.first!) }
+    if !tableFilter.isEmpty { _ = context.mask(tableFilter) }
+    for f in filters { _ = context.mask(f) }
   }
 
   /// Folds a batch of rows (columns of the input schema) into the groups; with `keep`, only
@@ -138,24 +140,13 @@ public final class GoldAggregator {
     if tableFilter.isEmpty {
       assignGroups(rows: rows, keep: keep)
     } else {
-      tableMask.removeAll(keepingCapacity: true)
+      tableMask = context.mask(tableFilter)
       if let keep {
-        tableMask.append(contentsOf: keep)
-      } else {
-        tableMask.append(contentsOf: repeatElement(true, count: rows))
-      }
-      tableMask.withUnsafeMutableBufferPointer { mask in
-        for c in tableFilter { c.apply(batch[c.column], to: mask) }
+        for r in 0..<rows where !keep[r] { tableMask[r] = false }
       }
       assignGroups(rows: rows, keep: tableMask)
     }
-    for (f, conditions) in filters.enumerated() {
-      masks[f].removeAll(keepingCapacity: true)
-      masks[f].append(contentsOf: repeatElement(true, count: rows))
-      masks[f].withUnsafeMutableBufferPointer { mask in
-        for c in conditions { c.apply(batch[c.column], to: mask) }
-      }
-    }
+    for (f, conditions) in filters.enumerated() { masks[f] = context.mask(conditions) }
     for k in metrics.indices {
       metrics[k].grow(to: groupCount)
       let mask: [Bool]? = metricFilter[k].map { masks[$0] }
@@ -224,7 +215,6 @@ public final class GoldAggregator {
       }
       return false
     }
-    for k in metrics.indices { metrics[k].tally(groups: groupCount) }
     for g in order {
       if table.grain == .day {
         out[0].append(Int32(truncatingIfNeeded: decoded[g].bucket))

@@ -17,10 +17,19 @@ public final class GoldContext {
   let clock: ZoneClock
   let timeColumn: Int
   var columns: [Int: Interner] = [:]
+  /// Per column, its ids in this batch; `current` says which are this batch's (the arrays
+  /// are kept and overwritten from batch to batch: no fresh pages per batch).
   var ids: [Int: [UInt32]] = [:]
+  var current = Set<Int>()
   var buckets: [GoldGrain: FixedDictionary] = [:]
   var bucketIds: [GoldGrain: [UInt32]] = [:]
+  var currentBuckets = Set<GoldGrain>()
   var batch: [ColumnBuffer] = []
+  /// Filters evaluated over this batch (each distinct list of conditions once for all tables).
+  var maskConditions: [[Condition]] = []
+  var maskValues: [[Bool]] = []
+  /// The rows of the batch the tables fold (nil: every row); the others are not interned.
+  var rows: [Bool]?
 
   /// The values of one column, interned.
   enum Interner {
@@ -34,11 +43,27 @@ public final class GoldContext {
     self.timeColumn = timeColumn
   }
 
-  /// Starts a new batch: ids are computed on first use.
-  public func begin(_ batch: [ColumnBuffer]) {
+  /// Starts a new batch of which only `rows` (nil: every row) are folded: ids are computed on
+  /// first use, for those rows only.
+  public func begin(_ batch: [ColumnBuffer], rows: [Bool]? = nil) {
     self.batch = batch
-    ids.removeAll(keepingCapacity: true)
-    bucketIds.removeAll(keepingCapacity: true)
+    self.rows = rows
+    current.removeAll(keepingCapacity: true)
+    currentBuckets.removeAll(keepingCapacity: true)
+    maskConditions.removeAll(keepingCapacity: true)
+    maskValues.removeAll(keepingCapacity: true)
+  }
+
+  /// The rows of this batch meeting every one of `conditions` (computed on first use).
+  func mask(_ conditions: [Condition]) -> [Bool] {
+    if let i = maskConditions.firstIndex(of: conditions) { return maskValues[i] }
+    var mask = [Bool](repeating: true, count: batch.first?.count ?? 0)
+    mask.withUnsafeMutableBufferPointer { mask in
+      for c in conditions { c.apply(batch[c.column], to: mask) }
+    }
+    maskConditions.append(conditions)
+    maskValues.append(mask)
+    return mask
   }
 
   /// Forgets every interned value and bucket (a new day or window).
@@ -50,13 +75,13 @@ public final class GoldContext {
       }
     }
     for d in buckets.values { d.removeAll() }
-    ids.removeAll(keepingCapacity: true)
-    bucketIds.removeAll(keepingCapacity: true)
+    current.removeAll(keepingCapacity: true)
+    currentBuckets.removeAll(keepingCapacity: true)
   }
 
   /// The id of each row's value of column `c` in this batch (`nullId` for null).
   func valueIds(_ c: Int) -> [UInt32] {
-    if let cached = ids[c] { return cached }
+    if current.contains(c) { return ids[c]! }
     let column = batch[c]
     let interner: Interner
     if let existing = columns[c] {
@@ -66,14 +91,26 @@ public final class GoldContext {
       columns[c] = interner
     }
     let rows = column.count
-    var out = [UInt32](repeating: Self.nullId, count: rows)
+    var out = ids.removeValue(forKey: c) ?? []
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: repeatElement(Self.nullId, count: rows))
     let hasNulls = !column.validity.isEmpty
+    // Rows left out are interned as null (their ids are never read).
+    var validity = column.validity
+    if let keep = self.rows {
+      if !hasNulls {
+        validity = keep
+      } else {
+        for r in 0..<rows where !keep[r] { validity[r] = false }
+      }
+    }
+    let masked = hasNulls || self.rows != nil
     out.withUnsafeMutableBufferPointer { out in
       switch interner {
       case .bytes(let d):
         column.data.withUnsafeBytes { data in
           column.offsets.withUnsafeBufferPointer { offsets in
-            for r in 0..<rows where !hasNulls || column.validity[r] {
+            for r in 0..<rows where !masked || validity[r] {
               let s = Int(offsets[r])
               out[r] = d.index(of: UnsafeRawBufferPointer(rebasing: data[s..<Int(offsets[r + 1])]))
             }
@@ -83,30 +120,30 @@ public final class GoldContext {
         switch column.type.storage {
         case .int64:
           column.int64s.withUnsafeBufferPointer { v in
-            for r in 0..<rows where !hasNulls || column.validity[r] {
+            for r in 0..<rows where !masked || validity[r] {
               out[r] = d.index(of: UInt64(bitPattern: v[r]))
             }
           }
         case .int32:
           column.int32s.withUnsafeBufferPointer { v in
-            for r in 0..<rows where !hasNulls || column.validity[r] {
+            for r in 0..<rows where !masked || validity[r] {
               out[r] = d.index(of: UInt64(UInt32(bitPattern: v[r])))
             }
           }
         case .double:
-          for r in 0..<rows where !hasNulls || column.validity[r] {
+          for r in 0..<rows where !masked || validity[r] {
             out[r] = d.index(of: column.doubles[r].bitPattern)
           }
         case .float:
-          for r in 0..<rows where !hasNulls || column.validity[r] {
+          for r in 0..<rows where !masked || validity[r] {
             out[r] = d.index(of: UInt64(column.floats[r].bitPattern))
           }
         case .boolean:
-          for r in 0..<rows where !hasNulls || column.validity[r] {
+          for r in 0..<rows where !masked || validity[r] {
             out[r] = d.index(of: column.booleans[r] ? 1 : 0)
           }
         case .int128:
-          for r in 0..<rows where !hasNulls || column.validity[r] {
+          for r in 0..<rows where !masked || validity[r] {
             out[r] = d.index(of: UInt64(truncatingIfNeeded: column.int128s[r]))
           }
         case .bytes:
@@ -115,12 +152,13 @@ public final class GoldContext {
       }
     }
     ids[c] = out
+    current.insert(c)
     return out
   }
 
   /// The id of each row's time bucket of `grain` in this batch.
   func bucketIds(_ grain: GoldGrain) -> [UInt32] {
-    if let cached = bucketIds[grain] { return cached }
+    if currentBuckets.contains(grain) { return bucketIds[grain]! }
     let d: FixedDictionary
     if let existing = buckets[grain] {
       d = existing
@@ -130,15 +168,18 @@ public final class GoldContext {
     }
     let times = batch[timeColumn]
     let rows = times.count
-    var out = [UInt32](repeating: 0, count: rows)
+    var out = bucketIds.removeValue(forKey: grain) ?? []
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: repeatElement(0, count: rows))
     let clock = self.clock
+    let keep = self.rows
     times.int64s.withUnsafeBufferPointer { t in
       out.withUnsafeMutableBufferPointer { out in
         // Rows usually come in time order: reuse the last bucket's id while it holds.
         var lastStart = Int64.max
         var lastEnd = Int64.min
         var lastId: UInt32 = 0
-        for r in 0..<rows {
+        for r in 0..<rows where keep == nil || keep![r] {
           let micros = t[r]
           if micros >= lastStart && micros < lastEnd {
             out[r] = lastId
@@ -163,6 +204,7 @@ public final class GoldContext {
       }
     }
     bucketIds[grain] = out
+    currentBuckets.insert(grain)
     return out
   }
 

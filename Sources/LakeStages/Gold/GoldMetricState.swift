@@ -29,8 +29,8 @@ struct MetricState {
   var doubles: [Double] = []
   var byteValues: [[UInt8]?] = []
   /// count_distinct: the (group << 32 | value id) pairs seen (values are interned by the
-  /// shared `GoldContext`).
-  var pairs: FixedDictionary?
+  /// shared `GoldContext`); `counts` holds each group's number of them.
+  var pairs: DistinctSet?
 
   init(metric m: GoldMetric, input: TableSchema, column: (String) throws -> Int) throws {
     switch m.aggregate {
@@ -80,7 +80,7 @@ struct MetricState {
       case .bytes: outputType = .string
       }
     }
-    if kind == .distinct { pairs = FixedDictionary() }
+    if kind == .distinct { pairs = DistinctSet() }
   }
 
   /// Makes room for `groups` groups.
@@ -160,7 +160,9 @@ struct MetricState {
     case .distinct:
       let pairs = self.pairs!
       for r in 0..<rows where take(r) && valueIds[r] != GoldContext.nullId {
-        _ = pairs.index(of: UInt64(groups[r]) << 32 | UInt64(valueIds[r]))
+        if pairs.insert(group: groups[r], value: valueIds[r]) {
+          counts[Int(groups[r])] += 1
+        }
       }
     case .sum, .avg, .min, .max:
       switch domain {
@@ -213,18 +215,11 @@ struct MetricState {
     }
   }
 
-  /// Tallies distinct values per group from the pairs (before `output` and `asDouble`).
-  mutating func tally(groups: Int) {
-    guard kind == .distinct, let pairs else { return }
-    ints = [Int64](repeating: 0, count: groups)
-    for p in pairs.values { ints[Int(p >> 32)] += 1 }
-  }
-
   /// Appends group `g`'s value.
   func output(group g: Int, into column: inout ColumnBuffer) {
     switch kind {
     case .count: column.append(counts[g])
-    case .distinct: column.append(ints[g])
+    case .distinct: column.append(counts[g])
     case .avg:
       guard counts[g] > 0 else { return column.appendNull() }
       switch domain {
@@ -255,7 +250,7 @@ struct MetricState {
   func asDouble(group g: Int) -> Double? {
     switch kind {
     case .count: return Double(counts[g])
-    case .distinct: return g < ints.count ? Double(ints[g]) : nil
+    case .distinct: return Double(counts[g])
     case .avg:
       guard counts[g] > 0 else { return nil }
       if case .integral(let s) = domain {

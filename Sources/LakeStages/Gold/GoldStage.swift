@@ -19,10 +19,11 @@
 // every mode, `--rebuild` included) unless `dropUnrecomputable`; a restore makes it
 // recomputable again and recomputes it.
 //
-// Work goes one local day at a time: the silver partitions overlapping it are read (partition
-// pruning, only the columns the tables use), rows of other local days dropped, every table's
-// aggregator fed, and the day's rows appended to each table's data writer. Memory is bounded by
-// one day's groups, not by the lake.
+// Each silver partition (a UTC day) overlapping a day to recompute is read once, in UTC-day
+// order (partition pruning, only the columns the tables use); each row goes to its local day's
+// aggregators (rows of days not recomputed are dropped), and a local day's rows are appended to
+// each table's data writer as soon as every UTC day overlapping it is read. Memory is bounded by
+// one local day's groups (two where a UTC day straddles two local days), not by the lake.
 
 import LakeContracts
 import LakeFormats
@@ -357,42 +358,56 @@ public enum GoldStage {
         GoldTableSummary(name: $0.aggregator.table.name, days: $0.days.count, rows: 0, version: nil)
       }
     }
-    let filesByDay = Dictionary(grouping: silver.files) { dayOf($0) ?? Int64.min }
-    for day in allDays {
-      let active = jobs.indices.filter { jobs[$0].days.contains(day) }
-      for j in active { jobs[j].aggregator.reset() }
-      context.reset()
-      // Silver UTC days overlapping the local day.
-      let start = day * 86_400_000_000 - clock.offset(at: day * 86_400_000_000)
-      let first = floorDivide(start - 14 * 3_600_000_000, 86_400_000_000)
-      let last = floorDivide(start + 86_400_000_000 + 14 * 3_600_000_000, 86_400_000_000)
-      let files = (first...last).flatMap { filesByDay[$0] ?? [] }
-      var keep: [Bool] = []
-      try DeltaScan.forEachBatch(silver, files: files, columns: needed) { batch in
-        let times = batch[timeIndex]
-        keep.removeAll(keepingCapacity: true)
-        var all = true
-        for r in 0..<times.count {
-          let local = clock.localDay(times.int64s[r])
-          keep.append(local == day)
-          if local != day { all = false }
-        }
-        context.begin(batch)
-        // Intern everything the tables use first (the context is then read-only), then fold
-        // the tables on `threads` threads.
-        for j in active { jobs[j].aggregator.prepare() }
-        let aggregators = SendableBox(active.map { jobs[$0].aggregator })
-        let rows = SendableBox(all ? nil : keep)
-        try parallelFor(aggregators.value.count, threads: config.threads) { k in
-          try aggregators.value[k].add(batch, rows: rows.value)
-        }
+    // Each silver file is read once, in UTC-day order; its rows go to their local day. A local
+    // day's tables are written once the UTC days overlapping it are all read: one day in flight
+    // in UTC, two where a UTC day straddles two local days.
+    let touchedDays = Set(allDays)
+    var filesByDay: [Int64: [DeltaAdd]] = [:]
+    for f in silver.files {
+      guard let d = dayOf(f) else { continue }
+      filesByDay[d, default: []].append(f)
+    }
+    /// The tables of one local day in flight: their shared context and aggregators.
+    final class DayWork {
+      var day: Int64 = 0
+      let context: GoldContext
+      var aggregators: [GoldAggregator]
+      var active: [Int] = []
+      init(context: GoldContext, aggregators: [GoldAggregator]) {
+        self.context = context
+        self.aggregators = aggregators
       }
-      for j in active {
-        var out = jobs[j].aggregator.result()
+    }
+    var spare: [DayWork] = []
+    var open: [DayWork] = []
+    func openDay(_ day: Int64) throws -> DayWork {
+      let work: DayWork
+      if let w = spare.popLast() {
+        work = w
+      } else {
+        let context = GoldContext(clock: clock, timeColumn: timeIndex)
+        work = DayWork(
+          context: context,
+          aggregators: try jobs.map {
+            try GoldAggregator(
+              table: $0.aggregator.table, contract: contract, input: projected, clock: clock,
+              context: context)
+          })
+      }
+      work.day = day
+      work.active = jobs.indices.filter { jobs[$0].days.contains(day) }
+      for j in work.active { work.aggregators[j].reset() }
+      work.context.reset()
+      open.append(work)
+      return work
+    }
+    func close(_ work: DayWork) throws {
+      for j in work.active {
+        var out = work.aggregators[j].result()
         guard let rows = out.first?.count, rows > 0 else { continue }
         if jobs[j].aggregator.table.grain != .day {
           var dates = ColumnBuffer(type: .date, capacity: rows)
-          dates.append(Int32(truncatingIfNeeded: day), repeating: rows)
+          dates.append(Int32(truncatingIfNeeded: work.day), repeating: rows)
           out.append(dates)
         }
         if jobs[j].writer == nil {
@@ -404,7 +419,63 @@ public enum GoldStage {
         try jobs[j].writer!.append(&out)
         jobs[j].rows += rows
       }
+      spare.append(work)
     }
+    var keep: [Bool] = []
+    var localOfRow: [Int64] = []
+    for utcDay in filesByDay.keys.sorted() {
+      let local = localDays(overlapping: utcDay, clock).filter { touchedDays.contains($0) }
+      guard let low = local.first else { continue }
+      // Days before this UTC day's first local day get no more rows.
+      while let w = open.first, w.day < low {
+        open.removeFirst()
+        try close(w)
+      }
+      var works: [DayWork] = []
+      for d in local {
+        works.append(try open.first { $0.day == d } ?? openDay(d))
+      }
+      try DeltaScan.forEachBatch(silver, files: filesByDay[utcDay]!, columns: needed) { batch in
+        let times = batch[timeIndex]
+        let rows = times.count
+        guard rows > 0 else { return }
+        localOfRow.removeAll(keepingCapacity: true)
+        var single: Int64? = clock.localDay(times.int64s[0])
+        times.int64s.withUnsafeBufferPointer { t in
+          for r in 0..<rows {
+            let d = clock.localDay(t[r])
+            localOfRow.append(d)
+            if d != single { single = nil }
+          }
+        }
+        for work in works {
+          let mask: [Bool]?
+          if single == work.day {
+            mask = nil
+          } else {
+            keep.removeAll(keepingCapacity: true)
+            var any = false
+            for r in 0..<rows {
+              keep.append(localOfRow[r] == work.day)
+              if localOfRow[r] == work.day { any = true }
+            }
+            guard any else { continue }
+            mask = keep
+          }
+          work.context.begin(batch, rows: mask)
+          // Intern everything the tables use first (the context is then read-only), then fold
+          // the tables on `threads` threads.
+          for j in work.active { work.aggregators[j].prepare() }
+          let aggregators = SendableBox(work.active.map { work.aggregators[$0] })
+          let rowsBox = SendableBox(mask)
+          try parallelFor(aggregators.value.count, threads: config.threads) { k in
+            try aggregators.value[k].add(batch, rows: rowsBox.value)
+          }
+        }
+      }
+    }
+    for w in open { try close(w) }
+    open.removeAll()
 
     // One commit per table: the recomputed days replace what the table had for them.
     var summaries: [GoldTableSummary] = []

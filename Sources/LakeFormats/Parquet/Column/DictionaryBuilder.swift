@@ -151,7 +151,7 @@ public final class ByteDictionary {
     return insert(src, n, hash: h, slot: slot)
   }
 
-  /// Equal bytes: words for short keys, memcmp for long ones.
+  /// Equal bytes: words up to 64 bytes, memcmp for longer ones.
   @inline(__always)
   static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
     if n >= 8 && n <= 16 {
@@ -175,7 +175,20 @@ public final class ByteDictionary {
       }
       return true
     }
-
+    if n <= 64 {
+      // 17…64 bytes (UUIDs, ids, short paths): words, the last one overlapping; no call.
+      var i = 0
+      while i &+ 8 < n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+          != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        {
+          return false
+        }
+        i &+= 8
+      }
+      return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
     return memcmp(a, b, n) == 0
   }
 
