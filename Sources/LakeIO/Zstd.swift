@@ -36,6 +36,8 @@ public final class ZstdCompressor {
   let context: OpaquePointer
   /// The compression level (1…22, negative for fast modes).
   public let level: Int32
+  /// The minimum match set by `setMinimumMatch` (0: the level's own).
+  public private(set) var minimumMatch: Int32 = 0
 
   /// Creates a context compressing at `level` (zstd's default is 3).
   ///
@@ -62,9 +64,11 @@ public final class ZstdCompressor {
   ///
   /// The corresponding C function is `ZSTD_CCtx_setParameter`.
   public func setMinimumMatch(_ length: Int32) throws {
+    guard length != minimumMatch else { return }
     _ = try ZstdError.check(
       ZSTD_CCtx_setParameter(context, ZSTD_c_minMatch, length), "set minimum match",
       category: .usage)
+    minimumMatch = length
   }
 
   /// The largest frame `count` input bytes can compress to.

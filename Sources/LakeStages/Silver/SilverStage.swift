@@ -62,7 +62,8 @@ public struct SilverConfig: Sendable {
   public var chunkRows = 16_384
   /// "lh-silver/0.1.0", written as engineInfo.
   public var engine: String
-  /// Data file options; row groups bounded at 16 MiB so memory stays small.
+  /// Data file options; row groups bounded at 16 MiB so memory stays small (DeltaDataWriter keeps
+  /// the open files of all event days within twice that per thread).
   public var parquet: ParquetWriteOptions = {
     var o = ParquetWriteOptions()
     o.maxRowGroupBytes = 16 << 20

@@ -3,7 +3,11 @@
 // The data files of one commit, written as rows arrive: a caller appends chunks of rows (every
 // column of the table's schema, partition columns included), then `finish` closes the files and
 // returns their `add` actions for the commit. Memory is bounded by the chunks in flight and the
-// open row groups, not by the size of the commit.
+// open row groups, not by the size of the commit nor by the number of partitions it touches: the
+// column writers of a lane's open files together hold at most `maxBufferedBytes` (when a chunk
+// takes them over, the fullest row groups are written out early and their writers' buffers
+// freed), and its files share one set of page buffers and one zstd context. Rows in event order reach their partition's file in runs, written straight from the
+// chunk; rows whose partitions alternate are gathered per file first.
 //
 // With `threads` > 1 the chunks are encoded and compressed on that many worker threads ("lanes")
 // while the caller goes on producing the next chunk. Each lane writes its own files (one per
@@ -33,9 +37,14 @@ public final class DeltaDataWriter {
 
   /// A writer for the table at `table` with `schema` and `partitionColumns`, using `threads`
   /// worker threads (1: none, the caller's thread does the work).
+  ///
+  /// - Parameter maxBufferedBytes: The most the column writers of all open files hold together
+  ///   (pages, staged values, dictionaries), per thread (default: twice
+  ///   `options.maxRowGroupBytes`). Over it, the fullest are written
+  ///   out early, as smaller row groups of the same files.
   public init(
     table: String, schema: TableSchema, partitionColumns: [String],
-    options: ParquetWriteOptions = .init(), threads: Int = 1
+    options: ParquetWriteOptions = .init(), threads: Int = 1, maxBufferedBytes: Int? = nil
   ) throws {
     self.table = table
     self.schema = schema
@@ -54,7 +63,8 @@ public final class DeltaDataWriter {
     shared = Shared(lanes: lanes > 1 ? lanes : 0)
     let layout = Layout(
       table: table, schema: schema, partitionIndices: partitionIndices, dataIndices: dataIndices,
-      dataSchema: dataSchema, options: options)
+      dataSchema: dataSchema, options: options,
+      maxBufferedBytes: maxBufferedBytes ?? 2 * options.maxRowGroupBytes)
     if lanes == 1 {
       inline = Lane(number: 0, layout: layout)
     } else {
@@ -124,6 +134,14 @@ public final class DeltaDataWriter {
     if chunk.isEmpty { chunk = emptyChunk() }
   }
 
+  /// Bytes the column writers of the open files hold, over every thread's files.
+  ///
+  /// For tests; with worker threads, call it when no chunk is in flight.
+  var bufferedBytes: Int {
+    if let inline { return inline.buffered }
+    return shared.monitor.withLock { shared.lanes.reduce(0) { $0 + $1.buffered } }
+  }
+
   /// Closes every file written; returns their `add` actions (not yet committed).
   ///
   /// The writer can then take the chunks of the next commit.
@@ -163,6 +181,8 @@ public final class DeltaDataWriter {
     let dataIndices: [Int]
     let dataSchema: TableSchema
     let options: ParquetWriteOptions
+    /// The most the column writers of a lane's open files hold together.
+    let maxBufferedBytes: Int
   }
 
   /// The state the caller and the lanes share, guarded by `monitor`.
@@ -242,15 +262,39 @@ public final class DeltaDataWriter {
   }
 
   /// One lane: its open files, one per partition.
+  ///
+  /// Memory: the column writers of all its files together hold at most `layout.maxBufferedBytes`
+  /// (when a chunk takes them over, the fullest row groups are written out, and their writers'
+  /// buffers freed, until they hold at most half of it); the files share one set of page
+  /// buffers and one zstd context (`scratch`). So a commit that touches many partitions holds
+  /// about what one of a single partition does, whatever the number of files.
   final class Lane: @unchecked Sendable {
     let number: Int
     let layout: Layout
     var files: [[String?]: OpenFile] = [:]
     var order: [[String?]] = []
+    let scratch = ParquetWriterScratch()
+    /// Bytes the writers of `files` hold (the sum of their `buffered`).
+    var buffered = 0
+    /// Files by the value of a single int32-backed partition column (a date), when that is the
+    /// layout: rows are routed without building their partition's text.
+    var byInt32: [Int32: OpenFile] = [:]
+    /// Rows gathered per file for a chunk whose partitions alternate row by row.
+    var part: [ColumnBuffer] = []
+    var rowsOf: [ObjectIdentifier: [Int32]] = [:]
 
-    struct OpenFile {
+    final class OpenFile {
       let writer: ParquetFileWriter
       let relative: String
+      let key: [String?]
+      /// `writer.heldBytes` when last measured.
+      var buffered = 0
+
+      init(writer: ParquetFileWriter, relative: String, key: [String?]) {
+        self.writer = writer
+        self.relative = relative
+        self.key = key
+      }
     }
 
     init(number: Int, layout: Layout) {
@@ -261,29 +305,90 @@ public final class DeltaDataWriter {
     /// Writes a chunk's rows into the files of their partitions.
     func write(_ chunk: [ColumnBuffer]) throws {
       let rows = chunk[0].count
+      guard rows > 0 else { return }
       let p = layout.partitionIndices
-      if p.isEmpty || (1..<rows).allSatisfy({ r in p.allSatisfy { sameValue(chunk[$0], 0, r) } }) {
-        let key = try p.map { try DeltaTable.partitionValue(chunk[$0], row: 0) }
-        try file(for: key).writer.write(layout.dataIndices.map { chunk[$0] })
-        return
-      }
-      // Rows of several partitions: group them, in order of first appearance.
-      var groups: [[String?]: [Int]] = [:]
-      var keys: [[String?]] = []
-      for r in 0..<rows {
-        let key = try p.map { try DeltaTable.partitionValue(chunk[$0], row: r) }
-        if groups[key] == nil { keys.append(key) }
-        groups[key, default: []].append(r)
-      }
-      for key in keys {
-        let members = groups[key]!
-        var part = layout.dataIndices.map {
-          ColumnBuffer(type: layout.schema.columns[$0].type, capacity: members.count)
+      let data = layout.dataIndices.map { chunk[$0] }
+      // Runs of consecutive rows of one partition, each with its file.
+      var runs: [(start: Int, file: OpenFile)] = []
+      if p.count == 1, chunk[p[0]].type.storage == .int32, chunk[p[0]].validity.isEmpty {
+        try chunk[p[0]].int32s.withUnsafeBufferPointer { v in
+          var current = v[0]
+          runs.append((0, try file(int32: current, chunk: chunk, row: 0)))
+          for r in 1..<rows where v[r] != current {
+            current = v[r]
+            runs.append((r, try file(int32: current, chunk: chunk, row: r)))
+          }
         }
-        for (k, c) in layout.dataIndices.enumerated() {
-          for r in members { part[k].append(from: chunk[c], row: r) }
+      } else {
+        runs.append((0, try file(for: try key(chunk, row: 0))))
+        for r in 1..<rows where !p.allSatisfy({ sameValue(chunk[$0], r - 1, r) }) {
+          runs.append((r, try file(for: try key(chunk, row: r))))
         }
-        try file(for: key).writer.write(part)
+      }
+      if runs.count == 1 || runs.count * 32 <= rows {
+        // Long runs (rows in event order): each written straight from the chunk.
+        for (i, run) in runs.enumerated() {
+          let end = i + 1 < runs.count ? runs[i + 1].start : rows
+          try run.file.writer.write(data, rows: run.start..<end)
+          try measure(run.file)
+        }
+      } else {
+        // Partitions alternating: each file's rows gathered, in order of first appearance.
+        var touched: [OpenFile] = []
+        for (i, run) in runs.enumerated() {
+          let end = i + 1 < runs.count ? runs[i + 1].start : rows
+          let id = ObjectIdentifier(run.file)
+          if rowsOf[id] == nil {
+            touched.append(run.file)
+            rowsOf[id] = []
+          }
+          for r in run.start..<end { rowsOf[id]!.append(Int32(truncatingIfNeeded: r)) }
+        }
+        if part.isEmpty {
+          part = layout.dataIndices.map { ColumnBuffer(type: layout.schema.columns[$0].type) }
+        }
+        for open in touched {
+          let members = rowsOf.removeValue(forKey: ObjectIdentifier(open)) ?? []
+          members.withUnsafeBufferPointer { m in
+            for k in part.indices { part[k].append(from: data[k], rows: m) }
+          }
+          try open.writer.write(part)
+          for k in part.indices { part[k].removeAll() }
+          try measure(open)
+        }
+      }
+      try balance()
+    }
+
+    /// The partition values of row `r`.
+    func key(_ chunk: [ColumnBuffer], row r: Int) throws -> [String?] {
+      try layout.partitionIndices.map { try DeltaTable.partitionValue(chunk[$0], row: r) }
+    }
+
+    /// The file of the partition whose single int32-backed column holds `value`.
+    func file(int32 value: Int32, chunk: [ColumnBuffer], row: Int) throws -> OpenFile {
+      if let open = byInt32[value] { return open }
+      let open = try file(for: try key(chunk, row: row))
+      byInt32[value] = open
+      return open
+    }
+
+    /// Records what `open`'s writer holds now.
+    func measure(_ open: OpenFile) throws {
+      let now = open.writer.heldBytes
+      buffered += now - open.buffered
+      open.buffered = now
+    }
+
+    /// Keeps the writers under the budget: over it, the fullest row groups are written out (their
+    /// writers' buffers freed) until they hold at most half of it.
+    func balance() throws {
+      guard buffered > layout.maxBufferedBytes else { return }
+      var fullest = order.compactMap { files[$0] }.filter { $0.buffered > 0 }
+      fullest.sort { $0.buffered > $1.buffered }
+      for open in fullest where buffered > layout.maxBufferedBytes / 2 {
+        try open.writer.endRowGroup(release: true)
+        try measure(open)
       }
     }
 
@@ -301,19 +406,24 @@ public final class DeltaDataWriter {
       let open = OpenFile(
         writer: try ParquetFileWriter(
           path: layout.table + "/" + relative, schema: layout.dataSchema,
-          options: layout.options),
-        relative: relative)
+          options: layout.options, scratch: scratch),
+        relative: relative, key: key)
       files[key] = open
       order.append(key)
       return open
     }
 
+    /// Forgets the lane's files (closed or dropped).
+    func forget() {
+      files.removeAll()
+      order.removeAll()
+      byInt32.removeAll()
+      buffered = 0
+    }
+
     /// Closes the lane's files (fsync, rename into place); their `add` actions.
     func close() throws -> [DeltaAdd] {
-      defer {
-        files.removeAll()
-        order.removeAll()
-      }
+      defer { forget() }
       var adds: [DeltaAdd] = []
       for key in order {
         let open = files[key]!
@@ -336,8 +446,7 @@ public final class DeltaDataWriter {
     /// Drops the lane's unfinished files.
     func abort() {
       for open in files.values { open.writer.abort() }
-      files.removeAll()
-      order.removeAll()
+      forget()
     }
   }
 }

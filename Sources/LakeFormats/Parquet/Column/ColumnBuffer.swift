@@ -266,6 +266,58 @@ extension ColumnBuffer {
     }
   }
 
+  /// Appends rows `rows` of `other` (same type), in that order: a gather without a per-row
+  /// copy of the buffer.
+  public mutating func append(from other: ColumnBuffer, rows: UnsafeBufferPointer<Int32>) {
+    let n = rows.count
+    guard n > 0 else { return }
+    if other.validity.isEmpty {
+      if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    } else {
+      if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
+      validity.reserveCapacity(validity.count + n)
+      other.validity.withUnsafeBufferPointer { v in
+        for r in rows {
+          let present = v[Int(r)]
+          validity.append(present)
+          if !present { nullCount += 1 }
+        }
+      }
+    }
+    count += n
+    func gather<T>(_ array: inout [T], _ source: [T]) {
+      array.reserveCapacity(array.count + n)
+      source.withUnsafeBufferPointer { s in
+        for r in rows { array.append(s[Int(r)]) }
+      }
+    }
+    switch type.storage {
+    case .boolean: gather(&booleans, other.booleans)
+    case .int32: gather(&int32s, other.int32s)
+    case .int64: gather(&int64s, other.int64s)
+    case .int128: gather(&int128s, other.int128s)
+    case .float: gather(&floats, other.floats)
+    case .double: gather(&doubles, other.doubles)
+    case .bytes:
+      offsets.reserveCapacity(offsets.count + n)
+      other.offsets.withUnsafeBufferPointer { o in
+        other.data.withUnsafeBytes { d in
+          var total = 0
+          for r in rows { total += Int(o[Int(r) + 1] &- o[Int(r)]) }
+          data.reserveCapacity(data.count + total)
+          var end = Int32(truncatingIfNeeded: data.count)
+          for r in rows {
+            let from = Int(o[Int(r)])
+            let to = Int(o[Int(r) + 1])
+            if to > from { data.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[from..<to])) }
+            end &+= Int32(truncatingIfNeeded: to &- from)
+            offsets.append(end)
+          }
+        }
+      }
+    }
+  }
+
   /// Appends the rows of a page: `dense` holds the present values in order, `levels[i]` says
   /// whether row i is present (1) or null (0).
   mutating func append(spreading dense: ColumnBuffer, levels: UnsafeBufferPointer<UInt32>) {

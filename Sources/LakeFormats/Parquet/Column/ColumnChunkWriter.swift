@@ -74,8 +74,6 @@ struct ColumnChunkWriter {
   var integerEncoding: Encoding?
   /// The zstd minimum match chosen for this chunk's pages of each `PageKind`; nil until tried.
   var minimumMatch: (dictionary: Int32?, indices: Int32?, values: Int32?) = (nil, nil, nil)
-  /// The minimum match `compressor` is set to (0 = the level's own).
-  var compressorMinimumMatch: Int32 = 0
   var stats = ColumnStatistics()
   var ints = IntRange()
   var doubles = DoubleRange()
@@ -87,9 +85,12 @@ struct ColumnChunkWriter {
   var dictionaryMode: Bool
   var decided = false
   /// Owned by this writer alone (a reference type for speed; never shared between writers).
-  let byteDictionary = ByteDictionary()
+  ///
+  /// Only the one of the column's kind gets room: a file has one writer per column, and many
+  /// files may be open at once.
+  let byteDictionary: ByteDictionary
   /// Owned by this writer alone, like `byteDictionary`.
-  let fixedDictionary = FixedDictionary()
+  let fixedDictionary: FixedDictionary
 
   // The page being staged.
   var pageRows = 0
@@ -104,13 +105,9 @@ struct ColumnChunkWriter {
   var plainData: [UInt8] = []
   var booleans: [Bool] = []
 
-  // Scratch.
-  var body: [UInt8] = []
-  var compressed: [UInt8] = []
-  var header: [UInt8] = []
-  /// A second encoding of the page (tried against `body`), and a second compression of it.
-  var alternative: [UInt8] = []
-  var trial: [UInt8] = []
+  /// Page buffers and the zstd context, shared with the file's other columns (and with other
+  /// files written on the same thread, when their writer is given one).
+  let scratch: ParquetWriterScratch
 
   /// The minimum match tried against the level's own: long enough that hex digits and the like
   /// rarely match by chance (6 still does on hex, and is no faster; 7 is zstd's largest).
@@ -123,22 +120,33 @@ struct ColumnChunkWriter {
     case dictionary, indices, values
   }
 
-  init(spec: ColumnSpec, options: ParquetWriteOptions) throws {
+  init(spec: ColumnSpec, options: ParquetWriteOptions, scratch: ParquetWriterScratch) throws {
     self.spec = spec
     self.options = options
+    self.scratch = scratch
     physical = try ParquetSchemaMapping.physicalType(for: spec.type)
-    compressor = options.codec == .zstd ? try ZstdCompressor(level: options.compressionLevel) : nil
+    byteDictionary = ByteDictionary(capacity: spec.type.storage == .bytes ? 512 : 1)
+    fixedDictionary = FixedDictionary(capacity: spec.type.storage == .bytes ? 1 : 512)
+    compressor =
+      options.codec == .zstd ? try scratch.compressor(level: options.compressionLevel) : nil
     dictionaryMode = options.dictionary && physical != .boolean
     levels = RLEHybridEncoder(bitWidth: 1)
-    indices.reserveCapacity(options.maxPageRows)
   }
 
   /// Bytes held for the current row group (for its size bound).
   var bufferedBytes: Int { pages.count + stagedBytes + byteDictionary.dataCount }
 
-  /// Resets for the next row group (capacity kept).
+  /// Bytes of storage the writer holds (what it costs to keep it open).
+  var heldBytes: Int {
+    pages.capacity + indices.capacity * 4 + plain32.capacity * 4 + plain64.capacity * 8
+      + plainOffsets.capacity * 4 + plainData.capacity + booleans.capacity
+      + byteDictionary.heldBytes + fixedDictionary.heldBytes
+  }
+
+  /// Resets for the next row group (page staging kept; the compressed pages, about a row
+  /// group's bytes, freed).
   mutating func reset() {
-    pages.removeAll(keepingCapacity: true)
+    pages = []
     dataUncompressed = 0
     rows = 0
     usedDictionaryPages = false
@@ -352,25 +360,25 @@ struct ColumnChunkWriter {
         convertPageToPlain()
       }
     }
-    body.removeAll(keepingCapacity: true)
+    scratch.body.removeAll(keepingCapacity: true)
     if spec.nullable {
       var encoded: [UInt8] = []
       levels.flush(into: &encoded)
-      appendLittleEndian(UInt32(encoded.count), to: &body)
-      body.append(contentsOf: encoded)
+      appendLittleEndian(UInt32(encoded.count), to: &scratch.body)
+      scratch.body.append(contentsOf: encoded)
     }
     let encoding: Encoding
     if physical == .boolean {
       encoding = .plain
-      booleans.withUnsafeBufferPointer { PlainBoolean.encode($0, into: &body) }
+      booleans.withUnsafeBufferPointer { PlainBoolean.encode($0, into: &scratch.body) }
       booleans.removeAll(keepingCapacity: true)
     } else if dictionaryMode {
       encoding = .rleDictionary
       let count = spec.type.storage == .bytes ? byteDictionary.count : fixedDictionary.count
       let width = bitWidth(forMaxValue: UInt64(max(count - 1, 0)))
-      body.append(UInt8(width))
+      scratch.body.append(UInt8(width))
       indices.withUnsafeBufferPointer {
-        RLEHybridEncoder.encode($0, bitWidth: width, into: &body)
+        RLEHybridEncoder.encode($0, bitWidth: width, into: &scratch.body)
       }
       indices.removeAll(keepingCapacity: true)
     } else if pageValues > 0 && spec.type.storage == .bytes {
@@ -394,7 +402,7 @@ struct ColumnChunkWriter {
     d.numValues = Int32(pageRows)
     d.encoding = encoding.rawValue
     h.dataPageHeader = d
-    try appendPage(header: h, body: body, kind: dictionaryMode ? .indices : .values)
+    try appendPage(header: h, body: scratch.body, kind: dictionaryMode ? .indices : .values)
     pageRows = 0
     pageValues = 0
   }
@@ -402,9 +410,9 @@ struct ColumnChunkWriter {
   /// Appends the staged byte strings to `body` as DELTA_LENGTH_BYTE_ARRAY; empties the staging.
   mutating func appendStagedBytesToBody() {
     plainOffsets.withUnsafeBufferPointer {
-      DeltaLengthByteArray.encodeLengths(ofEnds: $0, into: &body)
+      DeltaLengthByteArray.encodeLengths(ofEnds: $0, into: &scratch.body)
     }
-    body.append(contentsOf: plainData)
+    scratch.body.append(contentsOf: plainData)
     plainOffsets.removeAll(keepingCapacity: true)
     plainOffsets.append(0)
     plainData.removeAll(keepingCapacity: true)
@@ -415,14 +423,14 @@ struct ColumnChunkWriter {
   mutating func encodeStagedIntegers() throws -> Encoding {
     if integerEncoding == nil {
       // Both encodings of this page, compressed: the smaller serves the chunk.
-      alternative.removeAll(keepingCapacity: true)
-      alternative.append(contentsOf: body)
-      appendStagedDeltas(to: &alternative)
+      scratch.alternative.removeAll(keepingCapacity: true)
+      scratch.alternative.append(contentsOf: scratch.body)
+      appendStagedDeltas(to: &scratch.alternative)
       appendStagedPlainToBody()
-      let plainSize = try trialCompressedSize(of: body, minimumMatch: 0)
-      let deltaSize = try trialCompressedSize(of: alternative, minimumMatch: 0)
+      let plainSize = try trialCompressedSize(of: scratch.body, minimumMatch: 0)
+      let deltaSize = try trialCompressedSize(of: scratch.alternative, minimumMatch: 0)
       if deltaSize < plainSize {
-        swap(&body, &alternative)
+        swap(&scratch.body, &scratch.alternative)
         integerEncoding = .deltaBinaryPacked
       } else {
         integerEncoding = .plain
@@ -430,7 +438,7 @@ struct ColumnChunkWriter {
       return integerEncoding ?? .plain
     }
     if integerEncoding == .deltaBinaryPacked {
-      appendStagedDeltas(to: &body)
+      appendStagedDeltas(to: &scratch.body)
       plain32.removeAll(keepingCapacity: true)
       plain64.removeAll(keepingCapacity: true)
       return .deltaBinaryPacked
@@ -466,9 +474,9 @@ struct ColumnChunkWriter {
     guard let compressor else { return count }
     try setMinimumMatch(minimumMatch, on: compressor)
     let bound = ZstdCompressor.bound(count)
-    if trial.count < bound { trial = [UInt8](repeating: 0, count: bound) }
+    if scratch.trial.count < bound { scratch.trial = [UInt8](repeating: 0, count: bound) }
     return try bytes.withUnsafeBytes { src in
-      try trial.withUnsafeMutableBytes { dst in
+      try scratch.trial.withUnsafeMutableBytes { dst in
         try compressor.compress(
           UnsafeRawBufferPointer(rebasing: src[0..<count]),
           into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
@@ -484,11 +492,8 @@ struct ColumnChunkWriter {
     }
   }
 
-  mutating func setMinimumMatch(_ length: Int32, on compressor: ZstdCompressor) throws {
-    if compressorMinimumMatch != length {
-      try compressor.setMinimumMatch(length)
-      compressorMinimumMatch = length
-    }
+  func setMinimumMatch(_ length: Int32, on compressor: ZstdCompressor) throws {
+    try compressor.setMinimumMatch(length)
   }
 
   /// Moves the staged PLAIN values into `body` and empties the staging.
@@ -496,16 +501,16 @@ struct ColumnChunkWriter {
     #if !_endian(little)
     #error("PLAIN staging copies words in host order, which must be little-endian")
     #endif
-    plain32.withUnsafeBytes { body.append(contentsOf: $0) }
-    plain64.withUnsafeBytes { body.append(contentsOf: $0) }
+    plain32.withUnsafeBytes { scratch.body.append(contentsOf: $0) }
+    plain64.withUnsafeBytes { scratch.body.append(contentsOf: $0) }
     plain32.removeAll(keepingCapacity: true)
     plain64.removeAll(keepingCapacity: true)
     let values = plainOffsets.count - 1
     if values > 0 {
       // A uint32 length and the bytes per value, written straight into reserved room.
-      let start = body.count
-      body.append(contentsOf: repeatElement(0, count: values * 4 + plainData.count))
-      body.withUnsafeMutableBytes { out in
+      let start = scratch.body.count
+      scratch.body.append(contentsOf: repeatElement(0, count: values * 4 + plainData.count))
+      scratch.body.withUnsafeMutableBytes { out in
         plainData.withUnsafeBytes { data in
           plainOffsets.withUnsafeBufferPointer { offsets in
             var at = start
@@ -579,9 +584,11 @@ struct ColumnChunkWriter {
       }
       try setMinimumMatch(chosen ?? 0, on: compressor)
       let bound = ZstdCompressor.bound(body.count)
-      if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+      if scratch.compressed.count < bound {
+        scratch.compressed = [UInt8](repeating: 0, count: bound)
+      }
       compressedSize = try body.withUnsafeBytes { src in
-        try compressed.withUnsafeMutableBytes { dst in
+        try scratch.compressed.withUnsafeMutableBytes { dst in
           try compressor.compress(
             src, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<bound]))
         }
@@ -593,7 +600,7 @@ struct ColumnChunkWriter {
         let longSize = try trialCompressedSize(of: body, prefix: body.count, minimumMatch: long)
         var choice: Int32 = 0
         if longSize < compressedSize {
-          swap(&compressed, &trial)
+          swap(&scratch.compressed, &scratch.trial)
           compressedSize = longSize
           choice = long
         }
@@ -601,15 +608,15 @@ struct ColumnChunkWriter {
       }
     }
     h.compressedPageSize = Int32(compressedSize)
-    header.removeAll(keepingCapacity: true)
-    h.encode(into: &header)
-    pages.append(contentsOf: header)
+    scratch.header.removeAll(keepingCapacity: true)
+    h.encode(into: &scratch.header)
+    pages.append(contentsOf: scratch.header)
     if compressor != nil {
-      pages.append(contentsOf: compressed[0..<compressedSize])
+      pages.append(contentsOf: scratch.compressed[0..<compressedSize])
     } else {
       pages.append(contentsOf: body)
     }
-    dataUncompressed += header.count + body.count
+    dataUncompressed += scratch.header.count + body.count
   }
 
   // MARK: Chunk
@@ -623,18 +630,18 @@ struct ColumnChunkWriter {
     var dictionaryUncompressed = 0
     let hasDictionary = usedDictionaryPages
     if hasDictionary {
-      body.removeAll(keepingCapacity: true)
+      scratch.body.removeAll(keepingCapacity: true)
       var count = 0
       if spec.type.storage == .bytes {
-        byteDictionary.encodePlain(into: &body)
+        byteDictionary.encodePlain(into: &scratch.body)
         count = byteDictionary.count
         foldDictionaryStatistics()
       } else {
         for bits in fixedDictionary.values {
           if physicalWidth == 4 {
-            appendLittleEndian(UInt32(truncatingIfNeeded: bits), to: &body)
+            appendLittleEndian(UInt32(truncatingIfNeeded: bits), to: &scratch.body)
           } else {
-            appendLittleEndian(bits, to: &body)
+            appendLittleEndian(bits, to: &scratch.body)
           }
         }
         count = fixedDictionary.count
@@ -648,7 +655,7 @@ struct ColumnChunkWriter {
       let saved = pages
       let savedUncompressed = dataUncompressed
       pages.removeAll(keepingCapacity: false)
-      try appendPage(header: h, body: body, kind: .dictionary)
+      try appendPage(header: h, body: scratch.body, kind: .dictionary)
       dictionaryPage = pages
       dictionaryUncompressed = dataUncompressed - savedUncompressed
       pages = saved
@@ -750,5 +757,33 @@ struct ColumnChunkWriter {
       out.isMaxValueExact = true
     }
     return out
+  }
+}
+
+/// Page buffers and a zstd context: what the column writers of Parquet files need only while
+/// they encode a page.
+///
+/// The page's body and its compressed forms, and the zstd context. One is shared by every column of a file,
+/// and by every file written on one thread when the caller hands the same one to each (a writer
+/// of many partitions then holds one set, not one per open file).
+///
+/// Not thread-safe: the files sharing one must be written from one thread at a time.
+public final class ParquetWriterScratch {
+  var body: [UInt8] = []
+  var compressed: [UInt8] = []
+  var header: [UInt8] = []
+  /// A second encoding of the page (tried against `body`), and a second compression of it.
+  var alternative: [UInt8] = []
+  var trial: [UInt8] = []
+  var compressors: [Int32: ZstdCompressor] = [:]
+
+  public init() {}
+
+  /// The zstd context of `level` (made on first use).
+  func compressor(level: Int32) throws -> ZstdCompressor {
+    if let c = compressors[level] { return c }
+    let c = try ZstdCompressor(level: level)
+    compressors[level] = c
+    return c
   }
 }

@@ -75,18 +75,22 @@ public final class ByteDictionary {
   /// The index returned last, or -1 (the fast path for repeated values).
   private var lastIndex = -1
 
-  /// An empty dictionary.
-  public init() {
-    slotCount = 1024
+  /// An empty dictionary with room for `capacity` entries (of 32 bytes) before growing.
+  public init(capacity: Int = 512) {
+    entryCapacity = max(capacity, 1)
+    slotCount = 8
+    while slotCount < 2 * entryCapacity { slotCount <<= 1 }
     slots = .allocate(capacity: slotCount)
     slots.initialize(repeating: 0, count: slotCount)
-    entryCapacity = 512
     hashes = .allocate(capacity: entryCapacity)
     offsetStorage = .allocate(capacity: entryCapacity + 1)
     offsetStorage[0] = 0
-    dataCapacity = 1 << 14
+    dataCapacity = 32 * entryCapacity
     dataStorage = .allocate(capacity: dataCapacity)
   }
+
+  /// Bytes of storage held.
+  public var heldBytes: Int { slotCount * 8 + entryCapacity * 12 + dataCapacity }
 
   deinit {
     slots.deallocate()
@@ -270,14 +274,18 @@ public final class FixedDictionary {
   private var lastBits: UInt64 = 0
   private var lastIndex: Int32 = -1
 
-  /// An empty dictionary.
-  public init() {
-    slotCount = 1024
+  /// An empty dictionary with room for `capacity` entries before growing.
+  public init(capacity: Int = 512) {
+    self.capacity = max(capacity, 1)
+    slotCount = 8
+    while slotCount < 2 * self.capacity { slotCount <<= 1 }
     slots = .allocate(capacity: slotCount)
     slots.initialize(repeating: 0, count: slotCount)
-    capacity = 512
-    storage = .allocate(capacity: capacity)
+    storage = .allocate(capacity: self.capacity)
   }
+
+  /// Bytes of storage held.
+  public var heldBytes: Int { slotCount * 4 + capacity * 8 }
 
   deinit {
     slots.deallocate()

@@ -9,6 +9,11 @@
 // about `maxRowGroupBytes` bytes; its chunks are then written column after column. To a path,
 // the file is written under a temporary name in the same directory, fsynced, then renamed into
 // place, so a reader never sees half a file; `abort` removes the temporary file.
+//
+// Many files open at once (one per partition of a commit): the caller may end a file's row group
+// early (`endRowGroup(release: true)`), which writes it out and drops the column writers' buffers
+// until the next rows come, and may hand every file one `ParquetWriterScratch` (page buffers and
+// zstd context), so an idle open file holds little more than its descriptor and footer entries.
 
 import LakeIO
 
@@ -34,7 +39,10 @@ public final class ParquetFileWriter {
   let file: FileDescriptor?
   let finalPath: String?
   let temporaryPath: String?
+  /// The open row group's column writers (empty after `endRowGroup(release: true)`, until
+  /// the next rows).
   var columns: [ColumnChunkWriter]
+  let scratch: ParquetWriterScratch
   var position: Int64 = 0
   var rowGroups: [RowGroup] = []
   var groupRows = 0
@@ -43,17 +51,23 @@ public final class ParquetFileWriter {
   var closed = false
 
   /// Writes a new file at `path` (through a temporary file renamed on `close`).
-  public convenience init(path: String, schema: TableSchema, options: ParquetWriteOptions = .init())
-    throws
-  {
+  ///
+  /// - Parameter scratch: Page buffers and zstd context to share with other files written on
+  ///   the same thread (nil: the file's own).
+  public convenience init(
+    path: String, schema: TableSchema, options: ParquetWriteOptions = .init(),
+    scratch: ParquetWriterScratch? = nil
+  ) throws {
     let slash = path.lastIndex(of: "/")
     let dir = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     let temporary = "\(dir)/.\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     let fd = try FileDescriptor.create(writingTo: temporary, exclusive: true)
+    // A small buffer: column chunks are written whole (those larger than it go straight to the
+    // file), so it only gathers the small ones and the footer, and many open files stay cheap.
     try self.init(
-      output: OutputBuffer(destination: fd), file: fd, finalPath: path, temporaryPath: temporary,
-      schema: schema, options: options)
+      output: OutputBuffer(destination: fd, capacity: 16 << 10), file: fd, finalPath: path,
+      temporaryPath: temporary, schema: schema, options: options, scratch: scratch)
   }
 
   /// Writes a file to `output` (a stream: no temporary file, no fsync).
@@ -62,12 +76,12 @@ public final class ParquetFileWriter {
   ) throws {
     try self.init(
       output: output, file: nil, finalPath: nil, temporaryPath: nil, schema: schema,
-      options: options)
+      options: options, scratch: nil)
   }
 
   init(
     output: OutputBuffer, file: FileDescriptor?, finalPath: String?, temporaryPath: String?,
-    schema: TableSchema, options: ParquetWriteOptions
+    schema: TableSchema, options: ParquetWriteOptions, scratch: ParquetWriterScratch?
   ) throws {
     guard !schema.columns.isEmpty else {
       throw ParquetError("a Parquet file needs at least one column", category: .usage)
@@ -78,7 +92,11 @@ public final class ParquetFileWriter {
     self.temporaryPath = temporaryPath
     self.schema = schema
     self.options = options
-    columns = try schema.columns.map { try ColumnChunkWriter(spec: $0, options: options) }
+    let scratch = scratch ?? ParquetWriterScratch()
+    self.scratch = scratch
+    columns = try schema.columns.map {
+      try ColumnChunkWriter(spec: $0, options: options, scratch: scratch)
+    }
     statistics = [ColumnStatistics](repeating: ColumnStatistics(), count: schema.columns.count)
     try emit(Array("PAR1".utf8))
   }
@@ -94,18 +112,33 @@ public final class ParquetFileWriter {
 
   /// Appends a batch: one buffer per schema column, all with the same row count.
   public func write(_ batch: [ColumnBuffer]) throws {
-    guard batch.count == columns.count else {
+    try write(batch, rows: 0..<(batch.first?.count ?? 0))
+  }
+
+  /// Appends rows `range` of a batch: one buffer per schema column, all with the same row count.
+  public func write(_ batch: [ColumnBuffer], rows range: Range<Int>) throws {
+    guard batch.count == schema.columns.count else {
       throw ParquetError(
-        "batch has \(batch.count) columns, schema \(columns.count)", category: .software)
+        "batch has \(batch.count) columns, schema \(schema.columns.count)", category: .software)
     }
-    let rows = batch.first?.count ?? 0
+    let count = batch.first?.count ?? 0
     for (i, column) in batch.enumerated()
-    where column.count != rows || column.type != schema.columns[i].type {
+    where column.count != count || column.type != schema.columns[i].type {
       throw ParquetError(
         "batch column does not match the schema", column: schema.columns[i].name,
         category: .software)
     }
-    var row = 0
+    guard range.lowerBound >= 0, range.upperBound <= count else {
+      throw ParquetError("rows \(range) of a batch of \(count)", category: .software)
+    }
+    guard !range.isEmpty else { return }
+    if columns.isEmpty {
+      columns = try schema.columns.map {
+        try ColumnChunkWriter(spec: $0, options: options, scratch: scratch)
+      }
+    }
+    var row = range.lowerBound
+    let rows = range.upperBound
     while row < rows {
       let take = min(rows - row, options.maxRowGroupRows - groupRows)
       for i in columns.indices {
@@ -119,7 +152,19 @@ public final class ParquetFileWriter {
     }
   }
 
-  var bufferedBytes: Int { columns.reduce(0) { $0 + $1.bufferedBytes } }
+  /// Bytes held for the open row group (its compressed pages, staged values, dictionaries).
+  public var bufferedBytes: Int { columns.reduce(0) { $0 + $1.bufferedBytes } }
+
+  /// Bytes of storage the file's column writers hold (the open row group's pages, staged values
+  /// and dictionaries, with their spare capacity): what keeping the file open costs.
+  public var heldBytes: Int { columns.reduce(0) { $0 + $1.heldBytes } }
+
+  /// Writes the open row group now (a file may hold many); with `release`, also frees the column
+  /// writers' buffers until the next rows arrive (for a file that may stay idle a while).
+  public func endRowGroup(release: Bool) throws {
+    try flushRowGroup()
+    if release { columns = [] }
+  }
 
   func flushRowGroup() throws {
     guard groupRows > 0 else { return }
