@@ -301,8 +301,8 @@ extension LhPack {
       discussion: """
         One commit per table (dataChange false); the old files stay for time travel until vacuum. \
         Small: below --target-size. Of a partition's small files only the newest ones in size \
-        tiers are taken (an older file joins when it is no larger than the newer ones gathered), \
-        so an hourly run rewrites about the last hour, not the whole day. Only partitions with \
+        tiers are taken (an older file joins when it is at most twice the newer ones gathered), \
+        so an hourly run rewrites the last few hours, not the whole day. Only partitions with \
         at least two such files are read and rewritten, so a run costs what it rewrites; bronze \
         files lh-silver has not refined yet are left alone.
 

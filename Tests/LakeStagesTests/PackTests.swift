@@ -41,7 +41,7 @@ struct PackTests {
     #expect(g.map { $0.map(\.path) } == [["a1", "a2"], ["c1", "c2"]])
   }
 
-  @Test("compaction tiers: an older file joins only when no larger than the newer ones gathered")
+  @Test("compaction tiers: an older file joins only when at most twice the newer ones gathered")
   func tiers() {
     func add(_ path: String, _ size: Int64) -> DeltaAdd {
       DeltaAdd(
@@ -51,13 +51,15 @@ struct PackTests {
     func plan(_ files: [DeltaAdd]) -> [[String]] {
       PackMaintenance.groups(files, target: 1000).map { $0.map(\.path) }
     }
-    // An hour compacted (60) and the next hour's files (6 × 10): the older file joins.
+    // Two or three hours compacted (120, 180) and the next hour's files (6 × 10): the older
+    // file joins up to twice the hour.
     let hour = (1...6).map { add("s\($0)", 10) }
-    #expect(plan([add("c1", 60)] + hour) == [["c1", "s1", "s2", "s3", "s4", "s5", "s6"]])
-    // Two hours compacted (120): the new hour is rewritten alone, the day is left.
-    #expect(plan([add("c2", 120)] + hour) == [["s1", "s2", "s3", "s4", "s5", "s6"]])
-    // Then the two hours (120, 60) and a third: 60 joins, then 120 (≤ 60 + 60).
-    #expect(plan([add("c2", 120), add("c3", 60)] + hour).first?.first == "c2")
+    #expect(plan([add("c1", 120)] + hour) == [["c1", "s1", "s2", "s3", "s4", "s5", "s6"]])
+    #expect(plan([add("c2", 180)] + hour) == [["s1", "s2", "s3", "s4", "s5", "s6"]])
+    // Files of about the same size (a run's output each) all join: 105 ≤ 2 × 95, then 100 ≤ 400.
+    #expect(plan([add("a", 100), add("b", 105), add("c", 95)]) == [["a", "b", "c"]])
+    // A day (500), an hour (60) and the next hour: the day is left.
+    #expect(plan([add("d", 500), add("h", 60)] + hour).first?.first == "h")
     // A lone small file beside a larger compacted one: nothing to do, nothing read.
     #expect(plan([add("c4", 500), add("s", 5)]).isEmpty)
   }

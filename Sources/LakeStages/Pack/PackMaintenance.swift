@@ -94,11 +94,11 @@ public enum PackMaintenance {
   /// The groups of small files to rewrite, each of one partition.
   ///
   /// Small: below `target`. Of a partition's small files (in log order) only the newest run
-  /// is taken in which each older file is no larger than the newer ones gathered so far (size
-  /// tiers, as a binary counter): an hourly compaction of a day partition rewrites about what
-  /// landed since the last one, and a file as large as the rest of the day only every other
-  /// time, instead of the whole day every hour; a partition keeps a few files per day, not
-  /// one. A partition with fewer than two such files makes no group, and nothing of it is read.
+  /// is taken in which each older file is at most twice the newer ones gathered so far (size
+  /// tiers): an hourly compaction of a day partition rewrites a few hours' worth, and a file
+  /// as large as the rest of the day only now and then, instead of the whole day every hour;
+  /// a partition keeps a few files per day, not one. A partition with fewer than two such
+  /// files makes no group, and nothing of it is read.
   public static func groups(_ files: [DeltaAdd], target: Int64) -> [[DeltaAdd]] {
     var byPartition: [[String: String?]: [DeltaAdd]] = [:]
     var order: [[String: String?]] = []
@@ -114,7 +114,7 @@ public enum PackMaintenance {
       guard all.count >= 2 else { continue }
       var start = all.count - 1
       var gathered = all[start].size
-      while start > 0 && all[start - 1].size <= gathered {
+      while start > 0 && all[start - 1].size <= 2 * gathered {
         start -= 1
         gathered += all[start].size
       }
