@@ -626,9 +626,12 @@ public enum BronzeStage {
 
   /// Rows of one source and one ingest day on their way to the writer.
   ///
-  /// The per-row columns
-  /// (line, line number, time) are appended as lines arrive; the columns that hold one value
-  /// for the whole chunk (source, digest, date) and the rare `line_bytes` are filled at `seal`.
+  /// Only the lines are copied as they arrive; everything else is filled at `seal`, once per
+  /// chunk: the line numbers (consecutive within a chunk: the first one and the count say them
+  /// all), the times (one run per read), the columns that hold one value for the whole chunk
+  /// (source, digest, date), and the UTF-8 check, which passes over an all-ASCII chunk at
+  /// memory speed and validates line by line only the lines holding other bytes; the rare lines
+  /// that are not UTF-8 move from `line` to `line_bytes`.
   struct Chunk {
     var columns: [ColumnBuffer] = []
     let source: [UInt8]
@@ -646,9 +649,13 @@ public enum BronzeStage {
     var newLines = 0
     var sourceBytes = 0
     var landedUpTo: Int64 = 0
-    /// Lines that are not UTF-8: (row, bytes) kept in `invalid`.
-    var invalidRows: [Int] = []
-    var invalid = ColumnBuffer(type: .binary)
+    /// The number of the chunk's first row; later rows follow it one by one, unless
+    /// `numbersListed` (then `columns[4]` holds every row's number as it came).
+    var firstNumber = 0
+    var numbersListed = false
+    /// The rows' times: from row `timeRuns[k].row` on, `timeRuns[k].time`.
+    var timeRuns: [(row: Int, time: Int64)] = []
+    var runTime: Int64 = .min
 
     init(source: String, digest: String?) {
       self.source = Array(source.utf8)
@@ -656,6 +663,7 @@ public enum BronzeStage {
     }
 
     /// Takes line `number`; true when the chunk is full (`bytes` of lines or `rowLimit` rows).
+    @inline(__always)
     mutating func take(
       _ line: UnsafeRawBufferPointer, number: Int, dryRun: Bool, bytes: Int
     ) -> Bool {
@@ -668,29 +676,65 @@ public enum BronzeStage {
       return lineBytes >= bytes || rows >= rowLimit
     }
 
+    @inline(__always)
     mutating func append(_ line: UnsafeRawBufferPointer, number: Int, at time: Int64) {
-      if UTF8Validation.isValid(line) {
-        columns[0].append(bytes: line)
-      } else {
-        columns[0].appendNull()
-        invalidRows.append(rows)
-        invalid.append(bytes: line)
+      if rows == 0 {
+        firstNumber = number
+      } else if number != firstNumber &+ rows || numbersListed {
+        listNumber(number)
       }
-      columns[4].append(Int64(number))
-      columns[5].append(time)
+      if time != runTime || rows == 0 {
+        timeRuns.append((rows, time))
+        runTime = time
+      }
+      columns[0].append(bytes: line)
       rows += 1
       lineBytes += line.count
     }
 
-    /// Fills the columns that are the same on every row, and `line_bytes`.
-    mutating func seal() {
-      var next = 0
-      for (k, row) in invalidRows.enumerated() {
-        columns[1].appendNulls(row - next)
-        columns[1].append(from: invalid, row: k)
-        next = row + 1
+    /// A line number out of sequence (not expected: the reader numbers lines one by one): the
+    /// numbers are listed row by row from here on.
+    mutating func listNumber(_ number: Int) {
+      if !numbersListed {
+        numbersListed = true
+        for r in 0..<rows { columns[4].append(Int64(firstNumber + r)) }
       }
-      columns[1].appendNulls(rows - next)
+      columns[4].append(Int64(number))
+    }
+
+    /// Fills the columns not filled line by line, and moves lines that are not UTF-8 to
+    /// `line_bytes`.
+    mutating func seal() {
+      let invalidRows = Self.invalidUTF8Rows(columns[0])
+      if invalidRows.isEmpty {
+        columns[1].appendNulls(rows)
+      } else {
+        let text = columns[0]
+        var valid = ColumnBuffer(type: text.type)
+        valid.reserve(rows)
+        var next = 0
+        text.data.withUnsafeBytes { data in
+          func bytes(_ r: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(
+              rebasing: data[Int(text.offsets[r])..<Int(text.offsets[r + 1])])
+          }
+          for bad in invalidRows {
+            for r in next..<bad { valid.append(bytes: bytes(r)) }
+            valid.appendNull()
+            columns[1].appendNulls(bad - next)
+            columns[1].append(bytes: bytes(bad))
+            next = bad + 1
+          }
+          for r in next..<rows { valid.append(bytes: bytes(r)) }
+          columns[1].appendNulls(rows - next)
+        }
+        columns[0] = valid
+      }
+      if !numbersListed { columns[4].append(countingFrom: Int64(firstNumber), rows) }
+      for (k, run) in timeRuns.enumerated() {
+        let end = k + 1 < timeRuns.count ? timeRuns[k + 1].row : rows
+        columns[5].append(run.time, repeating: end - run.row)
+      }
       source.withUnsafeBytes { columns[2].append(bytes: $0, repeating: rows) }
       if let digest {
         digest.withUnsafeBytes { columns[3].append(bytes: $0, repeating: rows) }
@@ -700,11 +744,49 @@ public enum BronzeStage {
       columns[6].append(day, repeating: rows)
     }
 
+    /// The rows of `lines` (a string column without nulls) that are not UTF-8, in order.
+    static func invalidUTF8Rows(_ lines: ColumnBuffer) -> [Int] {
+      lines.data.withUnsafeBytes { data -> [Int] in
+        guard !isASCII(data) else { return [] }
+        var bad: [Int] = []
+        lines.offsets.withUnsafeBufferPointer { offsets in
+          for r in 0..<(offsets.count - 1) {
+            let line = UnsafeRawBufferPointer(
+              rebasing: data[Int(offsets[r])..<Int(offsets[r + 1])])
+            if !isASCII(line) && !UTF8Validation.isValid(line) { bad.append(r) }
+          }
+        }
+        return bad
+      }
+    }
+
+    /// True when every byte is below 0x80 (64 bytes a step).
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+      guard let p = bytes.baseAddress else { return true }
+      let n = bytes.count
+      var i = 0
+      while i + 64 <= n {
+        var acc: UInt64 = 0
+        for k in stride(from: 0, to: 64, by: 8) {
+          acc |= p.loadUnaligned(fromByteOffset: i + k, as: UInt64.self)
+        }
+        if acc & 0x8080_8080_8080_8080 != 0 { return false }
+        i += 64
+      }
+      var acc: UInt8 = 0
+      while i < n {
+        acc |= p.load(fromByteOffset: i, as: UInt8.self)
+        i += 1
+      }
+      return acc & 0x80 == 0
+    }
+
     mutating func reset() {
       rows = 0
       lineBytes = 0
-      invalidRows.removeAll()
-      invalid.removeAll()
+      numbersListed = false
+      timeRuns.removeAll(keepingCapacity: true)
+      runTime = .min
     }
   }
 }

@@ -116,14 +116,45 @@ public struct ColumnBuffer: Sendable {
     count += n
   }
 
+  /// Appends the same int64 `n` times.
+  public mutating func append(_ value: Int64, repeating n: Int) {
+    guard n > 0 else { return }
+    int64s.append(contentsOf: repeatElement(value, count: n))
+    if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    count += n
+  }
+
+  /// Appends the `n` int64s `first`, `first + 1`, … (row numbers).
+  public mutating func append(countingFrom first: Int64, _ n: Int) {
+    guard n > 0 else { return }
+    ColumnBuffer.extend(&int64s, by: n) { dst in
+      for k in 0..<n { dst[k] = first &+ Int64(k) }
+    }
+    if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
+    count += n
+  }
+
   /// Appends the same byte string `n` times.
   public mutating func append(bytes value: UnsafeRawBufferPointer, repeating n: Int) {
     guard n > 0 else { return }
-    data.reserveCapacity(data.count + value.count * n)
-    offsets.reserveCapacity(offsets.count + n)
-    for _ in 0..<n {
-      data.append(contentsOf: value)
-      offsets.append(Int32(truncatingIfNeeded: data.count))
+    // The value once, then the bytes written so far copied after themselves (doubling).
+    let k = value.count
+    let base = data.count
+    if k > 0 {
+      ColumnBuffer.extend(&data, by: k * n) { dst in
+        let out = UnsafeMutableRawBufferPointer(dst)
+        out.copyMemory(from: value)
+        var filled = k
+        while filled < k * n {
+          let m = min(filled, k * n - filled)
+          UnsafeMutableRawBufferPointer(rebasing: out[filled..<(filled + m)]).copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: out[0..<m]))
+          filled += m
+        }
+      }
+    }
+    ColumnBuffer.extend(&offsets, by: n) { dst in
+      for r in 0..<n { dst[r] = Int32(truncatingIfNeeded: base + k * (r + 1)) }
     }
     if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     count += n
