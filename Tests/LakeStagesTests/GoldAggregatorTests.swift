@@ -202,6 +202,51 @@ struct GoldAggregatorTests {
 
   func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
+  @Test("group ids through the direct index: values growing across batches, past its limit")
+  func directGroupIndex() throws {
+    // events_per_minute (minute × event_type): batch 1 has 200 minutes of 3 types (the direct
+    // index), batch 2 brings 60 types (a wider index, rebuilt), batch 3 1,100 more minutes and
+    // 1,100 types (past the index's limit: the dictionary alone); then a reset and batch 1
+    // again. Every (minute, type) count is the brute-force one, in order.
+    func rows(_ minutes: Range<Int>, types: Int, perMinute: Int) -> [(
+      String, Int64, String, String, String, Int64?, Int32?
+    )] {
+      var out: [(String, Int64, String, String, String, Int64?, Int32?)] = []
+      for m in minutes {
+        for k in 0..<perMinute {
+          let ts = "2026-01-01T\(pad(m / 60)):\(pad(m % 60)):\(pad(k))Z"
+          out.append((ts, 1, "t\((m * 7 + k) % types)", "web", "home", nil, nil))
+        }
+      }
+      return out
+    }
+    let batches = [
+      rows(0..<200, types: 3, perMinute: 4), rows(100..<300, types: 60, perMinute: 5),
+      rows(300..<1400, types: 1100, perMinute: 2),
+    ]
+    func expected(_ batches: [[(String, Int64, String, String, String, Int64?, Int32?)]])
+      -> [String]
+    {
+      var counts: [String: Int] = [:]
+      for b in batches {
+        for r in b { counts[String(r.0.prefix(17)) + "00Z " + r.2, default: 0] += 1 }
+      }
+      return counts.keys.sorted { a, b in
+        let (ta, ka) = (a.prefix(20), Array(a.utf8.dropFirst(21)))
+        let (tb, kb) = (b.prefix(20), Array(b.utf8.dropFirst(21)))
+        return ta != tb ? ta < tb : ka.lexicographicallyPrecedes(kb)
+      }.map { "\($0) \(counts[$0]!)" }
+    }
+    let agg = try GoldAggregator(
+      table: table("events_per_minute"), contract: contract, input: contract.schema,
+      clock: try ZoneClock("UTC"))
+    for b in batches { try agg.add(batch(b)) }
+    #expect(text(agg.result(), agg.schema) == expected(batches))
+    agg.reset()
+    try agg.add(batch(batches[0]))
+    #expect(text(agg.result(), agg.schema) == expected([batches[0]]))
+  }
+
   @Test("an unknown zone, a filter value of the wrong type and a missing column are errors")
   func errors() throws {
     #expect(throws: (any Error).self) { try ZoneClock("Mars/Olympus") }

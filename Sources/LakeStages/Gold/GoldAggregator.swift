@@ -42,6 +42,16 @@ public final class GoldAggregator {
   var firstLevel: [Int32] = []
   var firstCount = 0
   var levels: [FixedDictionary]
+  /// The first group-by level's direct index while its key space is small (no hashing per row).
+  ///
+  /// Entry `first-level id * directStride + value slot` (slot 0 for null, value id + 1
+  /// else) holds the level's id + 1, 0 when not seen yet. `directStride` 0: not used; with
+  /// `directOff`, not used until `reset` (the key space outgrew `directLimit`).
+  var direct: [Int32] = []
+  var directStride = 0
+  var directOff = false
+  /// The most entries the direct index may hold (4 MiB).
+  static let directLimit = 1 << 20
   var groupBucket: [UInt32] = []
   var groupValues: [UInt32] = []
   var groupCount = 0
@@ -161,36 +171,106 @@ public final class GoldAggregator {
     let buckets = context.bucketIds(table.grain)
     let values = groupColumns.map { context.valueIds($0) }
     let width = groupColumns.count
+    // Bucket ids, hence first-level ids, are below the buckets interned so far: the arrays
+    // indexed by them are sized once per batch, and the loop works on local copies (no
+    // exclusivity check per row on this object's properties).
+    let bucketCount = context.buckets[table.grain]?.count ?? 0
+    if firstLevel.count < bucketCount {
+      firstLevel.append(contentsOf: repeatElement(-1, count: bucketCount - firstLevel.count))
+    }
+    if width > 0 && !directOff {
+      prepareDirect(values[0], rows: rows, keep: keep, firstBound: bucketCount)
+    }
+    let stride = directStride
+    let levels = self.levels
+    var first = firstLevel
+    firstLevel = []
+    var table = direct
+    direct = []
+    var firstCount = self.firstCount
+    var groupBucket = self.groupBucket
+    self.groupBucket = []
+    var groupValues = self.groupValues
+    self.groupValues = []
     groupOfRow.withUnsafeMutableBufferPointer { out in
-      for r in 0..<rows {
-        if let keep, !keep[r] { continue }
-        let b = Int(buckets[r])
-        if b >= firstLevel.count {
-          firstLevel.append(contentsOf: repeatElement(-1, count: b + 1 - firstLevel.count))
-        }
-        var g = firstLevel[b]
-        if g < 0 {
-          g = Int32(firstCount)
-          firstLevel[b] = g
-          firstCount += 1
-          if width == 0 {
-            groupBucket.append(UInt32(b))
+      first.withUnsafeMutableBufferPointer { first in
+        table.withUnsafeMutableBufferPointer { table in
+          for r in 0..<rows {
+            if let keep, !keep[r] { continue }
+            let b = Int(buckets[r])
+            var g = first[b]
+            if g < 0 {
+              g = Int32(firstCount)
+              first[b] = g
+              firstCount += 1
+              if width == 0 { groupBucket.append(UInt32(b)) }
+            }
+            var id = UInt32(g)
+            for j in 0..<width {
+              let v = values[j][r]
+              var at = -1
+              if j == 0 && stride > 0 {
+                at = Int(id) &* stride &+ (v == GoldContext.nullId ? 0 : Int(v) &+ 1)
+                let known = table[at]
+                if known > 0 {
+                  id = UInt32(known - 1)
+                  continue
+                }
+              }
+              let level = levels[j]
+              let before = level.count
+              id = level.index(of: UInt64(id) << 32 | UInt64(v))
+              if at >= 0 { table[at] = Int32(id) + 1 }
+              if j == width - 1 && Int(id) == before {
+                groupBucket.append(UInt32(b))
+                for k in 0..<width { groupValues.append(values[k][r]) }
+              }
+            }
+            out[r] = id
           }
         }
-        var id = UInt32(g)
-        for j in 0..<width {
-          let level = levels[j]
-          let before = level.count
-          id = level.index(of: UInt64(id) << 32 | UInt64(values[j][r]))
-          if j == width - 1 && Int(id) == before {
-            groupBucket.append(UInt32(b))
-            for k in 0..<width { groupValues.append(values[k][r]) }
-          }
-        }
-        out[r] = id
       }
     }
+    firstLevel = first
+    direct = table
+    self.firstCount = firstCount
+    self.groupBucket = groupBucket
+    self.groupValues = groupValues
     groupCount = groupBucket.count
+  }
+
+  /// Sizes the first level's direct index for this batch.
+  ///
+  /// Its stride (a power of two) must exceed every value slot of `values`, and it must hold `firstBound` first-level ids; a
+  /// wider stride rebuilds it from the level's dictionary. Past `directLimit` entries the
+  /// dictionary is used alone.
+  func prepareDirect(_ values: [UInt32], rows: Int, keep: [Bool]?, firstBound: Int) {
+    var top = 0
+    values.withUnsafeBufferPointer { v in
+      for r in 0..<rows where (keep == nil || keep![r]) && v[r] != GoldContext.nullId {
+        top = max(top, Int(v[r]) + 1)
+      }
+    }
+    var stride = max(directStride, 8)
+    while stride <= top { stride *= 2 }
+    let size = stride * max(firstBound, 1)
+    if size > Self.directLimit {
+      directOff = true
+      directStride = 0
+      direct = []
+      return
+    }
+    if stride != directStride {
+      directStride = stride
+      direct.removeAll(keepingCapacity: true)
+      direct.append(contentsOf: repeatElement(0, count: size))
+      for (i, key) in levels[0].values.enumerated() {
+        let v = UInt32(truncatingIfNeeded: key)
+        direct[Int(key >> 32) * stride + (v == GoldContext.nullId ? 0 : Int(v) + 1)] = Int32(i) + 1
+      }
+    } else if direct.count < size {
+      direct.append(contentsOf: repeatElement(0, count: size - direct.count))
+    }
   }
 
   /// The result so far, one row per group, sorted by bucket then group values.
@@ -243,6 +323,9 @@ public final class GoldAggregator {
     firstLevel.removeAll(keepingCapacity: true)
     firstCount = 0
     for l in levels { l.removeAll() }
+    direct.removeAll(keepingCapacity: true)
+    directStride = 0
+    directOff = false
     groupBucket.removeAll(keepingCapacity: true)
     groupValues.removeAll(keepingCapacity: true)
     groupCount = 0

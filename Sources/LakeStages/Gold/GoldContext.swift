@@ -30,6 +30,11 @@ public final class GoldContext {
   var maskValues: [[Bool]] = []
   /// The rows of the batch the tables fold (nil: every row); the others are not interned.
   var rows: [Bool]?
+  /// Per column read with Parquet dictionary codes: the dictionary last seen and each of its
+  /// entries' value id (`unmapped` until a row uses it), so that a value is interned once per
+  /// column chunk rather than once per row.
+  var codeMaps: [Int: (dictionary: ColumnDictionary, ids: [UInt32])] = [:]
+  static let unmapped = UInt32.max - 1
 
   /// The values of one column, interned.
   enum Interner {
@@ -75,6 +80,7 @@ public final class GoldContext {
       }
     }
     for d in buckets.values { d.removeAll() }
+    codeMaps.removeAll()
     current.removeAll(keepingCapacity: true)
     currentBuckets.removeAll(keepingCapacity: true)
   }
@@ -105,6 +111,37 @@ public final class GoldContext {
       }
     }
     let masked = hasNulls || self.rows != nil
+    if column.dictionaryCodesValid, let dictionary = column.dictionary {
+      var map = codeMaps.removeValue(forKey: c)
+      if map == nil || map!.dictionary !== dictionary {
+        var ids = map?.ids ?? []
+        ids.removeAll(keepingCapacity: true)
+        ids.append(contentsOf: repeatElement(Self.unmapped, count: dictionary.values.count))
+        map = (dictionary, ids)
+      }
+      var codeIds = map!.ids
+      map!.ids = []
+      let values = dictionary.values
+      out.withUnsafeMutableBufferPointer { out in
+        codeIds.withUnsafeMutableBufferPointer { codeIds in
+          column.dictionaryCodes.withUnsafeBufferPointer { codes in
+            for r in 0..<rows where !masked || validity[r] {
+              let code = Int(codes[r])
+              var id = codeIds[code]
+              if id == Self.unmapped {
+                id = Self.intern(values, code, interner)
+                codeIds[code] = id
+              }
+              out[r] = id
+            }
+          }
+        }
+      }
+      codeMaps[c] = (dictionary, codeIds)
+      ids[c] = out
+      current.insert(c)
+      return out
+    }
     out.withUnsafeMutableBufferPointer { out in
       switch interner {
       case .bytes(let d):
@@ -154,6 +191,28 @@ public final class GoldContext {
     ids[c] = out
     current.insert(c)
     return out
+  }
+
+  /// The id of entry `i` of `values` (a column's values, no nulls) in `interner`, as
+  /// `valueIds` interns it row by row.
+  static func intern(_ values: ColumnBuffer, _ i: Int, _ interner: Interner) -> UInt32 {
+    switch interner {
+    case .bytes(let d):
+      return values.data.withUnsafeBytes { data in
+        let s = Int(values.offsets[i])
+        return d.index(of: UnsafeRawBufferPointer(rebasing: data[s..<Int(values.offsets[i + 1])]))
+      }
+    case .bits(let d):
+      switch values.type.storage {
+      case .int64: return d.index(of: UInt64(bitPattern: values.int64s[i]))
+      case .int32: return d.index(of: UInt64(UInt32(bitPattern: values.int32s[i])))
+      case .double: return d.index(of: values.doubles[i].bitPattern)
+      case .float: return d.index(of: UInt64(values.floats[i].bitPattern))
+      case .boolean: return d.index(of: values.booleans[i] ? 1 : 0)
+      case .int128: return d.index(of: UInt64(truncatingIfNeeded: values.int128s[i]))
+      case .bytes: return GoldContext.nullId
+      }
+    }
   }
 
   /// The id of each row's time bucket of `grain` in this batch.

@@ -435,7 +435,9 @@ public enum GoldStage {
       for d in local {
         works.append(try open.first { $0.day == d } ?? openDay(d))
       }
-      try DeltaScan.forEachBatch(silver, files: filesByDay[utcDay]!, columns: needed) { batch in
+      try DeltaScan.forEachBatch(
+        silver, files: filesByDay[utcDay]!, columns: needed, dictionaryCodes: true
+      ) { batch in
         let times = batch[timeIndex]
         let rows = times.count
         guard rows > 0 else { return }

@@ -37,9 +37,12 @@ public enum DeltaScan {
 
   /// Calls `body` with each batch of `files` (live files of the snapshot: partition pruning),
   /// holding only `columns` (by name, in that order; nil: every column) — column projection.
+  ///
+  /// With `dictionaryCodes`, columns read from dictionary-encoded chunks also carry each
+  /// row's dictionary index (`ColumnBuffer.dictionaryCodes`).
   public static func forEachBatch(
     _ snapshot: Snapshot, files: [DeltaAdd], columns names: [String]?,
-    _ body: ([ColumnBuffer]) throws -> Void
+    dictionaryCodes: Bool = false, _ body: ([ColumnBuffer]) throws -> Void
   ) throws {
     let fields = try DeltaSchema.fields(
       from: snapshot.metadata.schemaString, table: snapshot.table)
@@ -83,6 +86,7 @@ public enum DeltaScan {
         try readNested(path, add: add, plans: plans, mapping: mapping, body)
       } else {
         let reader = try ParquetFileReader(path: path)
+        reader.keepsDictionaryCodes = dictionaryCodes
         try readFlat(reader, add: add, path: path, plans: plans, mapping: mapping, body)
       }
     }

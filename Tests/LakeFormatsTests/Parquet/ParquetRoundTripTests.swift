@@ -177,6 +177,57 @@ struct ParquetRoundTripTests {
     expectEqual(read[0], column, "s")
   }
 
+  @Test("dictionary codes: each row's index into its chunk's dictionary, only when asked")
+  func dictionaryCodes() throws {
+    let dir = try TestTools.temporaryDirectory()
+    let path = dir.appendingPathComponent("codes.parquet").path
+    let schema = TableSchema([
+      ColumnSpec("s", .string), ColumnSpec("n", .int64, nullable: false),
+      ColumnSpec("u", .string, nullable: false),
+    ])
+    var options = ParquetWriteOptions()
+    options.maxRowGroupRows = 1000
+    let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
+    var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+    for i in 0..<2500 {
+      if i % 9 == 4 { cols[0].appendNull() } else { cols[0].append(string: "k\(i * 7 % 13)") }
+      cols[1].append(Int64(i % 5) * 1_000_000_007)
+      // All distinct: the writer falls back to PLAIN, so no codes.
+      cols[2].append(string: "unique-\(i)")
+    }
+    try writer.write(cols)
+    _ = try writer.close()
+    let plain = try ParquetFileReader(path: path)
+    #expect(try !plain.readRowGroup(0)[0].dictionaryCodesValid)
+    let reader = try ParquetFileReader(path: path)
+    reader.keepsDictionaryCodes = true
+    var read: [ColumnBuffer] = []
+    var dictionaries: [ColumnDictionary] = []
+    for g in 0..<reader.rowGroupCount {
+      try reader.readRowGroup(g, into: &read)
+      let s = read[0]
+      let n = read[1]
+      #expect(s.dictionaryCodesValid && n.dictionaryCodesValid)
+      #expect(!read[2].dictionaryCodesValid)
+      guard let sd = s.dictionary, let nd = n.dictionary else { continue }
+      dictionaries.append(sd)
+      for r in 0..<s.count where s.isValid(r) {
+        #expect(Array(sd.values.bytes(at: Int(s.dictionaryCodes[r]))) == Array(s.bytes(at: r)))
+      }
+      for r in 0..<n.count {
+        #expect(nd.values.int64s[Int(n.dictionaryCodes[r])] == n.int64s[r])
+      }
+      #expect(s.count == min(1000, 2500 - g * 1000))
+      for r in 0..<s.count {
+        #expect(s.isValid(r) == cols[0].isValid(g * 1000 + r))
+        #expect(s.bytes(at: r) == cols[0].bytes(at: g * 1000 + r))
+      }
+    }
+    // A dictionary per chunk.
+    #expect(dictionaries.count == 3)
+    #expect(dictionaries[0] !== dictionaries[1] && dictionaries[1] !== dictionaries[2])
+  }
+
   @Test("statistics are exact and let row groups be skipped")
   func statistics() throws {
     let dir = try TestTools.temporaryDirectory()

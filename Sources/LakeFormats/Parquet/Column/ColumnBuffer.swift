@@ -5,6 +5,13 @@
 // value or an empty byte string). Byte strings are Arrow-like: `offsets` (count + 1 entries)
 // into one `data` array. Buffers are reused across batches (`removeAll(keepingCapacity:)`).
 
+/// The dictionary of a Parquet column chunk, shared by the buffers decoded from it (its
+/// identity tells readers that two batches index the same dictionary).
+public final class ColumnDictionary: Sendable {
+  public let values: ColumnBuffer
+  init(_ values: ColumnBuffer) { self.values = values }
+}
+
 /// The values of one column for a batch of rows.
 public struct ColumnBuffer: Sendable {
   /// The column's type (``retyped(_:)`` changes it to another of the same storage).
@@ -26,6 +33,20 @@ public struct ColumnBuffer: Sendable {
   public var offsets: [Int32] = [0]
   /// Concatenated bytes of byte strings.
   public var data: [UInt8] = []
+  /// Each row's index into its Parquet chunk's dictionary, when asked for.
+  ///
+  /// Set when every row came from one dictionary-encoded Parquet column chunk (and the reader
+  /// was asked for them): each row's index into `dictionary` (0 for a null row). Valid only while
+  /// ``dictionaryCodesValid`` holds: appending rows does not extend them, removing rows drops
+  /// them, and values changed in place are not seen (read them right after reading the file).
+  public internal(set) var dictionaryCodes: [UInt32] = []
+  /// The chunk's dictionary (its values, in the column's type), nil when there are no codes.
+  public internal(set) var dictionary: ColumnDictionary?
+
+  /// True when `dictionaryCodes` give every row's value (`dictionary.values[code]`).
+  public var dictionaryCodesValid: Bool {
+    dictionary != nil && dictionaryCodes.count == count
+  }
 
   /// An empty buffer for a column of `type`.
   public init(type: ColumnType, capacity: Int = 0) {
@@ -61,6 +82,8 @@ public struct ColumnBuffer: Sendable {
     offsets.removeAll(keepingCapacity: true)
     offsets.append(0)
     data.removeAll(keepingCapacity: true)
+    dictionaryCodes.removeAll(keepingCapacity: true)
+    dictionary = nil
   }
 
   /// True when row `i` holds a value.
@@ -408,6 +431,9 @@ extension ColumnBuffer {
     precondition(
       rows.last! < count && zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 },
       "rows to remove must be ascending, distinct and in range")
+    // The codes no longer line up with the rows.
+    dictionaryCodes.removeAll()
+    dictionary = nil
     let n = count
     // Each kept run: the rows after a removed row, up to the next removed row.
     func compact<T>(_ array: inout [T]) {

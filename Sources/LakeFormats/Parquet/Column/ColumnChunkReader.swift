@@ -34,6 +34,11 @@ struct ColumnChunkReader {
   /// buffer per page cost a page fault per 4 KiB and an munmap): ``decompress(_:to:)`` takes
   /// it, ``recycle(_:)`` gives it back.
   var bodyBuffer: [UInt8] = []
+  /// Also give each row's dictionary index (`ColumnBuffer.dictionaryCodes`) when every page of
+  /// the chunk is dictionary-encoded.
+  var keepsCodes = false
+  /// While reading a chunk: every data page so far was dictionary-encoded.
+  var allCoded = false
 
   init(leaf: ParquetLeaf, codec rawCodec: Int32, zstd: ZstdDecompressor) throws {
     self.leaf = leaf
@@ -66,6 +71,11 @@ struct ColumnChunkReader {
     var position = 0
     var decodedRows = 0
     var sawData = false
+    allCoded = keepsCodes && output.count == 0
+    output.dictionaryCodes.removeAll(keepingCapacity: true)
+    output.dictionary = nil
+    // The footer's count is a hint only: a corrupt one must not allocate.
+    if allCoded { output.dictionaryCodes.reserveCapacity(min(rows, 1 << 20)) }
     while decodedRows < rows {
       guard position < chunk.count else {
         throw ParquetError.corrupt("column chunk ends after \(decodedRows) of \(rows) rows")
@@ -166,6 +176,11 @@ struct ColumnChunkReader {
       case nil:
         throw ParquetError.corrupt("unknown page type \(header.type)")
       }
+    }
+    if allCoded, let dictionary, output.dictionaryCodes.count == output.count {
+      output.dictionary = ColumnDictionary(dictionary)
+    } else {
+      output.dictionaryCodes.removeAll(keepingCapacity: true)
     }
   }
 
@@ -275,6 +290,10 @@ struct ColumnChunkReader {
       throw ParquetError.unsupported("encoding \(raw)")
     }
     dense.removeAll()
+    if allCoded && encoding != .plainDictionary && encoding != .rleDictionary {
+      allCoded = false
+      output.dictionaryCodes.removeAll(keepingCapacity: true)
+    }
     switch encoding {
     case .plain:
       try decodePlain(bytes, count: present, into: &dense)
@@ -293,6 +312,7 @@ struct ColumnChunkReader {
         try decoder.decode(count: present, into: $0.baseAddress!)
       }
       try gather(dictionary, count: present)
+      if allCoded { appendCodes(rows: rows, present: present, to: &output.dictionaryCodes) }
     case .deltaBinaryPacked:
       guard leaf.physical == .int32 || leaf.physical == .int64 else {
         throw ParquetError.unsupported("DELTA_BINARY_PACKED for \(leaf.physical)")
@@ -413,6 +433,29 @@ struct ColumnChunkReader {
     let page = dense
     dense = ColumnBuffer(type: leaf.spec.type)
     return page
+  }
+
+  /// Appends the page's dictionary indices (checked by `gather`) to `codes`, one per row (0
+  /// for a null row).
+  func appendCodes(rows: Int, present: Int, to codes: inout [UInt32]) {
+    indices.withUnsafeBufferPointer { idx in
+      if present == rows {
+        codes.append(contentsOf: UnsafeBufferPointer(rebasing: idx[0..<rows]))
+        return
+      }
+      codes.reserveCapacity(codes.count + rows)
+      levels.withUnsafeBufferPointer { levels in
+        var next = 0
+        for i in 0..<rows {
+          if levels[i] != 0 {
+            codes.append(idx[next])
+            next += 1
+          } else {
+            codes.append(0)
+          }
+        }
+      }
+    }
   }
 
   /// Appends the `count` dictionary entries chosen by `indices` to `dense`, checking each index.

@@ -42,6 +42,9 @@ public final class ParquetFileReader {
   /// chunk readers per leaf (their page buffers) and the bytes of the chunk being read.
   var chunkReaders: [Int: ColumnChunkReader] = [:]
   var chunkBytes: [UInt8] = []
+  /// Give each row's dictionary index with the values of a dictionary-encoded chunk
+  /// (`ColumnBuffer.dictionaryCodes`): a reader that interns values does so once per entry.
+  public var keepsDictionaryCodes = false
 
   enum Source {
     case file(FileDescriptor, size: Int)
@@ -313,6 +316,7 @@ public final class ParquetFileReader {
         } else {
           reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
         }
+        reader.keepsCodes = keepsDictionaryCodes
         // Capacity from the footer is a hint only: a corrupt count must not allocate.
         out[k].reserve(min(Int(rowGroup.numRows), 1 << 20))
         try chunkBytes.withUnsafeBytes {
