@@ -148,9 +148,10 @@ public final class DeltaDataWriter {
 
   /// The files a writer thread keeps open by default.
   ///
-  /// A quarter of the process's soft limit on descriptors (`RLIMIT_NOFILE`, less 64 kept for everything else) shared by `threads`
-  /// threads, between 4 and 128 (128 when unlimited). So under `ulimit -n 256` two threads keep
-  /// 24 each, under 1024 two threads keep 120 each, and a process may run a few writers at once.
+  /// A quarter of the process's soft limit on descriptors (`RLIMIT_NOFILE`, less 64 kept for
+  /// everything else) shared by `threads` threads, between 4 and 128 (128 when unlimited). So
+  /// under `ulimit -n 256` two threads keep 24 each, under 1024 two threads keep 120 each, and a
+  /// process may run a few writers at once.
   public static func defaultOpenFiles(threads: Int) -> Int {
     var limit = rlimit()
     #if os(Linux)
