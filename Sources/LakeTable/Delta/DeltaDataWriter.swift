@@ -22,6 +22,12 @@
 import LakeFormats
 import LakeIO
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Writes the data files of one commit into a Delta table.
 public final class DeltaDataWriter {
   let table: String
@@ -42,9 +48,14 @@ public final class DeltaDataWriter {
   ///   (pages, staged values, dictionaries), per thread (default: twice
   ///   `options.maxRowGroupBytes`). Over it, the fullest are written
   ///   out early, as smaller row groups of the same files.
+  /// - Parameter maxOpenFiles: The most files a thread keeps open at once (default:
+  ///   `DeltaDataWriter.defaultOpenFiles(threads:)`, from the process's descriptor limit). A
+  ///   partition that needs a file when that many are open finishes the least recently written
+  ///   one (a complete file, committed with the others); its later rows go to a new file.
   public init(
     table: String, schema: TableSchema, partitionColumns: [String],
-    options: ParquetWriteOptions = .init(), threads: Int = 1, maxBufferedBytes: Int? = nil
+    options: ParquetWriteOptions = .init(), threads: Int = 1, maxBufferedBytes: Int? = nil,
+    maxOpenFiles: Int? = nil
   ) throws {
     self.table = table
     self.schema = schema
@@ -64,7 +75,8 @@ public final class DeltaDataWriter {
     let layout = Layout(
       table: table, schema: schema, partitionIndices: partitionIndices, dataIndices: dataIndices,
       dataSchema: dataSchema, options: options,
-      maxBufferedBytes: maxBufferedBytes ?? 2 * options.maxRowGroupBytes)
+      maxBufferedBytes: maxBufferedBytes ?? 2 * options.maxRowGroupBytes,
+      maxOpenFiles: max(1, maxOpenFiles ?? Self.defaultOpenFiles(threads: lanes)))
     if lanes == 1 {
       inline = Lane(number: 0, layout: layout)
     } else {
@@ -134,6 +146,38 @@ public final class DeltaDataWriter {
     if chunk.isEmpty { chunk = emptyChunk() }
   }
 
+  /// The files a writer thread keeps open by default.
+  ///
+  /// A quarter of the process's soft limit on descriptors (`RLIMIT_NOFILE`, less 64 kept for
+  /// everything else) shared by `threads` threads, between 4 and 128 (128 when unlimited). So
+  /// under `ulimit -n 256` two threads keep 24 each, under 1024 two threads keep 120 each, and a
+  /// process may run a few writers at once.
+  public static func defaultOpenFiles(threads: Int) -> Int {
+    var limit = rlimit()
+    #if os(Linux)
+    let resource = Int32(RLIMIT_NOFILE.rawValue)
+    #else
+    let resource = RLIMIT_NOFILE
+    #endif
+    guard getrlimit(resource, &limit) == 0 else { return 128 }
+    let soft = Int(clamping: limit.rlim_cur)  // RLIM_INFINITY: past Int.max, so 128
+    return min(128, max(4, (soft - 64) / 4 / max(1, threads)))
+  }
+
+  /// Files open now, over every thread's files.
+  ///
+  /// For tests; with worker threads, call it when no chunk is in flight.
+  var openFiles: Int {
+    if let inline { return inline.files.count }
+    return shared.monitor.withLock { shared.lanes.reduce(0) { $0 + $1.files.count } }
+  }
+
+  /// The most files open at once so far, over every thread (each thread's own highest, summed).
+  var mostOpenFiles: Int {
+    if let inline { return inline.mostOpen }
+    return shared.monitor.withLock { shared.lanes.reduce(0) { $0 + $1.mostOpen } }
+  }
+
   /// Bytes the column writers of the open files hold, over every thread's files.
   ///
   /// For tests; with worker threads, call it when no chunk is in flight.
@@ -183,6 +227,8 @@ public final class DeltaDataWriter {
     let options: ParquetWriteOptions
     /// The most the column writers of a lane's open files hold together.
     let maxBufferedBytes: Int
+    /// The most files a lane keeps open at once.
+    let maxOpenFiles: Int
   }
 
   /// The state the caller and the lanes share, guarded by `monitor`.
@@ -261,13 +307,18 @@ public final class DeltaDataWriter {
     }
   }
 
-  /// One lane: its open files, one per partition.
+  /// One lane: its open files, one per partition, at most `layout.maxOpenFiles`.
   ///
   /// Memory: the column writers of all its files together hold at most `layout.maxBufferedBytes`
   /// (when a chunk takes them over, the fullest row groups are written out, and their writers'
   /// buffers freed, until they hold at most half of it); the files share one set of page
   /// buffers and one zstd context (`scratch`). So a commit that touches many partitions holds
   /// about what one of a single partition does, whatever the number of files.
+  ///
+  /// Descriptors: when a partition needs a file and `layout.maxOpenFiles` are open, the least
+  /// recently written file is finished (footer, fsync, renamed into place) and its `add` kept
+  /// for `close`; a later row of its partition opens a new file. Rows in event order finish each
+  /// day's file once, after its last row.
   final class Lane: @unchecked Sendable {
     let number: Int
     let layout: Layout
@@ -279,16 +330,32 @@ public final class DeltaDataWriter {
     /// Files by the value of a single int32-backed partition column (a date), when that is the
     /// layout: rows are routed without building their partition's text.
     var byInt32: [Int32: OpenFile] = [:]
-    /// Rows gathered per file for a chunk whose partitions alternate row by row.
+    /// Rows gathered per partition for a chunk whose partitions alternate row by row.
     var part: [ColumnBuffer] = []
-    var rowsOf: [ObjectIdentifier: [Int32]] = [:]
+    var rowsOf: [Slot: [Int32]] = [:]
+    /// Files finished early (to keep at most `layout.maxOpenFiles` open): their `add` actions.
+    var finished: [DeltaAdd] = []
+    /// Counts writes, to find the least recently written file.
+    var clock = 0
+    /// The most files open at once.
+    var mostOpen = 0
+
+    /// A partition of a chunk's row: its single int32-backed value, or its values as text.
+    enum Slot: Hashable {
+      case int32(Int32)
+      case key([String?])
+    }
 
     final class OpenFile {
       let writer: ParquetFileWriter
       let relative: String
       let key: [String?]
+      /// Its partition's int32 value, when routed by it (`byInt32`).
+      var int32: Int32?
       /// `writer.heldBytes` when last measured.
       var buffered = 0
+      /// `clock` when last written.
+      var used = 0
 
       init(writer: ParquetFileWriter, relative: String, key: [String?]) {
         self.writer = writer
@@ -308,50 +375,52 @@ public final class DeltaDataWriter {
       guard rows > 0 else { return }
       let p = layout.partitionIndices
       let data = layout.dataIndices.map { chunk[$0] }
-      // Runs of consecutive rows of one partition, each with its file.
-      var runs: [(start: Int, file: OpenFile)] = []
+      // Runs of consecutive rows of one partition. A run's file is found only when it is
+      // written, so a file finished to make room is never written after.
+      var runs: [(start: Int, slot: Slot)] = []
       if p.count == 1, chunk[p[0]].type.storage == .int32, chunk[p[0]].validity.isEmpty {
-        try chunk[p[0]].int32s.withUnsafeBufferPointer { v in
+        chunk[p[0]].int32s.withUnsafeBufferPointer { v in
           var current = v[0]
-          runs.append((0, try file(int32: current, chunk: chunk, row: 0)))
+          runs.append((0, .int32(current)))
           for r in 1..<rows where v[r] != current {
             current = v[r]
-            runs.append((r, try file(int32: current, chunk: chunk, row: r)))
+            runs.append((r, .int32(current)))
           }
         }
       } else {
-        runs.append((0, try file(for: try key(chunk, row: 0))))
+        runs.append((0, .key(try key(chunk, row: 0))))
         for r in 1..<rows where !p.allSatisfy({ sameValue(chunk[$0], r - 1, r) }) {
-          runs.append((r, try file(for: try key(chunk, row: r))))
+          runs.append((r, .key(try key(chunk, row: r))))
         }
       }
       if runs.count == 1 || runs.count * 32 <= rows {
         // Long runs (rows in event order): each written straight from the chunk.
         for (i, run) in runs.enumerated() {
           let end = i + 1 < runs.count ? runs[i + 1].start : rows
-          try run.file.writer.write(data, rows: run.start..<end)
-          try measure(run.file)
+          let open = try file(run.slot, chunk: chunk, row: run.start)
+          try open.writer.write(data, rows: run.start..<end)
+          try measure(open)
         }
       } else {
-        // Partitions alternating: each file's rows gathered, in order of first appearance.
-        var touched: [OpenFile] = []
+        // Partitions alternating: each partition's rows gathered, in order of first appearance.
+        var touched: [(slot: Slot, row: Int)] = []
         for (i, run) in runs.enumerated() {
           let end = i + 1 < runs.count ? runs[i + 1].start : rows
-          let id = ObjectIdentifier(run.file)
-          if rowsOf[id] == nil {
-            touched.append(run.file)
-            rowsOf[id] = []
+          if rowsOf[run.slot] == nil {
+            touched.append((run.slot, run.start))
+            rowsOf[run.slot] = []
           }
-          for r in run.start..<end { rowsOf[id]!.append(Int32(truncatingIfNeeded: r)) }
+          for r in run.start..<end { rowsOf[run.slot]!.append(Int32(truncatingIfNeeded: r)) }
         }
         if part.isEmpty {
           part = layout.dataIndices.map { ColumnBuffer(type: layout.schema.columns[$0].type) }
         }
-        for open in touched {
-          let members = rowsOf.removeValue(forKey: ObjectIdentifier(open)) ?? []
+        for (slot, row) in touched {
+          let members = rowsOf.removeValue(forKey: slot) ?? []
           members.withUnsafeBufferPointer { m in
             for k in part.indices { part[k].append(from: data[k], rows: m) }
           }
+          let open = try file(slot, chunk: chunk, row: row)
           try open.writer.write(part)
           for k in part.indices { part[k].removeAll() }
           try measure(open)
@@ -365,12 +434,22 @@ public final class DeltaDataWriter {
       try layout.partitionIndices.map { try DeltaTable.partitionValue(chunk[$0], row: r) }
     }
 
-    /// The file of the partition whose single int32-backed column holds `value`.
-    func file(int32 value: Int32, chunk: [ColumnBuffer], row: Int) throws -> OpenFile {
-      if let open = byInt32[value] { return open }
-      let open = try file(for: try key(chunk, row: row))
-      byInt32[value] = open
-      return open
+    /// The file of `slot`'s partition (row `row` of `chunk`), opened if need be; marked written.
+    func file(_ slot: Slot, chunk: [ColumnBuffer], row: Int) throws -> OpenFile {
+      switch slot {
+      case .int32(let value):
+        if let open = byInt32[value] {
+          clock += 1
+          open.used = clock
+          return open
+        }
+        let open = try file(for: try key(chunk, row: row))
+        open.int32 = value
+        byInt32[value] = open
+        return open
+      case .key(let key):
+        return try file(for: key)
+      }
     }
 
     /// Records what `open`'s writer holds now.
@@ -392,8 +471,19 @@ public final class DeltaDataWriter {
       }
     }
 
+    /// The open file of the partition `key`, opened if need be (finishing the least recently
+    /// written file when `layout.maxOpenFiles` are open); marked written.
     func file(for key: [String?]) throws -> OpenFile {
-      if let open = files[key] { return open }
+      clock += 1
+      if let open = files[key] {
+        open.used = clock
+        return open
+      }
+      if files.count >= layout.maxOpenFiles,
+        let oldest = files.values.min(by: { $0.used < $1.used })
+      {
+        try finish(oldest)
+      }
       var dir = ""
       for (i, p) in layout.partitionIndices.enumerated() {
         dir += PartitionPath.segment(column: layout.schema.columns[p].name, value: key[i]) + "/"
@@ -408,9 +498,34 @@ public final class DeltaDataWriter {
           path: layout.table + "/" + relative, schema: layout.dataSchema,
           options: layout.options, scratch: scratch),
         relative: relative, key: key)
+      open.used = clock
       files[key] = open
       order.append(key)
+      mostOpen = max(mostOpen, files.count)
       return open
+    }
+
+    /// Closes `open` now (fsync, rename into place), keeping its `add` for `close`.
+    func finish(_ open: OpenFile) throws {
+      files[open.key] = nil
+      if let value = open.int32 { byInt32[value] = nil }
+      if let i = order.firstIndex(of: open.key) { order.remove(at: i) }
+      buffered -= open.buffered
+      finished.append(try add(open, open.writer.close()))
+    }
+
+    /// The `add` action of `open`, closed with `summary`.
+    func add(_ open: OpenFile, _ summary: ParquetFileSummary) -> DeltaAdd {
+      var values: [String: String?] = [:]
+      for (i, p) in layout.partitionIndices.enumerated() {
+        values[layout.schema.columns[p].name] = open.key[i]
+      }
+      return DeltaAdd(
+        path: PartitionPath.uriEncode(open.relative), partitionValues: values,
+        size: Int64(summary.bytes), modificationTime: DeltaTable.nowMillis(),
+        dataChange: true,
+        stats: DeltaStats.json(
+          rows: summary.rows, schema: layout.dataSchema, statistics: summary.statistics))
     }
 
     /// Forgets the lane's files (closed or dropped).
@@ -418,34 +533,30 @@ public final class DeltaDataWriter {
       files.removeAll()
       order.removeAll()
       byInt32.removeAll()
+      finished.removeAll()
       buffered = 0
     }
 
-    /// Closes the lane's files (fsync, rename into place); their `add` actions.
+    /// Closes the lane's files (fsync, rename into place); their `add` actions, with those of
+    /// the files finished early.
     func close() throws -> [DeltaAdd] {
       defer { forget() }
-      var adds: [DeltaAdd] = []
+      var adds = finished
       for key in order {
         let open = files[key]!
-        let summary = try open.writer.close()
-        var values: [String: String?] = [:]
-        for (i, p) in layout.partitionIndices.enumerated() {
-          values[layout.schema.columns[p].name] = key[i]
-        }
-        adds.append(
-          DeltaAdd(
-            path: PartitionPath.uriEncode(open.relative), partitionValues: values,
-            size: Int64(summary.bytes), modificationTime: DeltaTable.nowMillis(),
-            dataChange: true,
-            stats: DeltaStats.json(
-              rows: summary.rows, schema: layout.dataSchema, statistics: summary.statistics)))
+        adds.append(add(open, try open.writer.close()))
       }
       return adds
     }
 
-    /// Drops the lane's unfinished files.
+    /// Drops the lane's unfinished files and removes those finished early (none is committed).
     func abort() {
       for open in files.values { open.writer.abort() }
+      for add in finished {
+        if let relative = try? PartitionPath.uriDecode(add.path) {
+          unlink(layout.table + "/" + relative)
+        }
+      }
       forget()
     }
   }
