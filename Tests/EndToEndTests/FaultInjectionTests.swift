@@ -209,7 +209,10 @@ struct FaultInjectionTests {
         return false
       }
       let stderr = r.result.stderr
-      if r.fired?.how ?? "short" == "short" {
+      // A cache in a table's `_lh/` (lh-bronze's files seen, lh-silver's key index) that cannot
+      // be written is passed over: the run has committed, and the next one reads the data.
+      let cache = r.fired.map { $0.path.contains("/_lh/") || $0.path.hasSuffix("/_lh") } ?? false
+      if r.fired?.how ?? "short" == "short" || cache {
         // A short write is not an error: the writer must finish the rest itself.
         #expect(r.result.status == 0, "\(what): status \(r.result.status): \(stderr)")
       } else {
