@@ -8,14 +8,22 @@
 #       BENCH_RUNS     runs per engine and shape, the best (least total wall time) kept (default 3)
 #       SHAPES_WORK    working directory (default bench/work/shapes; emptied per shape)
 #       LH_PEERS_PYTHON  the Python with duckdb, polars, pyarrow and deltalake (default: scripts/peers.sh --print)
+#       SHAPES_PEERS   the peers run (default: duckdb-typed polars-typed duckdb polars)
 #
 # Shapes (default: all): week month-strings year sessions-hc skewed wide invalid tiny; contracts in
 # bench/shapes/*.contract. Each shape's NDJSON is generated once. Per engine and run: lh-bronze,
-# lh-silver --contract F, lh-gold into a new lake; each peer: bronze (raw lines → zstd Parquet),
-# silver (validate, reject, dedupe, partitioned zstd Parquet), gold (the contract's tables).
-# Seconds are each step's whole process (start-up and imports included) as /usr/bin/time sees it;
-# CPU = user + sys over the steps; peak RSS = the largest step's. Ratio = peer / lh: above 1 means
-# lh is faster (time) or smaller (memory).
+# lh-silver --contract F, lh-gold into a new lake. Peers, two ways each:
+#   duckdb, polars: the same work as lh — bronze keeps the raw lines (zstd Parquet), silver parses
+#     and validates each line as lh's contract does (JSON types, required, bounds, values, RFC 3339),
+#     rejects, dedupes per key and event day, writes partitioned zstd Parquet; gold the tables.
+#   duckdb-typed, polars-typed: as users write them — bronze is a typed NDJSON read straight to
+#     Parquet (raw lines not kept, malformed lines skipped by DuckDB; Polars stops on them), silver
+#     the contract's checks on typed columns and the dedupe, gold the same tables.
+# A peer that fails on a shape is shown as failed, and the run goes on.
+# Seconds are each lh step's whole process as /usr/bin/time sees it, and each peer step's own work
+# as it reports it (Python's start-up and imports excluded); CPU = user + sys over the processes;
+# peak RSS = the largest step's. Ratio = peer / lh: above 1 means lh is faster (time) or smaller
+# (memory).
 #
 # --check: at a small size, one lh run, then both peers in one process and silver rows, rejects
 # and every gold table of lh compared with each peer's (peers.py check); exits 1 on any
@@ -44,11 +52,14 @@ timed() {
   label=$1; shift
   if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err"; then
     echo "bench/shapes.sh: $shape: $label failed: $*" >&2
-    cat "$work/err" >&2
+    tail -1 "$work/err" >&2
     touch "$work/failed"
     exit 70
   fi
-  awk -v l="$label" '{ printf "%s %s %.2f %s\n", l, $1, $2 + $3, $4 }' "$work/time" >> "$work/steps"
+  # A peer's seconds are its own step's work as it reports it (Python's start-up and imports
+  # excluded, as a DuckDB CLI user would not pay them); CPU and RSS are the whole process's.
+  work_s=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$work/out" | tail -1)
+  awk -v l="$label" -v w="$work_s" '{ printf "%s %s %.2f %s\n", l, (w != "" ? w : $1), $2 + $3, $4 }' "$work/time" >> "$work/steps"
 }
 
 # run_engine ENGINE: one run of the three steps; prints "bronze silver gold total cpu rss s1 s2 s3"
@@ -62,7 +73,7 @@ run_engine() {
       timed gold "$bin/lh-gold" --lake "$work/lake" --quiet ;;
     *)
       rm -rf "${work:?}/$1"
-      timed bronze "$python" "$peers" "$1" bronze "$data" "$work/$1"
+      timed bronze "$python" "$peers" "$1" bronze "$data" "$work/$1" "$contract"
       timed silver "$python" "$peers" "$1" silver "$contract" "$work/$1"
       timed gold "$python" "$peers" "$1" gold "$contract" "$work/$1" ;;
   esac
@@ -74,6 +85,7 @@ best_of() {  # ENGINE: the run with the least total wall time
   i=0; bestline=""
   while [ $i -lt "$runs" ]; do
     line=$(run_engine "$1")
+    [ ! -e "$work/failed" ] || return 70
     bestline=$(printf '%s\n%s\n' "$bestline" "$line" | awk 'NF' | sort -g -k4 | head -1)
     i=$((i + 1))
   done
@@ -115,9 +127,13 @@ for shape in "$@"; do
     sed 's/^/  /' "$work/compare" "$work/err"
     [ $status = 0 ] || failed=1
   else
-    for engine in duckdb polars; do
-      set -- $(best_of $engine)
-      [ ! -e "$work/failed" ] || exit 70
+    for engine in ${SHAPES_PEERS:-duckdb-typed polars-typed duckdb polars}; do
+      if ! line=$(best_of $engine) || [ -e "$work/failed" ]; then
+        rm -f "$work/failed"
+        printf '| %s | | | %s | failed | | | | | | | |\n' "$shape" "$engine" >> "$table"
+        continue
+      fi
+      set -- $line
       awk -v s="$shape" -v e="$engine" -v b="$1" -v sv="$2" -v g="$3" -v t="$4" -v c="$5" -v r="$6" \
         -v lt="$lh_total" -v lr="$lh_rss" 'BEGIN {
           printf "| %s | | | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %.2f |\n", s, e, b, sv, g, t, c, r / 1024,

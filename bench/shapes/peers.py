@@ -2,7 +2,7 @@
 """The peers' side of `make bench-shapes`: DuckDB and Polars doing lh's three stages for any
 contract of lh's format, on all cores.
 
-    peers.py ENGINE bronze IN.ndjson DIR
+    peers.py ENGINE bronze IN.ndjson DIR [CONTRACT]
         the raw lines as they are (one text column `line`) → DIR/bronze.parquet (zstd)
     peers.py ENGINE silver CONTRACT DIR
         DIR/bronze.parquet → parse each line as JSON, check the contract (JSON type, required,
@@ -18,7 +18,11 @@ contract of lh's format, on all cores.
         silver rows, rejects and every gold table of lh's LAKE against each peer's DIR; prints
         one line per table and exits 1 on any difference
 
-ENGINE: duckdb or polars. A step prints one JSON object: seconds (the step's work, imports and
+ENGINE: duckdb or polars (the same work as lh, as above), or duckdb-typed or polars-typed (as
+users write them: bronze is a typed NDJSON read of the contract's columns straight to Parquet, the
+raw lines not kept and malformed lines skipped (DuckDB's ignore_errors; Polars stops on them),
+silver the contract's checks on the typed columns (required, bounds, max_length, values) and the
+dedupe, gold as above; bronze then needs CONTRACT). A step prints one JSON object: seconds (the step's work, imports and
 start-up excluded), rows written, peak RSS in KiB. The contract is read by a small parser of
 lh's format (docs/contracts.md) and turned into SQL (DuckDB) or expressions (Polars): one
 generic translation, no per-shape code.
@@ -421,6 +425,123 @@ def polars_gold(contract, d):
 
 
 # ---------------------------------------------------------------------------------------------
+# The peers as users write them ("typical"): typed NDJSON read straight into Parquet at bronze
+# (the raw lines are not kept), silver the contract's checks on typed columns and the dedupe,
+# gold the same queries. This is what the independent benchmark of issue 16 ran.
+
+
+def duck_type(t):
+    if t.startswith("decimal"):
+        p, s = map(int, DECIMAL.fullmatch(t).groups())
+        return f"DECIMAL({p},{s})"
+    return {"string": "VARCHAR", "int32": "INTEGER", "int64": "BIGINT", "double": "DOUBLE",
+            "boolean": "BOOLEAN", "timestamp": "TIMESTAMPTZ", "date": "DATE"}[t]
+
+
+def duck_typed_bronze(src, d, contract_path):
+    contract = parse_contract(contract_path)
+    con = duck_connect()
+    os.makedirs(d, exist_ok=True)
+    cols = ", ".join(f"{sql_str(c['name'])}: {sql_str(duck_type(c['type']))}" for c in contract["columns"])
+    t0 = time.perf_counter()
+    con.execute(f"""COPY (SELECT * FROM read_json({sql_str(src)}, format = 'newline_delimited',
+        columns = {{{cols}}}, ignore_errors = true))
+        TO '{d}/bronze.parquet' (FORMAT parquet, COMPRESSION zstd)""")
+    seconds = time.perf_counter() - t0
+    return seconds, con.execute(f"SELECT count(*) FROM read_parquet('{d}/bronze.parquet')").fetchone()[0]
+
+
+def duck_typed_silver(contract, d):
+    con = duck_connect()
+    checks = []
+    for c in contract["columns"]:
+        n, t = c["name"], c["type"]
+        conds = []
+        if c["min"] is not None:
+            conds.append(f"{n} >= {c['min']}")
+        if c["max"] is not None:
+            conds.append(f"{n} <= {c['max']}")
+        if c["max_length"]:
+            conds.append(f"length({n}) <= {int(c['max_length'])}")
+        if c["values"]:
+            vals = ", ".join(sql_str(x) if t == "string" else x for x in c["values"])
+            conds.append(f"{n} IN ({vals})")
+        check = " AND ".join(conds) if conds else "true"
+        checks.append(f"({n} IS NOT NULL AND {check})" if c["required"] else f"({n} IS NULL OR ({check}))")
+    ok = " AND ".join(checks)
+    t0 = time.perf_counter()
+    con.execute(f"CREATE TEMP TABLE checked AS SELECT *, coalesce({ok}, false) AS ok "
+                f"FROM read_parquet('{d}/bronze.parquet')")
+    con.execute(f"COPY (SELECT * EXCLUDE (ok) FROM checked WHERE NOT ok) TO '{d}/rejects.parquet' "
+                "(FORMAT parquet, COMPRESSION zstd)")
+    key = ", ".join(contract["key"])
+    names = ", ".join(c["name"] for c in contract["columns"])
+    et = contract["event_time"]
+    con.execute(f"""COPY (
+        SELECT {names}, CAST({et} AS DATE) AS event_date FROM checked WHERE ok
+        QUALIFY row_number() OVER (PARTITION BY {key}, CAST({et} AS DATE)) = 1
+      ) TO '{d}/silver' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (event_date), OVERWRITE_OR_IGNORE)""")
+    seconds = time.perf_counter() - t0
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{d}/silver/*/*.parquet')").fetchone()[0]
+    return seconds, rows
+
+
+def polars_typed_bronze(src, d, contract_path):
+    import polars as pl
+    contract = parse_contract(contract_path)
+    os.makedirs(d, exist_ok=True)
+    # Times, dates and decimals are read as text and converted, as polars' NDJSON reader wants.
+    read = {"string": pl.String, "int32": pl.Int32, "int64": pl.Int64, "double": pl.Float64,
+            "boolean": pl.Boolean}
+    schema = {c["name"]: read.get(c["type"], pl.String) for c in contract["columns"]}
+    conv = []
+    for c in contract["columns"]:
+        n, t = c["name"], c["type"]
+        if t == "timestamp":
+            conv.append(pl.col(n).str.to_datetime(time_zone="UTC", time_unit="us", strict=False))
+        elif t == "date":
+            conv.append(pl.col(n).str.to_date("%Y-%m-%d", strict=False))
+        elif t.startswith("decimal"):
+            p, sc = map(int, DECIMAL.fullmatch(t).groups())
+            conv.append(pl.col(n).cast(pl.Decimal(p, sc), strict=False))
+    t0 = time.perf_counter()
+    frame = pl.scan_ndjson(src, schema=schema, ignore_errors=True)
+    if conv:
+        frame = frame.with_columns(conv)
+    frame.sink_parquet(f"{d}/bronze.parquet", compression="zstd")
+    seconds = time.perf_counter() - t0
+    return seconds, pl.scan_parquet(f"{d}/bronze.parquet").select(pl.len()).collect().item()
+
+
+def polars_typed_silver(contract, d):
+    import polars as pl
+    ok = pl.lit(True)
+    for c in contract["columns"]:
+        n, t = c["name"], c["type"]
+        x = pl.col(n)
+        check = pl.lit(True)
+        num = (lambda v: float(v)) if t == "double" or t.startswith("decimal") else int
+        if c["min"] is not None:
+            check = check & (x >= num(c["min"]))
+        if c["max"] is not None:
+            check = check & (x <= num(c["max"]))
+        if c["max_length"]:
+            check = check & (x.str.len_chars() <= int(c["max_length"]))
+        if c["values"]:
+            check = check & x.is_in([literal(c, v) for v in c["values"]])
+        ok = ok & ((x.is_not_null() & check) if c["required"] else (x.is_null() | check))
+    t0 = time.perf_counter()
+    frame = pl.scan_parquet(f"{d}/bronze.parquet").with_columns(ok.fill_null(False).alias("_ok")).collect()
+    frame.filter(~pl.col("_ok")).drop("_ok").write_parquet(f"{d}/rejects.parquet", compression="zstd")
+    et = contract["event_time"]
+    good = frame.filter(pl.col("_ok")).drop("_ok").with_columns(pl.col(et).dt.date().alias("event_date"))
+    del frame
+    good = good.unique(subset=contract["key"] + ["event_date"], keep="any")
+    good.write_parquet(f"{d}/silver", compression="zstd", partition_by="event_date")
+    return time.perf_counter() - t0, good.height
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with lh
 
 
@@ -517,11 +638,16 @@ def main():
         polars_gold(contract, f"{d}/polars")
         sys.exit(1 if compare(contract, lake, [f"{d}/duckdb", f"{d}/polars"]) else 0)
     if step == "bronze":
-        seconds, rows = {"duckdb": duck_bronze, "polars": polars_bronze}[engine](*args)
+        if engine.endswith("-typed"):
+            seconds, rows = {"duckdb-typed": duck_typed_bronze, "polars-typed": polars_typed_bronze}[engine](*args)
+        else:
+            seconds, rows = {"duckdb": duck_bronze, "polars": polars_bronze}[engine](*args[:2])
     else:
         contract = parse_contract(args[0])
         fn = {("duckdb", "silver"): duck_silver, ("duckdb", "gold"): duck_gold,
-              ("polars", "silver"): polars_silver, ("polars", "gold"): polars_gold}[(engine, step)]
+              ("polars", "silver"): polars_silver, ("polars", "gold"): polars_gold,
+              ("duckdb-typed", "silver"): duck_typed_silver, ("duckdb-typed", "gold"): duck_gold,
+              ("polars-typed", "silver"): polars_typed_silver, ("polars-typed", "gold"): polars_gold}[(engine, step)]
         seconds, rows = fn(contract, args[1])
     print(json.dumps({"seconds": round(seconds, 4), "rows": rows,
                       "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
