@@ -12,7 +12,8 @@
 // With `threads` > 1 the chunks are encoded and compressed on that many worker threads ("lanes")
 // while the caller goes on producing the next chunk. Each lane writes its own files (one per
 // partition it has seen), so a commit of a single partition written by two lanes has two files;
-// `finish` closes every lane's files in parallel (their fsyncs overlap). With `threads` == 1 all
+// `finish` closes every lane's files, then fsyncs every file written and its directories
+// together on several threads (`syncFiles`: their fsyncs overlap, one wait instead of one per file). With `threads` == 1 all
 // work happens on the caller's thread.
 //
 //   caller ── append(chunk) ──▶ [queue, bounded] ──▶ lane 0: split by partition → Parquet files
@@ -186,10 +187,27 @@ public final class DeltaDataWriter {
     return shared.monitor.withLock { shared.lanes.reduce(0) { $0 + $1.buffered } }
   }
 
-  /// Closes every file written; returns their `add` actions (not yet committed).
+  /// Closes every file written and makes them durable (each file and the directories up to
+  /// the table's, synced together on several threads); returns their `add` actions (not yet
+  /// committed).
   ///
   /// The writer can then take the chunks of the next commit.
   public func finish() throws -> [DeltaAdd] {
+    let adds = try closeFiles()
+    do {
+      try syncFiles(
+        try adds.map { table + "/" + (try PartitionPath.uriDecode($0.path)) }, root: table)
+    } catch {
+      for add in adds {
+        if let relative = try? PartitionPath.uriDecode(add.path) { unlink(table + "/" + relative) }
+      }
+      throw error
+    }
+    return adds
+  }
+
+  /// Closes every lane's files (renamed into place, not yet synced); their `add` actions.
+  func closeFiles() throws -> [DeltaAdd] {
     if let inline { return try inline.close() }
     return try shared.monitor.withLock {
       while shared.head < shared.queue.count && shared.failure == nil { shared.monitor.wait() }
@@ -316,8 +334,8 @@ public final class DeltaDataWriter {
   /// about what one of a single partition does, whatever the number of files.
   ///
   /// Descriptors: when a partition needs a file and `layout.maxOpenFiles` are open, the least
-  /// recently written file is finished (footer, fsync, renamed into place) and its `add` kept
-  /// for `close`; a later row of its partition opens a new file. Rows in event order finish each
+  /// recently written file is finished (footer, renamed into place; synced with the others by
+  /// `finish`) and its `add` kept for `close`; a later row of its partition opens a new file. Rows in event order finish each
   /// day's file once, after its last row.
   final class Lane: @unchecked Sendable {
     let number: Int
@@ -493,11 +511,12 @@ public final class DeltaDataWriter {
       let relative =
         dir + "part-" + String(repeating: "0", count: max(0, 5 - part.count)) + part + "-"
         + DeltaTable.uuid() + "-c000.zstd.parquet"
-      let open = OpenFile(
-        writer: try ParquetFileWriter(
-          path: layout.table + "/" + relative, schema: layout.dataSchema,
-          options: layout.options, scratch: scratch),
-        relative: relative, key: key)
+      let writer = try ParquetFileWriter(
+        path: layout.table + "/" + relative, schema: layout.dataSchema,
+        options: layout.options, scratch: scratch)
+      // Synced all at once by `finish`, before the commit refers to them.
+      writer.deferSync = true
+      let open = OpenFile(writer: writer, relative: relative, key: key)
       open.used = clock
       files[key] = open
       order.append(key)
@@ -505,7 +524,8 @@ public final class DeltaDataWriter {
       return open
     }
 
-    /// Closes `open` now (fsync, rename into place), keeping its `add` for `close`.
+    /// Closes `open` now (renamed into place; synced by the writer's `finish`), keeping its
+    /// `add` for `close`.
     func finish(_ open: OpenFile) throws {
       files[open.key] = nil
       if let value = open.int32 { byInt32[value] = nil }
@@ -537,8 +557,8 @@ public final class DeltaDataWriter {
       buffered = 0
     }
 
-    /// Closes the lane's files (fsync, rename into place); their `add` actions, with those of
-    /// the files finished early.
+    /// Closes the lane's files (renamed into place, synced by the writer's `finish`); their
+    /// `add` actions, with those of the files finished early.
     func close() throws -> [DeltaAdd] {
       defer { forget() }
       var adds = finished

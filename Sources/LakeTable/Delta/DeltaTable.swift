@@ -273,6 +273,12 @@ public enum DeltaTable {
 
   /// `mkdir -p`.
   static func makeDirectories(_ path: String) throws {
+    // Usually the directory exists, or only its last component is new: one call.
+    let leaf = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+    if mkdir(leaf, 0o777) == 0 || errno == EEXIST { return }
+    if errno != ENOENT {
+      throw SystemError("mkdir", path: leaf, errno: errno, category: .cannotCreate)
+    }
     var current = path.hasPrefix("/") ? "" : "."
     for part in path.split(separator: "/") where !part.isEmpty {
       current += "/" + part

@@ -49,6 +49,9 @@ public final class ParquetFileWriter {
   var totalRows = 0
   var statistics: [ColumnStatistics]
   var closed = false
+  /// When true, `close` renames the file into place without fsyncing it or its directory: the
+  /// caller makes it durable (`syncFiles`) before anything refers to it.
+  public var deferSync = false
 
   /// Writes a new file at `path` (through a temporary file renamed on `close`).
   ///
@@ -210,14 +213,14 @@ public final class ParquetFileWriter {
     try emit(tail)
     try output.flush()
     if let file, let temporaryPath, let finalPath {
-      try file.sync()
+      if !deferSync { try file.sync() }
       try file.close()
       guard rename(temporaryPath, finalPath) == 0 else {
         let e = errno
         unlink(temporaryPath)
         throw SystemError("rename", path: finalPath, errno: e, category: .cannotCreate)
       }
-      try syncDirectory(of: finalPath)
+      if !deferSync { try syncDirectory(of: finalPath) }
     }
     closed = true
     return ParquetFileSummary(
