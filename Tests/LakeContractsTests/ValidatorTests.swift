@@ -331,3 +331,62 @@ struct UncountTests {
     #expect(validator.unknownKeyCounts.allSatisfy { $0.count == 0 })
   }
 }
+
+@Suite("contract validator, unknown keys")
+struct UnknownKeyTests {
+  static func validator() throws -> ContractValidator {
+    let path = ValidatorTests.fixtures.appendingPathComponent("rejects.contract").path
+    return ContractValidator(contract: try Contract.load(path: path))
+  }
+
+  static let head = #"{"id":"r1","ts":"2026-01-01T00:00:00Z","#
+
+  @Test("_extra keeps keys as escaped, strings as written, objects and arrays compacted")
+  func extraText() throws {
+    let validator = try Self.validator()
+    var columns = validator.makeColumns()
+    let lines = [
+      #""a\"b":"x \"y\" z","k\u0031":{"p":[1,2],"q":"s t"},"num":-1.5e3,"t":true,"z":null}"#,
+      #""o":{ "p" : [ 1 , 2 ] , "q" : "s t" },"e":[],"s":""}"#,
+    ]
+    for line in lines { #expect(check(validator, Self.head + line, &columns) == nil) }
+    let extra = columns[validator.extraColumn]
+    #expect(
+      String(decoding: extra.bytes(at: 0), as: UTF8.self)
+        == #"{"a\"b":"x \"y\" z","k\u0031":{"p":[1,2],"q":"s t"},"num":-1.5e3,"t":true,"z":null}"#)
+    #expect(
+      String(decoding: extra.bytes(at: 1), as: UTF8.self)
+        == #"{"o":{"p":[1,2],"q":"s t"},"e":[],"s":""}"#)
+  }
+
+  @Test("a repeat among many unknown keys is found when one of them is escaped")
+  func repeatAmongMany() throws {
+    let validator = try Self.validator()
+    var columns = validator.makeColumns()
+    let many = (0..<40).map { "\"u\($0)\":\($0)" }.joined(separator: ",")
+    #expect(check(validator, Self.head + many + #","x":1}"#, &columns) == nil)
+    let escaped = check(validator, Self.head + many + #","u\u00317":0}"#, &columns)
+    #expect(escaped?.reason == .duplicateKeyInLine)
+    #expect(escaped?.field == "u17")
+    let unescapedLater = check(validator, Self.head + #""\u0075\u0033":0,"# + many + "}", &columns)
+    #expect(unescapedLater?.reason == .duplicateKeyInLine)
+    #expect(unescapedLater?.field == "u3")
+    let few = check(validator, Self.head + #""a":1,"b":2,"c":3,"b":4,"a":5}"#, &columns)
+    #expect(few?.field == "a")
+    #expect(columns[validator.extraColumn].count == 1)
+  }
+
+  @Test("counts by name over many lines, escaped and plain spellings together")
+  func countsByName() throws {
+    let validator = try Self.validator()
+    var columns = validator.makeColumns()
+    for i in 0..<500 {
+      let key = i % 2 == 0 ? #""w\u0031""# : #""w1""#
+      #expect(check(validator, Self.head + key + #":1,"v\#(i % 3)":2}"#, &columns) == nil)
+    }
+    let counts = Dictionary(
+      uniqueKeysWithValues: validator.unknownKeyCounts.map { ($0.key, $0.count) })
+    #expect(counts == ["w1": 500, "v0": 167, "v1": 167, "v2": 166])
+    #expect(validator.untrackedUnknownKeys == 0)
+  }
+}

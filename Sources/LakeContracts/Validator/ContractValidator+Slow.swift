@@ -1,9 +1,8 @@
 // LakeContracts/Validator/ContractValidator+Slow.swift
 //
 // The paths a good line rarely or never takes: explaining a reject in words, classifying a line
-// the scanner refused, and keeping unknown keys (the `_extra` text and the per-key tally). They
-// may allocate, except the unknown-key paths, which a whole dataset may take once a producer adds
-// a field: those reuse their buffers.
+// the scanner refused. They may allocate. Unknown keys, which a whole dataset may carry, are in
+// ContractValidator+Unknown.swift.
 
 import LakeFormats
 
@@ -133,133 +132,6 @@ extension ContractValidator {
       return Double(unscaled) / scale
     }
   }
-
-  // MARK: - Unknown keys
-
-  /// A reject when two unknown keys of the line are equal (after unescaping), else nil.
-  ///
-  /// A few keys are compared pairwise; many (a hostile line) are sorted first, so that a line
-  /// of n unknown keys costs O(n log n), not O(n²).
-  func duplicateUnknownKey(
-    _ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer
-  ) -> ContractReject? {
-    guard unknown.count > 1 else { return nil }
-    func duplicate(_ key: [UInt8]) -> ContractReject {
-      ContractReject(
-        reason: .duplicateKeyInLine, field: String(decoding: key, as: UTF8.self),
-        message: "the key appears twice")
-    }
-    func unescaped(_ i: Int) -> [UInt8] {
-      var key: [UInt8] = []
-      try? JSONValue.unescape(fields[i].keyBytes(in: line), into: &key)
-      return key
-    }
-    if unknown.count > 16 {
-      let keys = unknown.map(unescaped).sorted { $0.lexicographicallyPrecedes($1) }
-      for k in 1..<keys.count where keys[k] == keys[k - 1] { return duplicate(keys[k]) }
-      return nil
-    }
-    for a in 0..<unknown.count {
-      for b in (a + 1)..<unknown.count {
-        let x = fields[unknown[a]]
-        let y = fields[unknown[b]]
-        if !x.keyHasEscapes && !y.keyHasEscapes {
-          let kx = x.keyBytes(in: line)
-          let ky = y.keyBytes(in: line)
-          if kx.count == ky.count && kx.elementsEqual(ky) { return duplicate(Array(kx)) }
-        } else if unescaped(unknown[a]) == unescaped(unknown[b]) {
-          return duplicate(unescaped(unknown[a]))
-        }
-      }
-    }
-    return nil
-  }
-
-  /// Writes the unknown members of the line into `extra` as one compact JSON object.
-  func writeExtra(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer) {
-    extra.removeAll(keepingCapacity: true)
-    extra.append(0x7B)
-    for (n, i) in unknown.enumerated() {
-      let f = fields[i]
-      if n > 0 { extra.append(0x2C) }
-      extra.append(0x22)
-      extra.append(contentsOf: f.keyBytes(in: line))  // still escaped: valid JSON as it was
-      extra.append(contentsOf: [0x22, 0x3A])
-      let value = f.valueBytes(in: line)
-      switch f.kind {
-      case .string:
-        extra.append(0x22)
-        extra.append(contentsOf: value)
-        extra.append(0x22)
-      case .object, .array:
-        NumberText.appendCompact(value, to: &extra)
-      default:
-        extra.append(contentsOf: value)
-      }
-    }
-    extra.append(0x7D)
-  }
-
-  /// Takes back the counts of a row appended earlier and dropped since (a duplicate found after
-  /// validation): its unknown keys by name, read from its `_extra` text as appended.
-  ///
-  /// - Parameter extra: The row's `_extra` value (a JSON object written by this validator).
-  public func uncount(extra: UnsafeRawBufferPointer) {
-    accepted &-= 1
-    var keys: [JSONField] = []
-    guard (try? scanner.scan(extra, into: &keys)) != nil else { return }
-    for f in keys {
-      if f.keyHasEscapes {
-        var key: [UInt8] = []
-        try? JSONValue.unescape(f.keyBytes(in: extra), into: &key)
-        key.withUnsafeBytes { tally($0, by: -1) }
-      } else {
-        tally(f.keyBytes(in: extra), by: -1)
-      }
-    }
-  }
-
-  /// Counts the unknown keys of an accepted line by name.
-  func tallyUnknown(_ fields: UnsafeBufferPointer<JSONField>, _ line: UnsafeRawBufferPointer) {
-    for i in unknown {
-      let f = fields[i]
-      if f.keyHasEscapes {
-        var key: [UInt8] = []
-        try? JSONValue.unescape(f.keyBytes(in: line), into: &key)
-        key.withUnsafeBytes { tally($0) }
-      } else {
-        tally(f.keyBytes(in: line))
-      }
-    }
-  }
-
-  /// Counts one unknown key: found through a hash of its bytes (no allocation for a name seen
-  /// before), so that many distinct names cost O(1) each, not a scan of every name.
-  ///
-  /// `by` is 1, or -1 to take a count back (then a name not tracked is not added).
-  func tally(_ key: UnsafeRawBufferPointer, by delta: Int = 1) {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
-    for b in key { hash = (hash ^ UInt64(b)) &* 0x100_0000_01B3 }
-    if let k = unknownByHash[hash], unknownNames[k].count == key.count,
-      unknownNames[k].elementsEqual(key)
-    {
-      unknownCounts[k] += delta
-      return
-    }
-    // A hash collision (rare): look at every name.
-    for k in unknownNames.indices
-    where unknownNames[k].count == key.count && unknownNames[k].elementsEqual(key) {
-      unknownCounts[k] += delta
-      return
-    }
-    guard unknownNames.count < Self.maxTrackedUnknownKeys, delta > 0 else {
-      untrackedUnknownKeys += delta
-      return
-    }
-    if unknownByHash[hash] == nil { unknownByHash[hash] = unknownNames.count }
-    unknownNames.append(Array(key))
-    unknownCounts.append(1)
-  }
 }
 
 /// Byte-level helpers for numbers and text in messages.
@@ -363,6 +235,11 @@ enum NumberText {
 
   /// Appends validated JSON text without the whitespace outside strings.
   static func appendCompact(_ json: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    // Compact already (no byte that could be whitespace, in a string or not): copied whole.
+    if !json.contains(where: { $0 <= 0x20 }) {
+      out.append(contentsOf: json)
+      return
+    }
     var inString = false
     var escaped = false
     for b in json {

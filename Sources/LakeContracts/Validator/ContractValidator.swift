@@ -71,14 +71,15 @@ public final class ContractValidator {
   let allowed: UnsafeMutableBufferPointer<AllowedEntry>
   var scanner = NDJSONScanner()
   var fields: [JSONField] = []
-  var unknown: [Int] = []
-  /// Unescaped string values of the current line.
+  /// The unknown keys of the current line.
+  var unknown: [UnknownKey] = []
+  /// Unescaped string values (and unknown keys) of the current line.
   var scratch: [UInt8] = []
   var extra: [UInt8] = []
-  var unknownNames: [[UInt8]] = []
-  var unknownCounts: [Int] = []
-  /// FNV-1a hash of an unknown key name → its index in `unknownNames`.
-  var unknownByHash: [UInt64: Int] = [:]
+  /// Unknown keys of accepted rows, by name.
+  var unknownCounts = UnknownKeyCounts(limit: ContractValidator.maxTrackedUnknownKeys)
+  /// ``indexUnknownKeys(_:_:)``'s hash table, kept between lines.
+  var probe: [Int32] = []
 
   /// A validator for `contract`.
   public init(contract: Contract) {
@@ -140,8 +141,10 @@ public final class ContractValidator {
 
   /// Unknown keys of accepted rows, per key name, most frequent first (then by name).
   public var unknownKeyCounts: [(key: String, count: Int)] {
-    zip(unknownNames, unknownCounts).map { (String(decoding: $0, as: UTF8.self), $1) }
-      .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    (0..<unknownCounts.count).map {
+      (String(decoding: unknownCounts.name($0), as: UTF8.self), unknownCounts.counts[$0])
+    }
+    .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
   }
 
   /// Checks one line and appends its row to `columns`, or says why not.
@@ -192,10 +195,8 @@ public final class ContractValidator {
     if unknown.isEmpty {
       columns[extraColumn].appendNull()
     } else {
-      fields.withUnsafeBufferPointer { fields in
-        writeExtra(fields, line)
-        tallyUnknown(fields, line)
-      }
+      fields.withUnsafeBufferPointer { writeExtra($0, line) }
+      tallyUnknown(line)
       extra.withUnsafeBytes { columns[extraColumn].append(bytes: $0) }
     }
     accepted &+= 1
@@ -243,7 +244,7 @@ public final class ContractValidator {
     for position in 0..<fields.count {
       let field = fields[position]
       guard let c = column(for: field, at: position, in: line) else {
-        unknown.append(position)
+        unknown.append(UnknownKey(field: position))
         continue
       }
       if slots[c].state != .missing {
@@ -260,7 +261,7 @@ public final class ContractValidator {
         reason: .missingRequired, field: name(c),
         message: null ? "a required value is null" : "a required key is missing")
     }
-    if !unknown.isEmpty { return duplicateUnknownKey(fields, line) }
+    if !unknown.isEmpty { return indexUnknownKeys(fields, line) }
     return nil
   }
 
