@@ -238,7 +238,9 @@ struct LhGold: LakeCommand {
         for s in summaries {
           diagnostics.note(
             "  \(s.name): "
-              + (s.version.map { "version \($0), \(s.days) days, \(s.rows) rows" } ?? "up to date"))
+              + (s.version.map {
+                "version \($0), \(s.days) days (\(s.daysFromState) from saved state), \(s.rows) rows; read \(s.filesRead) silver files, \(s.rowsRead) rows"
+              } ?? "up to date"))
         }
       }
     }

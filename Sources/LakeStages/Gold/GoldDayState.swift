@@ -171,7 +171,8 @@ struct GoldDayState {
   ) -> GoldDayState? {
     guard bytes.count >= 64, bytes.count % 8 == 0 else { return nil }
     let ok = bytes.withUnsafeBytes { raw -> Bool in
-      let stored = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self))
+      let stored = UInt64(
+        littleEndian: raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self))
       return SilverKeyRun.checksum(raw.baseAddress!, words: raw.count / 8 - 1) == stored
     }
     guard ok else { return nil }

@@ -540,7 +540,8 @@ public enum GoldStage {
       var groupOrder: [[[Int]]] = []
       var groupFiles: [[[Int]]: [DeltaAdd]] = [:]
       for f in filesByDay[utcDay]! {
-        let need = works.map { w in w.active.filter { !(w.covered[$0]?.contains(f.path) ?? false) } }
+        let need = works.map { w in w.active.filter { !(w.covered[$0]?.contains(f.path) ?? false) }
+        }
         guard need.contains(where: { !$0.isEmpty }) else { continue }
         if groupFiles[need] == nil { groupOrder.append(need) }
         groupFiles[need, default: []].append(f)
