@@ -288,11 +288,16 @@ struct GoldDayState {
   }
 
   /// Writes `bytes` as the state of `day` of `table` (temporary name, then rename); false
-  /// when it could not (a cache: the next run recomputes the day whole).
+  /// when it could not, or the table's directory does not exist (a state never creates its
+  /// table; a cache: the next run recomputes the day whole).
   @discardableResult
   static func write(_ bytes: [UInt8], table: String, day: Int64) -> Bool {
+    var st = stat()
+    guard stat(table, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return false }
     let dir = directory(table)
-    guard (try? SilverKeyIndex.makeDirectories(dir)) != nil else { return false }
+    for d in [table + "/_lh", dir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
+      return false
+    }
     let final = path(table, day: day)
     let temporary = dir + "/." + DeltaStats.dateText(day) + ".\(getpid()).tmp"
     let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

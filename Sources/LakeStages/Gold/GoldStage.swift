@@ -185,6 +185,8 @@ public enum GoldStage {
       var daysFromState = 0
       var filesRead = 0
       var rowsRead = 0
+      /// Day states not written yet (the table's directory did not exist).
+      var pendingStates: [(day: Int64, bytes: [UInt8])] = []
     }
     var jobs: [Job] = []
     // Silver's commits after a version, read once for the tables that share that progress.
@@ -493,15 +495,17 @@ public enum GoldStage {
     }
     func close(_ work: DayWork) throws {
       for j in work.active {
-        // The day's new state covers every live file of its UTC days (merged or read).
+        // The day's new state covers every live file of its UTC days (merged or read). It is
+        // written beside the table; a table not created yet gets it after its commit.
         if recentDays.contains(work.day), let aggregate = work.aggregators[j].saved() {
           let state = GoldDayState(
             silverVersion: silver.version, day: work.day,
             files: liveFiles(work.day).map { ($0.path, $0.size) }, aggregate: aggregate)
-          GoldDayState.write(
-            state.encoded(
-              fingerprint: jobs[j].fingerprint, kinds: work.aggregators[j].metricKinds),
-            table: jobs[j].path, day: work.day)
+          let bytes = state.encoded(
+            fingerprint: jobs[j].fingerprint, kinds: work.aggregators[j].metricKinds)
+          if !GoldDayState.write(bytes, table: jobs[j].path, day: work.day) {
+            jobs[j].pendingStates.append((work.day, bytes))
+          }
         }
         var out = work.aggregators[j].result()
         guard let rows = out.first?.count, rows > 0 else { continue }
@@ -658,7 +662,12 @@ public enum GoldStage {
           daysFromState: job.daysFromState, filesRead: job.filesRead, rowsRead: job.rowsRead))
     }
     // Saved states of days no longer among the newest are deleted.
-    for job in jobs { GoldDayState.prune(table: job.path, keep: recentDays) }
+    for job in jobs {
+      for (day, bytes) in job.pendingStates {
+        GoldDayState.write(bytes, table: job.path, day: day)
+      }
+      GoldDayState.prune(table: job.path, keep: recentDays)
+    }
     return summaries
   }
 
