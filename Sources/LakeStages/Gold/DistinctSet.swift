@@ -89,7 +89,7 @@ final class DistinctSet {
   }
 
   /// Calls `body` with every (group, value id) pair (in no particular order).
-  func forEach(_ body: (UInt32, UInt32) throws -> Void) rethrows {
+  func forEachPair(_ body: (UInt32, UInt32) throws -> Void) rethrows {
     for g in 0..<Self.bitmapGroups where bitmapWords[g] > 0 {
       let p = bitmaps[g]!
       for w in 0..<bitmapWords[g] {

@@ -368,7 +368,7 @@ extension GoldAggregator {
       p.bytes = Array(m.byteValues.prefix(groupCount))
       if let pairs = m.pairs {
         var failed = false
-        pairs.forEach { g, v in
+        pairs.forEachPair { g, v in
           guard let value = context.raw(m.first!, v) else {
             failed = true
             return
