@@ -28,6 +28,16 @@ struct LhGold: LakeCommand {
       and are never taken across currencies: a contract column declared with "currency C" is kept \
       per currency (its tables group by C; the contract is refused otherwise).
 
+      Saved day states: each table keeps, for the newest 3 local days silver holds, its \
+      aggregation of the day (groups, mergeable metric partials, count_distinct's exact \
+      value sets) and the silver files it covers, in LAKE/gold/<name>/_lh/state/. A run \
+      merges a day's state and reads only the day's silver files it does not cover, so a run \
+      over N new rows costs about the same late in the day as early; the day is still \
+      written whole. A state is used only while its files are live in silver (lh-pack \
+      compact's rewrites are followed); a changed table, zone or column type, a damaged \
+      state, other removals and late rows into older days recompute the day from silver. \
+      -v says per table how many days came from a state and how many silver files were read.
+
       Archived silver: lh-pack archive --remove (archiving, retention) takes old silver \
       partitions out of the lake, and their gold days stay: lh-gold recognises lh-pack's \
       removal commits and touches no gold day for them. A day part of whose silver rows were \
@@ -238,7 +248,9 @@ struct LhGold: LakeCommand {
         for s in summaries {
           diagnostics.note(
             "  \(s.name): "
-              + (s.version.map { "version \($0), \(s.days) days, \(s.rows) rows" } ?? "up to date"))
+              + (s.version.map {
+                "version \($0), \(s.days) days (\(s.daysFromState) from saved state), \(s.rows) rows; read \(s.filesRead) silver files, \(s.rowsRead) rows"
+              } ?? "up to date"))
         }
       }
     }

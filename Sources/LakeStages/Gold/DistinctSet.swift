@@ -88,6 +88,24 @@ final class DistinctSet {
     }
   }
 
+  /// Calls `body` with every (group, value id) pair (in no particular order).
+  func forEachPair(_ body: (UInt32, UInt32) throws -> Void) rethrows {
+    for g in 0..<Self.bitmapGroups where bitmapWords[g] > 0 {
+      let p = bitmaps[g]!
+      for w in 0..<bitmapWords[g] {
+        var word = p[w]
+        while word != 0 {
+          let bit = word.trailingZeroBitCount
+          try body(UInt32(g), UInt32(w * 64 + bit))
+          word &= word &- 1
+        }
+      }
+    }
+    for i in 0..<slotCount where slots[i] != Self.empty {
+      try body(UInt32(truncatingIfNeeded: slots[i] >> 32), UInt32(truncatingIfNeeded: slots[i]))
+    }
+  }
+
   /// Adds `key` (a pair of a group past the bitmaps); true when it was not in the set.
   @inline(__always)
   private func insert(_ key: UInt64) -> Bool {

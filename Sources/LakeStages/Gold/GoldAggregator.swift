@@ -50,6 +50,9 @@ public final class GoldAggregator {
   var direct: [Int32] = []
   var directStride = 0
   var directOff = false
+  /// The first group-by level's largest value id + 1 from merged states (the direct index's
+  /// stride must exceed it too).
+  var mergedTop = 0
   /// The most entries the direct index may hold (4 MiB).
   static let directLimit = 1 << 20
   var groupBucket: [UInt32] = []
@@ -245,7 +248,7 @@ public final class GoldAggregator {
   /// wider stride rebuilds it from the level's dictionary. Past `directLimit` entries the
   /// dictionary is used alone.
   func prepareDirect(_ values: [UInt32], rows: Int, keep: [Bool]?, firstBound: Int) {
-    var top = 0
+    var top = mergedTop
     values.withUnsafeBufferPointer { v in
       for r in 0..<rows where (keep == nil || keep![r]) && v[r] != GoldContext.nullId {
         top = max(top, Int(v[r]) + 1)
@@ -326,11 +329,150 @@ public final class GoldAggregator {
     direct.removeAll(keepingCapacity: true)
     directStride = 0
     directOff = false
+    mergedTop = 0
     groupBucket.removeAll(keepingCapacity: true)
     groupValues.removeAll(keepingCapacity: true)
     groupCount = 0
     for k in metrics.indices { metrics[k].reset() }
     if ownsContext { context.reset() }
+  }
+}
+
+// MARK: Saved state (GoldDayState.swift)
+
+extension GoldAggregator {
+  /// Each metric's kind and domain (what a saved state's partials must be).
+  var metricKinds: [(MetricState.Kind, MetricState.Domain)] { metrics.map { ($0.kind, $0.domain) } }
+
+  /// The groups and each metric's partials so far, values as values; nil when a value cannot
+  /// be read back (not expected).
+  func saved() -> GoldDayAggregate? {
+    let width = groupColumns.count
+    var out = GoldDayAggregate()
+    out.groups.reserveCapacity(groupCount)
+    for g in 0..<groupCount {
+      var values: [GoldRawValue] = []
+      for j in 0..<width {
+        guard let v = context.raw(groupColumns[j], groupValues[g * width + j]) else { return nil }
+        values.append(v)
+      }
+      out.groups.append((context.bucket(table.grain, groupBucket[g]), values))
+    }
+    for k in metrics.indices {
+      metrics[k].grow(to: groupCount)
+      let m = metrics[k]
+      var p = GoldMetricPartial()
+      p.counts = Array(m.counts.prefix(groupCount))
+      p.ints = Array(m.ints.prefix(groupCount))
+      p.doubles = Array(m.doubles.prefix(groupCount))
+      p.bytes = Array(m.byteValues.prefix(groupCount))
+      if let pairs = m.pairs {
+        var failed = false
+        pairs.forEachPair { g, v in
+          guard let value = context.raw(m.first!, v) else {
+            failed = true
+            return
+          }
+          p.pairs.append((g, value))
+        }
+        if failed { return nil }
+      }
+      out.metrics.append(p)
+    }
+    return out
+  }
+
+  /// Whether a saved aggregate fits this table (its shape and value kinds).
+  func accepts(_ s: GoldDayAggregate) -> Bool {
+    let width = groupColumns.count
+    let n = s.groups.count
+    func fits(_ v: GoldRawValue, bytes: Bool) -> Bool {
+      switch v {
+      case .null: true
+      case .bits: !bytes
+      case .bytes: bytes
+      }
+    }
+    guard s.metrics.count == metrics.count else { return false }
+    for g in s.groups {
+      guard g.values.count == width else { return false }
+      for j in 0..<width where !fits(g.values[j], bytes: groupTypes[j].storage == .bytes) {
+        return false
+      }
+    }
+    for (k, m) in metrics.enumerated() {
+      let p = s.metrics[k]
+      guard p.counts.count == n else { return false }
+      switch (m.kind, m.domain) {
+      case (.count, _): break
+      case (.distinct, _):
+        guard p.pairs.allSatisfy({ Int($0.group) < n && fits($0.value, bytes: m.bytesDomain) })
+        else { return false }
+      case (_, .integral): guard p.ints.count == n else { return false }
+      case (_, .double): guard p.doubles.count == n else { return false }
+      case (_, .bytes): guard p.bytes.count == n else { return false }
+      }
+    }
+    return true
+  }
+
+  /// Merges a saved aggregate into the groups (values interned through the context); false,
+  /// with nothing changed, when it does not fit this table (`accepts`).
+  func merge(_ s: GoldDayAggregate) throws -> Bool {
+    guard accepts(s) else { return false }
+    let width = groupColumns.count
+    let n = s.groups.count
+    var map: [UInt32] = []
+    map.reserveCapacity(n)
+    var ids = [UInt32](repeating: 0, count: width)
+    for g in s.groups {
+      let b = context.internBucket(table.grain, g.bucket)
+      for j in 0..<width {
+        ids[j] = context.intern(
+          groupColumns[j], g.values[j], bytes: groupTypes[j].storage == .bytes)!
+      }
+      if width > 0 && ids[0] != GoldContext.nullId {
+        mergedTop = max(mergedTop, Int(ids[0]) + 1)
+      }
+      map.append(groupId(bucket: b, values: ids))
+    }
+    for k in metrics.indices {
+      metrics[k].grow(to: groupCount)
+      let column = metrics[k].first
+      let isBytes = metrics[k].bytesDomain
+      try metrics[k].merge(
+        s.metrics[k], groups: map,
+        valueId: { self.context.intern(column!, $0, bytes: isBytes)! }, table: table.name)
+    }
+    return true
+  }
+
+  /// The group of bucket id `b` and value ids `values` (created when new), as `assignGroups`
+  /// finds it for a row.
+  func groupId(bucket b: UInt32, values: [UInt32]) -> UInt32 {
+    let width = groupColumns.count
+    let bi = Int(b)
+    if firstLevel.count <= bi {
+      firstLevel.append(contentsOf: repeatElement(-1, count: bi + 1 - firstLevel.count))
+    }
+    var g = firstLevel[bi]
+    if g < 0 {
+      g = Int32(firstCount)
+      firstLevel[bi] = g
+      firstCount += 1
+      if width == 0 { groupBucket.append(b) }
+    }
+    var id = UInt32(g)
+    for j in 0..<width {
+      let before = levels[j].count
+      id = levels[j].index(of: UInt64(id) << 32 | UInt64(values[j]))
+      if j == width - 1 && Int(id) == before {
+        groupBucket.append(b)
+        groupValues.append(contentsOf: values)
+      }
+    }
+    groupCount = groupBucket.count
+    return id
   }
 }
 

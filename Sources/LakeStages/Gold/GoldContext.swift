@@ -288,3 +288,60 @@ public final class GoldContext {
     }
   }
 }
+
+// MARK: Saved state (GoldDayState.swift)
+
+/// An interned value as stored in a saved state: what the interner keys it by.
+enum GoldRawValue: Equatable {
+  case null
+  /// A number's bits, as `GoldContext.valueIds` interns it.
+  case bits(UInt64)
+  case bytes([UInt8])
+}
+
+extension GoldContext {
+  /// The raw value of id `id` of column `c` (nil when the column has no interner or no such id).
+  func raw(_ c: Int, _ id: UInt32) -> GoldRawValue? {
+    guard id != Self.nullId else { return .null }
+    switch columns[c] {
+    case .bytes(let d)?:
+      guard Int(id) < d.count else { return nil }
+      return .bytes(Array(d.entry(Int(id))))
+    case .bits(let d)?:
+      guard Int(id) < d.count else { return nil }
+      return .bits(d.values[Int(id)])
+    case nil: return nil
+    }
+  }
+
+  /// The id of a raw value of column `c` (whose values are byte strings when `bytes`),
+  /// interned as a batch would; nil when the value's kind does not fit the column.
+  func intern(_ c: Int, _ value: GoldRawValue, bytes: Bool) -> UInt32? {
+    let interner: Interner
+    if let existing = columns[c] {
+      interner = existing
+    } else {
+      interner = bytes ? .bytes(ByteDictionary()) : .bits(FixedDictionary())
+      columns[c] = interner
+    }
+    switch (value, interner) {
+    case (.null, _): return Self.nullId
+    case (.bits(let b), .bits(let d)): return d.index(of: b)
+    case (.bytes(let b), .bytes(let d)):
+      return b.withUnsafeBytes { d.index(of: $0) }
+    default: return nil
+    }
+  }
+
+  /// The id of the bucket `value` of `grain`.
+  func internBucket(_ grain: GoldGrain, _ value: Int64) -> UInt32 {
+    let d: FixedDictionary
+    if let existing = buckets[grain] {
+      d = existing
+    } else {
+      d = FixedDictionary()
+      buckets[grain] = d
+    }
+    return d.index(of: UInt64(bitPattern: value))
+  }
+}

@@ -23,6 +23,11 @@ struct MetricState {
   let second: Int?
   let outputType: ColumnType
   var neverNull: Bool { kind == .count || kind == .distinct }
+  /// Whether the operand's values are byte strings.
+  var bytesDomain: Bool {
+    if case .bytes = domain { return true }
+    return false
+  }
 
   var counts: [Int64] = []
   var ints: [Int64] = []
@@ -211,6 +216,62 @@ struct MetricState {
           }
           counts[g] += 1
         }
+      }
+    }
+  }
+
+  /// Merges a saved partial whose group `i` is this state's group `groups[i]` (grown to
+  /// hold them); `valueId` interns a distinct value.
+  mutating func merge(
+    _ p: GoldMetricPartial, groups map: [UInt32], valueId: (GoldRawValue) -> UInt32,
+    table: String
+  ) throws {
+    switch kind {
+    case .count:
+      for (i, g) in map.enumerated() { counts[Int(g)] += p.counts[i] }
+    case .distinct:
+      let pairs = self.pairs!
+      for pair in p.pairs {
+        let id = valueId(pair.value)
+        guard id != GoldContext.nullId else { continue }
+        let g = map[Int(pair.group)]
+        if pairs.insert(group: g, value: id) { counts[Int(g)] += 1 }
+      }
+    case .sum, .avg, .min, .max:
+      for (i, gg) in map.enumerated() where p.counts[i] > 0 {
+        let g = Int(gg)
+        let adds = kind == .sum || kind == .avg
+        switch domain {
+        case .integral:
+          let v = p.ints[i]
+          if adds {
+            let (s, overflow) = ints[g].addingReportingOverflow(v)
+            if overflow {
+              throw LakeFailure(.data, "gold table '\(table)': a sum overflows 64 bits")
+            }
+            ints[g] = s
+          } else if counts[g] == 0 || (kind == .min ? v < ints[g] : v > ints[g]) {
+            ints[g] = v
+          }
+        case .double:
+          let v = p.doubles[i]
+          if adds {
+            doubles[g] += v
+          } else if counts[g] == 0 || (kind == .min ? v < doubles[g] : v > doubles[g]) {
+            doubles[g] = v
+          }
+        case .bytes:
+          guard let v = p.bytes[i] else { continue }
+          if let current = byteValues[g] {
+            let better =
+              kind == .min
+              ? v.lexicographicallyPrecedes(current) : current.lexicographicallyPrecedes(v)
+            if better { byteValues[g] = v }
+          } else {
+            byteValues[g] = v
+          }
+        }
+        counts[g] += p.counts[i]
       }
     }
   }

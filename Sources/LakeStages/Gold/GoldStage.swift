@@ -72,6 +72,12 @@ public struct GoldTableSummary: Sendable, Equatable {
   public var rows: Int
   /// The version committed, nil when nothing was to do.
   public var version: Int64?
+  /// Of the days recomputed, those merged from a saved state (GoldDayState.swift).
+  public var daysFromState = 0
+  /// Silver files and rows folded into the days recomputed (a file a saved state covers is
+  /// not read again).
+  public var filesRead = 0
+  public var rowsRead = 0
 }
 
 /// The lh-gold batch stage.
@@ -174,6 +180,13 @@ public enum GoldStage {
       var archived: Set<Int64> = []
       var writer: DeltaDataWriter?
       var rows = 0
+      /// What a saved day state must have been computed for.
+      var fingerprint: UInt64 = 0
+      var daysFromState = 0
+      var filesRead = 0
+      var rowsRead = 0
+      /// Day states not written yet (the table's directory did not exist).
+      var pendingStates: [(day: Int64, bytes: [UInt8])] = []
     }
     var jobs: [Job] = []
     // Silver's commits after a version, read once for the tables that share that progress.
@@ -297,7 +310,10 @@ public enum GoldStage {
       jobs.append(
         Job(
           aggregator: aggregator, path: path, schema: schema, existing: existing, days: touched,
-          kept: kept, keptGold: kept.intersection(goldDays), archived: archived))
+          kept: kept, keptGold: kept.intersection(goldDays), archived: archived,
+          fingerprint: GoldDayState.fingerprint(
+            table: t, contract: contract, zone: zone, input: silver.schema,
+            silverId: silver.metadata.id)))
     }
 
     // The columns any table reads.
@@ -367,12 +383,68 @@ public enum GoldStage {
       guard let d = dayOf(f) else { continue }
       filesByDay[d, default: []].append(f)
     }
+    // Saved day states (GoldDayState.swift): kept for the newest local days silver holds.
+    let recentDays = Set(
+      filesByDay.keys.flatMap { localDays(overlapping: $0, clock) }.sorted()
+        .suffix(GoldDayState.keptDays))
+    /// The live silver files holding rows of local day `day`.
+    func liveFiles(_ day: Int64) -> [DeltaAdd] {
+      var out: [DeltaAdd] = []
+      for d in (day - 1)...(day + 1) where localDays(overlapping: d, clock).contains(day) {
+        out += filesByDay[d] ?? []
+      }
+      return out
+    }
+    var commitCache: [Int64: [DeltaAction]] = [:]
+    /// The silver files (paths) a state covers, translated through lh-pack compactions since
+    /// its version; nil when one of them is no longer live.
+    func covered(_ state: GoldDayState, live: [DeltaAdd]) throws -> Set<String>? {
+      var sizes: [String: Int64] = [:]
+      for f in live { sizes[f.path] = f.size }
+      var files: [String: Int64] = [:]
+      for f in state.files { files[f.path] = f.size }
+      func allLive() -> Bool { files.allSatisfy { sizes[$0.key] == $0.value } }
+      if allLive() { return Set(files.keys) }
+      guard state.silverVersion >= 0, state.silverVersion < silver.version else { return nil }
+      for v in (state.silverVersion + 1)...silver.version {
+        if commitCache[v] == nil {
+          guard let actions = try LogTotals.commit(silver.table, v) else { return nil }
+          commitCache[v] = actions
+        }
+        var removes: [String: [DeltaRemove]] = [:]
+        var adds: [String: [DeltaAdd]] = [:]
+        var compaction = true
+        for action in commitCache[v]! {
+          switch action {
+          case .add(let a):
+            compaction = compaction && !a.dataChange
+            adds[(a.partitionValues[Contract.eventDateColumn] ?? nil) ?? "", default: []].append(a)
+          case .remove(let r):
+            compaction = compaction && !r.dataChange
+            let p = (r.partitionValues?[Contract.eventDateColumn] ?? nil) ?? ""
+            removes[p, default: []].append(r)
+          default: break
+          }
+        }
+        for (p, rs) in removes {
+          let hit = rs.filter { files[$0.path] != nil }.count
+          if hit == 0 { continue }
+          // A compaction of covered files only: its adds hold exactly their rows.
+          guard compaction, hit == rs.count else { return nil }
+          for r in rs { files[r.path] = nil }
+          for a in adds[p] ?? [] { files[a.path] = a.size }
+        }
+      }
+      return allLive() ? Set(files.keys) : nil
+    }
     /// The tables of one local day in flight: their shared context and aggregators.
     final class DayWork {
       var day: Int64 = 0
       let context: GoldContext
       var aggregators: [GoldAggregator]
       var active: [Int] = []
+      /// Per table, the silver files its saved state covers (not read again).
+      var covered: [Int: Set<String>] = [:]
       init(context: GoldContext, aggregators: [GoldAggregator]) {
         self.context = context
         self.aggregators = aggregators
@@ -398,11 +470,43 @@ public enum GoldStage {
       work.active = jobs.indices.filter { jobs[$0].days.contains(day) }
       for j in work.active { work.aggregators[j].reset() }
       work.context.reset()
+      work.covered.removeAll()
+      // A usable saved state is merged first; the files it covers are not read.
+      if !config.rebuild && recentDays.contains(day) {
+        let live = liveFiles(day)
+        for j in work.active {
+          let aggregator = work.aggregators[j]
+          guard
+            let state = GoldDayState.load(
+              table: jobs[j].path, day: day, fingerprint: jobs[j].fingerprint,
+              kinds: aggregator.metricKinds),
+            aggregator.accepts(state.aggregate),
+            let files = try covered(state, live: live)
+          else { continue }
+          guard try aggregator.merge(state.aggregate) else {
+            throw LakeFailure(.software, "\(jobs[j].path): a saved day state did not merge")
+          }
+          work.covered[j] = files
+          jobs[j].daysFromState += 1
+        }
+      }
       open.append(work)
       return work
     }
     func close(_ work: DayWork) throws {
       for j in work.active {
+        // The day's new state covers every live file of its UTC days (merged or read). It is
+        // written beside the table; a table not created yet gets it after its commit.
+        if recentDays.contains(work.day), let aggregate = work.aggregators[j].saved() {
+          let state = GoldDayState(
+            silverVersion: silver.version, day: work.day,
+            files: liveFiles(work.day).map { ($0.path, $0.size) }, aggregate: aggregate)
+          let bytes = state.encoded(
+            fingerprint: jobs[j].fingerprint, kinds: work.aggregators[j].metricKinds)
+          if !GoldDayState.write(bytes, table: jobs[j].path, day: work.day) {
+            jobs[j].pendingStates.append((work.day, bytes))
+          }
+        }
         var out = work.aggregators[j].result()
         guard let rows = out.first?.count, rows > 0 else { continue }
         if jobs[j].aggregator.table.grain != .day {
@@ -435,43 +539,61 @@ public enum GoldStage {
       for d in local {
         works.append(try open.first { $0.day == d } ?? openDay(d))
       }
-      try DeltaScan.forEachBatch(
-        silver, files: filesByDay[utcDay]!, columns: needed, dictionaryCodes: true
-      ) { batch in
-        let times = batch[timeIndex]
-        let rows = times.count
-        guard rows > 0 else { return }
-        localOfRow.removeAll(keepingCapacity: true)
-        var single: Int64? = clock.localDay(times.int64s[0])
-        times.int64s.withUnsafeBufferPointer { t in
-          for r in 0..<rows {
-            let d = clock.localDay(t[r])
-            localOfRow.append(d)
-            if d != single { single = nil }
-          }
+      // The files each (day, table) still needs (those no saved state covers), grouped by the
+      // tables that need them, in silver's order.
+      var groupOrder: [[[Int]]] = []
+      var groupFiles: [[[Int]]: [DeltaAdd]] = [:]
+      for f in filesByDay[utcDay]! {
+        let need = works.map { w in w.active.filter { !(w.covered[$0]?.contains(f.path) ?? false) }
         }
-        for work in works {
-          let mask: [Bool]?
-          if single == work.day {
-            mask = nil
-          } else {
-            keep.removeAll(keepingCapacity: true)
-            var any = false
+        guard need.contains(where: { !$0.isEmpty }) else { continue }
+        if groupFiles[need] == nil { groupOrder.append(need) }
+        groupFiles[need, default: []].append(f)
+      }
+      for need in groupOrder {
+        let files = groupFiles[need]!
+        let needing = Set(need.joined())
+        for j in needing { jobs[j].filesRead += files.count }
+        try DeltaScan.forEachBatch(
+          silver, files: files, columns: needed, dictionaryCodes: true
+        ) { batch in
+          let times = batch[timeIndex]
+          let rows = times.count
+          guard rows > 0 else { return }
+          localOfRow.removeAll(keepingCapacity: true)
+          var single: Int64? = clock.localDay(times.int64s[0])
+          times.int64s.withUnsafeBufferPointer { t in
             for r in 0..<rows {
-              keep.append(localOfRow[r] == work.day)
-              if localOfRow[r] == work.day { any = true }
+              let d = clock.localDay(t[r])
+              localOfRow.append(d)
+              if d != single { single = nil }
             }
-            guard any else { continue }
-            mask = keep
           }
-          work.context.begin(batch, rows: mask)
-          // Intern everything the tables use first (the context is then read-only), then fold
-          // the tables on `threads` threads.
-          for j in work.active { work.aggregators[j].prepare() }
-          let aggregators = SendableBox(work.active.map { work.aggregators[$0] })
-          let rowsBox = SendableBox(mask)
-          try parallelFor(aggregators.value.count, threads: config.threads) { k in
-            try aggregators.value[k].add(batch, rows: rowsBox.value)
+          for j in needing { jobs[j].rowsRead += rows }
+          for (w, work) in works.enumerated() where !need[w].isEmpty {
+            let active = need[w]
+            let mask: [Bool]?
+            if single == work.day {
+              mask = nil
+            } else {
+              keep.removeAll(keepingCapacity: true)
+              var any = false
+              for r in 0..<rows {
+                keep.append(localOfRow[r] == work.day)
+                if localOfRow[r] == work.day { any = true }
+              }
+              guard any else { continue }
+              mask = keep
+            }
+            work.context.begin(batch, rows: mask)
+            // Intern everything the tables use first (the context is then read-only), then
+            // fold the tables on `threads` threads.
+            for j in active { work.aggregators[j].prepare() }
+            let aggregators = SendableBox(active.map { work.aggregators[$0] })
+            let rowsBox = SendableBox(mask)
+            try parallelFor(aggregators.value.count, threads: config.threads) { k in
+              try aggregators.value[k].add(batch, rows: rowsBox.value)
+            }
           }
         }
       }
@@ -535,7 +657,16 @@ public enum GoldStage {
         conflictsSince: snapshot.version, readPartitions: partitions)
       snapshot = try DeltaLog.snapshot(table: job.path)
       summaries.append(
-        GoldTableSummary(name: name, days: job.days.count, rows: job.rows, version: version))
+        GoldTableSummary(
+          name: name, days: job.days.count, rows: job.rows, version: version,
+          daysFromState: job.daysFromState, filesRead: job.filesRead, rowsRead: job.rowsRead))
+    }
+    // Saved states of days no longer among the newest are deleted.
+    for job in jobs {
+      for (day, bytes) in job.pendingStates {
+        GoldDayState.write(bytes, table: job.path, day: day)
+      }
+      GoldDayState.prune(table: job.path, keep: recentDays)
     }
     return summaries
   }
