@@ -221,6 +221,8 @@ struct ColumnChunkReader {
     }
     restored.dictionaryCodes = codes
     output = restored
+    // The page being read decodes into `dense` next: leave it empty.
+    dense.removeAll()
   }
 
   /// The most bytes one page may decompress to (peers write pages of about 1 MiB; a single
