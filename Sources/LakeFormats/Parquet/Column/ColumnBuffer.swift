@@ -43,10 +43,11 @@ public struct ColumnBuffer: Sendable {
   /// The chunk's dictionary (its values, in the column's type), nil when there are no codes.
   public internal(set) var dictionary: ColumnDictionary?
 
-  /// True when every row is known to hold one and the same present value (set by the
-  /// `repeating:` appends on an empty buffer, cleared by anything else that adds or removes
-  /// rows): the Parquet writer then encodes the rows as one dictionary entry and one run,
-  /// without looking at each row. The storage still holds every row's value.
+  /// True when every row is known to hold one and the same present value.
+  ///
+  /// Set by the `repeating:` appends on an empty buffer, cleared by anything else that adds or
+  /// removes rows: the Parquet writer then encodes the rows as one dictionary entry and one
+  /// run, without looking at each row. The storage still holds every row's value.
   public internal(set) var isUniform = false
 
   /// True when the rows' values were not decoded: only ``dictionaryCodes`` (with
