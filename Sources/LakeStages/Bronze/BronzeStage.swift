@@ -64,13 +64,14 @@ public struct BronzeConfig: Sendable {
   public var engine: String
   /// Data file options (zstd level).
   ///
-  /// Row groups are bounded at 8 MiB (about 230,000 lines of 290 bytes) so that a lane's open
-  /// file, and a reader of one row group (lh-silver), hold little in memory; pages
+  /// Row groups are bounded at 5 MiB of compressed pages and staged values (40,000 to 65,000 lines
+  /// of 220 bytes) so that a lane's open file, and a reader of one row group
+  /// (lh-silver), hold little in memory; pages
   /// hold up to 4 MiB, since raw lines compress faster and smaller in larger frames (zstd level
   /// 3 on NDJSON: 365 MB/s and ×5.6 in 1 MiB frames, 427 MB/s and ×6.1 in 4 MiB ones).
   public var parquet: ParquetWriteOptions = {
     var o = ParquetWriteOptions()
-    o.maxRowGroupBytes = 8 << 20
+    o.maxRowGroupBytes = 5 << 20
     o.maxPageBytes = 4 << 20
     o.maxPageRows = 200_000
     return o

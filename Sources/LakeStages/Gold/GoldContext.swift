@@ -59,6 +59,12 @@ public final class GoldContext {
     maskValues.removeAll(keepingCapacity: true)
   }
 
+  /// Ends the batch: lets go of its columns, so that the reader can reuse their storage for
+  /// the next one (ids, buckets and masks are kept until the next `begin`).
+  public func end() {
+    batch = []
+  }
+
   /// The rows of this batch meeting every one of `conditions` (computed on first use).
   func mask(_ conditions: [Condition]) -> [Bool] {
     if let i = maskConditions.firstIndex(of: conditions) { return maskValues[i] }

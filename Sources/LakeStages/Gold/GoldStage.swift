@@ -327,6 +327,19 @@ public enum GoldStage {
         }
       }
     }
+    // Columns used only through their interned ids (group-by, count_distinct): read as
+    // Parquet dictionary codes without decoding their values (GoldContext maps each code).
+    var valuesRead = Set([contract.eventTime])
+    for t in definitions {
+      valuesRead.formUnion(t.filter.map(\.column))
+      for m in t.metrics {
+        valuesRead.formUnion(m.filter.map(\.column))
+        if m.aggregate != .countDistinct {
+          valuesRead.formUnion([m.operand?.column, m.operand?.times].compactMap { $0 })
+        }
+      }
+    }
+    let codesOnly = Set(needed).subtracting(valuesRead)
     let projected = TableSchema(
       try needed.map { name in
         guard let i = silver.schema.index(of: name) else {
@@ -555,7 +568,7 @@ public enum GoldStage {
         let needing = Set(need.joined())
         for j in needing { jobs[j].filesRead += files.count }
         try DeltaScan.forEachBatch(
-          silver, files: files, columns: needed, dictionaryCodes: true
+          silver, files: files, columns: needed, dictionaryCodes: true, codesOnly: codesOnly
         ) { batch in
           let times = batch[timeIndex]
           let rows = times.count
@@ -594,6 +607,7 @@ public enum GoldStage {
             try parallelFor(aggregators.value.count, threads: config.threads) { k in
               try aggregators.value[k].add(batch, rows: rowsBox.value)
             }
+            work.context.end()
           }
         }
       }

@@ -39,10 +39,17 @@ public enum DeltaScan {
   /// holding only `columns` (by name, in that order; nil: every column) — column projection.
   ///
   /// With `dictionaryCodes`, columns read from dictionary-encoded chunks also carry each
-  /// row's dictionary index (`ColumnBuffer.dictionaryCodes`).
+  /// row's dictionary index (`ColumnBuffer.dictionaryCodes`); those of them named in
+  /// `codesOnly` carry only that (`ColumnBuffer.valuesOmitted`: no values decoded) when the file
+  /// stores them as the table's type.
+  ///
+  /// The batches' buffers are reused from row group to row group and file to file (no fresh
+  /// pages per batch); a `body` that keeps a batch keeps its values (copy on write), and the
+  /// next batch then gets fresh storage.
   public static func forEachBatch(
     _ snapshot: Snapshot, files: [DeltaAdd], columns names: [String]?,
-    dictionaryCodes: Bool = false, _ body: ([ColumnBuffer]) throws -> Void
+    dictionaryCodes: Bool = false, codesOnly: Set<String> = [],
+    _ body: ([ColumnBuffer]) throws -> Void
   ) throws {
     let fields = try DeltaSchema.fields(
       from: snapshot.metadata.schemaString, table: snapshot.table)
@@ -72,6 +79,8 @@ public enum DeltaScan {
         spec: spec, field: field,
         partitionKey: partitions.contains(spec.name) ? mapping.physicalName(field) : nil)
     }
+    // The buffers row groups are read into, kept from file to file.
+    var read: [ColumnBuffer] = []
     for add in files {
       let path = snapshot.table + "/" + (try PartitionPath.uriDecode(add.path))
       // Rows a deletion vector marks deleted are still in the file: reading it whole would show
@@ -87,7 +96,9 @@ public enum DeltaScan {
       } else {
         let reader = try ParquetFileReader(path: path)
         reader.keepsDictionaryCodes = dictionaryCodes
-        try readFlat(reader, add: add, path: path, plans: plans, mapping: mapping, body)
+        try readFlat(
+          reader, add: add, path: path, plans: plans, mapping: mapping,
+          codesOnly: dictionaryCodes ? codesOnly : [], buffers: &read, body)
       }
     }
   }
@@ -226,7 +237,8 @@ public enum DeltaScan {
   /// Reads one file whose columns are all flat.
   static func readFlat(
     _ reader: ParquetFileReader, add: DeltaAdd, path: String, plans: [Plan],
-    mapping: DeltaColumnMapping, _ body: ([ColumnBuffer]) throws -> Void
+    mapping: DeltaColumnMapping, codesOnly: Set<String>, buffers read: inout [ColumnBuffer],
+    _ body: ([ColumnBuffer]) throws -> Void
   ) throws {
     // Element i + 1 of a flat file's schema is leaf i.
     let ids = reader.metadata.schema.dropFirst().map(\.fieldId)
@@ -251,10 +263,13 @@ public enum DeltaScan {
         )
       }
       fileColumn.append(i)
+      if let i, codesOnly.contains(plan.spec.name), reader.leaves[i].spec.type == plan.spec.type {
+        reader.codesOnlyColumns.insert(i)
+      }
     }
     let wanted = fileColumn.compactMap { $0 }
     for g in 0..<reader.rowGroupCount {
-      let read = try reader.readRowGroup(g, columns: wanted)
+      try reader.readRowGroup(g, columns: wanted, into: &read)
       let rows = Int(reader.metadata.rowGroups[g].numRows)
       var batch: [ColumnBuffer] = []
       var next = 0

@@ -19,6 +19,9 @@ struct PeersReadLhTests {
     case deltaEncodings
     /// Long runs of one value (the dictionary's repeat fast path), nulls inside runs.
     case repeats
+    /// Uniform columns (one value for the whole batch, as lh-bronze's source and digest) beside
+    /// a column of distinct lines whose dictionary is given up at the probe.
+    case uniformAndDistinct
   }
 
   func batch(for c: Case) -> (TableSchema, [ColumnBuffer], ParquetWriteOptions) {
@@ -55,6 +58,24 @@ struct PeersReadLhTests {
         cols[1].append(Int32(20_454 + r / 700))
         cols[2].append(Int64(r / 400))
       }
+      return (schema, cols, options)
+    case .uniformAndDistinct:
+      options.maxPageRows = 6000
+      options.maxRowGroupRows = 9000
+      let schema = TableSchema([
+        ColumnSpec("line", .string), ColumnSpec("source", .string, nullable: false),
+        ColumnSpec("digest", .string), ColumnSpec("day", .date, nullable: false),
+        ColumnSpec("at", .timestamp, nullable: false),
+      ])
+      var cols = schema.columns.map { ColumnBuffer(type: $0.type) }
+      let rows = 20_000
+      for r in 0..<rows { cols[0].append(string: "{\"event\":\(r),\"k\":\"v\(r % 7)\"}") }
+      Array("/spool/2026-03-01/events.ndjson".utf8).withUnsafeBytes {
+        cols[1].append(bytes: $0, repeating: rows)
+      }
+      Array("sha256:9f2c".utf8).withUnsafeBytes { cols[2].append(bytes: $0, repeating: rows) }
+      cols[3].append(Int32(20_513), repeating: rows)
+      cols[4].append(Int64(1_772_323_200_000_000), repeating: rows)
       return (schema, cols, options)
     case .zeroRows:
       return (allTypesSchema, allTypesSchema.columns.map { ColumnBuffer(type: $0.type) }, options)

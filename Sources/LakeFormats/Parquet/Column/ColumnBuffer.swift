@@ -43,6 +43,20 @@ public struct ColumnBuffer: Sendable {
   /// The chunk's dictionary (its values, in the column's type), nil when there are no codes.
   public internal(set) var dictionary: ColumnDictionary?
 
+  /// True when every row is known to hold one and the same present value.
+  ///
+  /// Set by the `repeating:` appends on an empty buffer, cleared by anything else that adds or
+  /// removes rows: the Parquet writer then encodes the rows as one dictionary entry and one
+  /// run, without looking at each row. The storage still holds every row's value.
+  public internal(set) var isUniform = false
+
+  /// True when the rows' values were not decoded: only ``dictionaryCodes`` (with
+  /// ``dictionary``) and ``validity`` give them, the value storage is empty.
+  ///
+  /// Set by the Parquet reader for columns asked for as codes only
+  /// (`ParquetFileReader.codesOnlyColumns`); cleared by `removeAll`.
+  public internal(set) var valuesOmitted = false
+
   /// True when `dictionaryCodes` give every row's value (`dictionary.values[code]`).
   public var dictionaryCodesValid: Bool {
     dictionary != nil && dictionaryCodes.count == count
@@ -72,6 +86,8 @@ public struct ColumnBuffer: Sendable {
   public mutating func removeAll() {
     count = 0
     nullCount = 0
+    isUniform = false
+    valuesOmitted = false
     validity.removeAll(keepingCapacity: true)
     booleans.removeAll(keepingCapacity: true)
     int32s.removeAll(keepingCapacity: true)
@@ -92,12 +108,14 @@ public struct ColumnBuffer: Sendable {
 
   @usableFromInline
   mutating func markPresent() {
+    isUniform = false
     if !validity.isEmpty { validity.append(true) }
     count += 1
   }
 
   /// Appends a null (a zero placeholder in the storage).
   public mutating func appendNull() {
+    isUniform = false
     if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
     validity.append(false)
     nullCount += 1
@@ -116,6 +134,7 @@ public struct ColumnBuffer: Sendable {
   /// Appends `n` nulls.
   public mutating func appendNulls(_ n: Int) {
     guard n > 0 else { return }
+    isUniform = false
     if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
     validity.append(contentsOf: repeatElement(false, count: n))
     nullCount += n
@@ -134,6 +153,7 @@ public struct ColumnBuffer: Sendable {
   /// Appends the same int32 `n` times.
   public mutating func append(_ value: Int32, repeating n: Int) {
     guard n > 0 else { return }
+    isUniform = count == 0
     int32s.append(contentsOf: repeatElement(value, count: n))
     if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     count += n
@@ -142,6 +162,7 @@ public struct ColumnBuffer: Sendable {
   /// Appends the same int64 `n` times.
   public mutating func append(_ value: Int64, repeating n: Int) {
     guard n > 0 else { return }
+    isUniform = count == 0
     int64s.append(contentsOf: repeatElement(value, count: n))
     if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     count += n
@@ -150,6 +171,7 @@ public struct ColumnBuffer: Sendable {
   /// Appends the `n` int64s `first`, `first + 1`, … (row numbers).
   public mutating func append(countingFrom first: Int64, _ n: Int) {
     guard n > 0 else { return }
+    isUniform = false
     ColumnBuffer.extend(&int64s, by: n) { dst in
       for k in 0..<n { dst[k] = first &+ Int64(k) }
     }
@@ -160,6 +182,7 @@ public struct ColumnBuffer: Sendable {
   /// Appends the same byte string `n` times.
   public mutating func append(bytes value: UnsafeRawBufferPointer, repeating n: Int) {
     guard n > 0 else { return }
+    isUniform = count == 0
     // The value once, then the bytes written so far copied after themselves (doubling).
     let k = value.count
     let base = data.count
@@ -289,6 +312,7 @@ extension ColumnBuffer {
 
   /// Records `n` more present rows after their values were added to the storage directly.
   mutating func didAppendPresent(_ n: Int) {
+    isUniform = false
     if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     count += n
   }
@@ -297,6 +321,7 @@ extension ColumnBuffer {
   public mutating func append(contentsOf other: ColumnBuffer) {
     let n = other.count
     guard n > 0 else { return }
+    isUniform = false
     if other.validity.isEmpty {
       if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     } else {
@@ -325,6 +350,7 @@ extension ColumnBuffer {
   public mutating func append(from other: ColumnBuffer, rows: UnsafeBufferPointer<Int32>) {
     let n = rows.count
     guard n > 0 else { return }
+    isUniform = false
     if other.validity.isEmpty {
       if !validity.isEmpty { validity.append(contentsOf: repeatElement(true, count: n)) }
     } else {
@@ -376,6 +402,7 @@ extension ColumnBuffer {
   /// whether row i is present (1) or null (0).
   mutating func append(spreading dense: ColumnBuffer, levels: UnsafeBufferPointer<UInt32>) {
     let rows = levels.count
+    isUniform = false
     if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
     validity.reserveCapacity(validity.count + rows)
     var next = 0
@@ -417,6 +444,31 @@ extension ColumnBuffer {
   }
 }
 
+// MARK: - Rows without values
+
+extension ColumnBuffer {
+  /// Appends `rows` rows without their values (``valuesOmitted``): present where `levels[i]` is
+  /// 1 (every row when `levels` is nil), null where 0.
+  mutating func appendOmitted(rows: Int, levels: UnsafeBufferPointer<UInt32>?) {
+    isUniform = false
+    valuesOmitted = true
+    if let levels {
+      if validity.isEmpty { validity = [Bool](repeating: true, count: count) }
+      validity.reserveCapacity(validity.count + rows)
+      var nulls = 0
+      for i in 0..<rows {
+        let present = levels[i] != 0
+        validity.append(present)
+        if !present { nulls += 1 }
+      }
+      nullCount += nulls
+    } else if !validity.isEmpty {
+      validity.append(contentsOf: repeatElement(true, count: rows))
+    }
+    count += rows
+  }
+}
+
 // MARK: - Removing rows
 
 extension ColumnBuffer {
@@ -431,7 +483,7 @@ extension ColumnBuffer {
     precondition(
       rows.last! < count && zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 },
       "rows to remove must be ascending, distinct and in range")
-    // The codes no longer line up with the rows.
+    // The codes no longer line up with the rows; the rows left are still uniform.
     dictionaryCodes.removeAll()
     dictionary = nil
     let n = count

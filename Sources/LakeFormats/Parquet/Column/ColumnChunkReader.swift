@@ -39,6 +39,12 @@ struct ColumnChunkReader {
   var keepsCodes = false
   /// While reading a chunk: every data page so far was dictionary-encoded.
   var allCoded = false
+  /// With `keepsCodes`: give only the codes of a dictionary-encoded chunk, not its values
+  /// (`ColumnBuffer.valuesOmitted`); a chunk that turns out not to be all dictionary-encoded
+  /// gets its values.
+  var codesOnly = false
+  /// While reading a chunk: the rows so far have codes and no values.
+  var omitting = false
 
   init(leaf: ParquetLeaf, codec rawCodec: Int32, zstd: ZstdDecompressor) throws {
     self.leaf = leaf
@@ -72,6 +78,7 @@ struct ColumnChunkReader {
     var decodedRows = 0
     var sawData = false
     allCoded = keepsCodes && output.count == 0
+    omitting = allCoded && codesOnly
     output.dictionaryCodes.removeAll(keepingCapacity: true)
     output.dictionary = nil
     // The footer's count is a hint only: a corrupt one must not allocate.
@@ -180,8 +187,42 @@ struct ColumnChunkReader {
     if allCoded, let dictionary, output.dictionaryCodes.count == output.count {
       output.dictionary = ColumnDictionary(dictionary)
     } else {
+      try restoreOmittedValues(&output)
       output.dictionaryCodes.removeAll(keepingCapacity: true)
     }
+  }
+
+  /// Gives rows read as codes only (`omitting`) their values, from the codes and the
+  /// dictionary: a chunk that is not all dictionary-encoded after all.
+  mutating func restoreOmittedValues(_ output: inout ColumnBuffer) throws {
+    guard omitting else { return }
+    omitting = false
+    guard output.valuesOmitted else { return }
+    let rows = output.count
+    let codes = output.dictionaryCodes
+    guard codes.count == rows, let dictionary else {
+      throw ParquetError.corrupt("dictionary codes of \(codes.count) of \(rows) rows")
+    }
+    let validity = output.validity
+    var present: [UInt32] = []
+    present.reserveCapacity(rows)
+    for r in 0..<rows where validity.isEmpty || validity[r] { present.append(codes[r]) }
+    let saved = indices
+    indices = present
+    defer { indices = saved }
+    dense.removeAll()
+    try gather(dictionary, count: present.count)
+    var restored = ColumnBuffer(type: output.type, capacity: rows)
+    if validity.isEmpty {
+      restored.append(contentsOf: dense)
+    } else {
+      let levels = validity.map { UInt32($0 ? 1 : 0) }
+      levels.withUnsafeBufferPointer { restored.append(spreading: dense, levels: $0) }
+    }
+    restored.dictionaryCodes = codes
+    output = restored
+    // The page being read decodes into `dense` next: leave it empty.
+    dense.removeAll()
   }
 
   /// The most bytes one page may decompress to (peers write pages of about 1 MiB; a single
@@ -292,6 +333,7 @@ struct ColumnChunkReader {
     dense.removeAll()
     if allCoded && encoding != .plainDictionary && encoding != .rleDictionary {
       allCoded = false
+      try restoreOmittedValues(&output)
       output.dictionaryCodes.removeAll(keepingCapacity: true)
     }
     switch encoding {
@@ -302,7 +344,15 @@ struct ColumnChunkReader {
         throw ParquetError.corrupt("dictionary-encoded page without a dictionary page")
       }
       guard let first = bytes.first else {
-        if present == 0 { break }
+        if present == 0 && !omitting { break }
+        if present == 0 {
+          // An all-null page: codes 0, no values.
+          appendCodes(rows: rows, present: 0, to: &output.dictionaryCodes)
+          levels.withUnsafeBufferPointer {
+            output.appendOmitted(rows: rows, levels: UnsafeBufferPointer(rebasing: $0[0..<rows]))
+          }
+          return
+        }
         throw ParquetError.corrupt("dictionary indices missing")
       }
       if indices.count < present { indices = [UInt32](repeating: 0, count: present) }
@@ -310,6 +360,19 @@ struct ColumnChunkReader {
         bitWidth: Int(first), bytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))
       try indices.withUnsafeMutableBufferPointer {
         try decoder.decode(count: present, into: $0.baseAddress!)
+      }
+      if omitting {
+        // Codes only: each index checked, no value copied.
+        try checkIndices(count: present, dictionarySize: dictionary.count)
+        appendCodes(rows: rows, present: present, to: &output.dictionaryCodes)
+        if present == rows {
+          output.appendOmitted(rows: rows, levels: nil)
+        } else {
+          levels.withUnsafeBufferPointer {
+            output.appendOmitted(rows: rows, levels: UnsafeBufferPointer(rebasing: $0[0..<rows]))
+          }
+        }
+        return
       }
       try gather(dictionary, count: present)
       if allCoded { appendCodes(rows: rows, present: present, to: &output.dictionaryCodes) }
@@ -458,14 +521,18 @@ struct ColumnChunkReader {
     }
   }
 
-  /// Appends the `count` dictionary entries chosen by `indices` to `dense`, checking each index.
-  mutating func gather(_ dictionary: ColumnBuffer, count: Int) throws {
-    let size = dictionary.count
+  /// Checks the first `count` of `indices` against a dictionary of `size` entries.
+  func checkIndices(count: Int, dictionarySize size: Int) throws {
     try indices.withUnsafeBufferPointer { idx in
       for i in 0..<count where Int(idx[i]) >= size {
         throw ParquetError.corrupt("dictionary index \(idx[i]) out of \(size) entries")
       }
     }
+  }
+
+  /// Appends the `count` dictionary entries chosen by `indices` to `dense`, checking each index.
+  mutating func gather(_ dictionary: ColumnBuffer, count: Int) throws {
+    try checkIndices(count: count, dictionarySize: dictionary.count)
     indices.withUnsafeBufferPointer { idx in
       func take<T>(_ source: [T], _ target: inout [T]) {
         target.reserveCapacity(target.count + count)

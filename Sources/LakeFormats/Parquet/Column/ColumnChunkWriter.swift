@@ -21,7 +21,8 @@
 //   digits) is smaller and several times faster to compress with the long one.
 // - Dictionary: every column but booleans starts with one. At the end of the first page, if more
 //   than half of its values are distinct, the dictionary does not pay and the chunk goes PLAIN
-//   from the start; later, if the dictionary outgrows `dictionaryPageLimit`, the current page is
+//   from the start; so does a first page whose first `dictionaryProbeRows` rows are more than 90 %
+//   distinct (raw lines, row numbers: not hashed a whole page only to be copied out again); later, if the dictionary outgrows `dictionaryPageLimit`, the current page is
 //   closed and the rest of the chunk is PLAIN (a chunk may mix both, as pyarrow's do).
 // - Pages are buffered, compressed, until the row group ends, so the dictionary page can go first;
 //   memory is bounded by one row group.
@@ -84,6 +85,8 @@ struct ColumnChunkWriter {
   // Dictionary state.
   var dictionaryMode: Bool
   var decided = false
+  /// The first page's first `dictionaryProbeRows` rows were looked at.
+  var probed = false
   /// Owned by this writer alone (a reference type for speed; never shared between writers).
   ///
   /// Only the one of the column's kind gets room: a file has one writer per column, and many
@@ -114,6 +117,9 @@ struct ColumnChunkWriter {
   static let longMinimumMatch: Int32 = 7
   /// Pages larger than twice this choose the minimum match on their first this many bytes.
   static let trialSampleBytes = 128 << 10
+  /// Rows of a chunk's first page after which a dictionary holding more than 90 % distinct
+  /// values is given up (the chunk goes PLAIN at once).
+  static let dictionaryProbeRows = 4096
 
   /// What a page holds, for choosing zstd parameters per kind.
   enum PageKind {
@@ -163,6 +169,7 @@ struct ColumnChunkWriter {
     sawFalse = false
     dictionaryMode = options.dictionary && physical != .boolean
     decided = false
+    probed = false
     byteDictionary.removeAll()
     fixedDictionary.removeAll()
   }
@@ -175,6 +182,11 @@ struct ColumnChunkWriter {
     while row < range.upperBound {
       let room = options.maxPageRows - pageRows
       var end = min(range.upperBound, row + room)
+      let probing = dictionaryMode && !decided && !probed
+      if probing && pageRows < Self.dictionaryProbeRows {
+        // Stop at the probe, to look at the dictionary there.
+        end = min(end, row + Self.dictionaryProbeRows - pageRows)
+      }
       if spec.type.storage == .bytes && end - row > 1 {
         // Long values: take only the rows that fit the page's byte bound (at least one), so
         // pages stay near `maxPageBytes` however long the values are, and a dictionary that
@@ -193,11 +205,61 @@ struct ColumnChunkWriter {
           return lo
         }
       }
-      try appendRun(column, row..<end)
+      if column.isUniform && dictionaryMode && column.validity.isEmpty
+        && (spec.type.storage == .bytes || spec.type.storage == .int64
+          || spec.type.storage == .int32)
+      {
+        try appendUniform(column, row..<end)
+      } else {
+        try appendRun(column, row..<end)
+      }
       row = end
+      if probing && pageRows >= Self.dictionaryProbeRows && dictionaryMode {
+        probed = true
+        let distinct = spec.type.storage == .bytes ? byteDictionary.count : fixedDictionary.count
+        if pageValues >= Self.dictionaryProbeRows / 4 && distinct * 10 > pageValues * 9 {
+          decided = true
+          convertPageToPlain()
+        }
+      }
       if pageRows >= options.maxPageRows || stagedBytes >= options.maxPageBytes {
         try finishPage()
       }
+    }
+  }
+
+  /// Appends rows of a column whose rows all hold one present value (`isUniform`) in
+  /// dictionary mode: one lookup, one run of indices, one statistics fold.
+  mutating func appendUniform(_ column: ColumnBuffer, _ range: Range<Int>) throws {
+    let n = range.count
+    guard n > 0 else { return }
+    if spec.nullable { levels.append(repeating: 1, count: n) }
+    pageRows += n
+    rows += n
+    let r = range.lowerBound
+    let index: UInt32
+    switch spec.type.storage {
+    case .int32:
+      let v = column.int32s[r]
+      ints.fold(Int64(v))
+      index = fixedDictionary.index(of: UInt64(UInt32(bitPattern: v)))
+    case .int64:
+      let v = column.int64s[r]
+      ints.fold(v)
+      index = fixedDictionary.index(of: UInt64(bitPattern: v))
+    default:
+      // Byte strings: statistics come from the dictionary when the chunk ends.
+      index = column.data.withUnsafeBytes { data in
+        byteDictionary.index(
+          of: UnsafeRawBufferPointer(
+            rebasing: data[Int(column.offsets[r])..<Int(column.offsets[r + 1])]))
+      }
+    }
+    indices.append(contentsOf: repeatElement(index, count: n))
+    pageValues += n
+    if dictionaryBytes > options.dictionaryPageLimit {
+      try finishPage()
+      dictionaryMode = false
     }
   }
 

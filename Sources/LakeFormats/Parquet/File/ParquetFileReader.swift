@@ -45,6 +45,10 @@ public final class ParquetFileReader {
   /// Give each row's dictionary index with the values of a dictionary-encoded chunk
   /// (`ColumnBuffer.dictionaryCodes`): a reader that interns values does so once per entry.
   public var keepsDictionaryCodes = false
+  /// Leaves (by index) whose dictionary-encoded chunks are read as codes only, without their
+  /// values (`ColumnBuffer.valuesOmitted`), when `keepsDictionaryCodes` holds: for a reader
+  /// that uses only the codes and the dictionary.
+  public var codesOnlyColumns: Set<Int> = []
 
   enum Source {
     case file(FileDescriptor, size: Int)
@@ -317,6 +321,7 @@ public final class ParquetFileReader {
           reader = try ColumnChunkReader(leaf: leaf, codec: m.codec, zstd: zstd)
         }
         reader.keepsCodes = keepsDictionaryCodes
+        reader.codesOnly = keepsDictionaryCodes && codesOnlyColumns.contains(c)
         // Capacity from the footer is a hint only: a corrupt count must not allocate.
         out[k].reserve(min(Int(rowGroup.numRows), 1 << 20))
         try chunkBytes.withUnsafeBytes {
