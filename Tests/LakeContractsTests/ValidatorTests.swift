@@ -79,6 +79,35 @@ struct ValidatorTests {
     #expect(validator.schema.columns.last == ColumnSpec("_extra", .string, nullable: true))
   }
 
+  @Test("keys in the contract's order with optional ones left out: each value in its column")
+  func optionalKeysLeftOut() throws {
+    let contract = try Contract.load(
+      path: Self.fixtures.appendingPathComponent("rejects.contract").path)
+    let validator = ContractValidator(contract: contract)
+    var columns = validator.makeColumns()
+    let lines = [
+      #"{"id":"a","big":7,"flag":true,"ts":"2026-01-01T00:00:00Z"}"#,
+      #"{"id":"b","n":3,"kind":"c","day":"2026-01-02","ts":"2026-01-01T00:00:01Z","zz":1}"#,
+      #"{"id":"c","x":0.25,"ts":"2026-01-01T00:00:02Z","amount":2}"#,
+    ]
+    for line in lines { #expect(check(validator, line, &columns) == nil) }
+    #expect(columns.allSatisfy { $0.count == 3 })
+    #expect(columns[1].isValid(1) && !columns[1].isValid(0) && columns[1].int32s[1] == 3)
+    #expect(columns[2].isValid(0) && columns[2].int64s[0] == 7 && !columns[2].isValid(2))
+    #expect(columns[3].isValid(2) && columns[3].doubles[2] == 0.25)
+    #expect(columns[4].isValid(2) && columns[4].int64s[2] == 200)
+    #expect(columns[5].isValid(0) && columns[5].booleans[0])
+    #expect(columns[6].bytes(at: 1) == ArraySlice(Array("c".utf8)))
+    #expect(columns[7].isValid(1) && !columns[7].isValid(0))
+    #expect(
+      columns[8].int64s == [1_767_225_600_000_000, 1_767_225_601_000_000, 1_767_225_602_000_000])
+    #expect(validator.unknownKeyCounts.map(\.key) == ["zz"])
+    // A key repeated after a skipped one is still a duplicate.
+    let twice = check(
+      validator, #"{"id":"d","big":1,"ts":"2026-01-01T00:00:00Z","big":2}"#, &columns)
+    #expect(twice?.reason == .duplicateKeyInLine && twice?.field == "big")
+  }
+
   @Test("numbers as strings only where the contract accepts them")
   func numbersAsStrings() throws {
     let text = """

@@ -27,6 +27,20 @@ struct SilverKeyRunTests {
     return path
   }
 
+  @Test("hashes radix-sorted as the standard library sorts them, ties and narrow ranges too")
+  func sortHashes() {
+    var cases: [[UInt64]] = [[], [7], Self.hashes(63, seed: 1), Self.hashes(65, seed: 2)]
+    cases.append(Self.hashes(100_000, seed: 3))
+    // Repeats, and values differing only in their low bytes (passes skipped).
+    cases.append(Self.hashes(5_000, seed: 4).map { $0 & 0xffff } + [0, .max, 0, .max])
+    cases.append((0..<3_000).map { UInt64($0 % 7) << 40 | 0xdead_0000_0000_beef })
+    for var hashes in cases {
+      let expected = hashes.sorted()
+      SilverKeyIndex.sortHashes(&hashes)
+      #expect(hashes == expected)
+    }
+  }
+
   @Test("a run written and opened: every held hash found, absent ones not, files as written")
   func roundTrip() throws {
     let dir = try Self.directory()

@@ -241,12 +241,16 @@ public final class ContractValidator {
     -> ContractReject?
   {
     for c in 0..<columnCount { slots[c].state = .missing }
+    // The column after the last one found: where the next key usually is when lines follow the
+    // contract's order but leave optional keys out.
+    var next = 0
     for position in 0..<fields.count {
       let field = fields[position]
-      guard let c = column(for: field, at: position, in: line) else {
+      guard let c = column(for: field, expected: next, in: line) else {
         unknown.append(UnknownKey(field: position))
         continue
       }
+      next = c &+ 1
       if slots[c].state != .missing {
         return ContractReject(
           reason: .duplicateKeyInLine, field: name(c), message: "the key appears twice")
@@ -274,15 +278,16 @@ public final class ContractValidator {
 
   // MARK: - Keys
 
+  /// The column named by `field`'s key, trying column `expected` first; nil for an unknown key.
   @inline(__always)
-  func column(for field: JSONField, at position: Int, in line: UnsafeRawBufferPointer) -> Int? {
+  func column(for field: JSONField, expected: Int, in line: UnsafeRawBufferPointer) -> Int? {
     let key = field.keyBytes(in: line)
     if field.keyHasEscapes {
       for c in 0..<columnCount where JSONValue.unescaped(key, equals: nameBytes(c)) { return c }
       return nil
     }
-    if position < columnCount && keyEquals(key, position) { return position }
-    for c in 0..<columnCount where c != position && keyEquals(key, c) { return c }
+    if expected < columnCount && keyEquals(key, expected) { return expected }
+    for c in 0..<columnCount where c != expected && keyEquals(key, c) { return c }
     return nil
   }
 

@@ -95,8 +95,21 @@ final class SilverLane: @unchecked Sendable {
   }
 
   /// Step 1: validates the segment's lines into the lane's buffers.
+  ///
+  /// The buffers are moved out into locals for the loop and back after it: a class property
+  /// appended per row pays a dynamic exclusivity check per access.
   func validate(_ segment: BronzeSegment) {
     self.segment = segment
+    var columns = self.columns
+    var lineage = self.lineage
+    var eventDates = self.eventDates
+    var hashes = self.hashes
+    var days = self.days
+    self.columns = []
+    self.lineage = []
+    self.eventDates = ColumnBuffer(type: .date)
+    self.hashes = []
+    self.days = []
     for c in columns.indices { columns[c].removeAll() }
     for c in lineage.indices { lineage[c].removeAll() }
     eventDates.removeAll()
@@ -104,8 +117,8 @@ final class SilverLane: @unchecked Sendable {
     hashes.removeAll(keepingCapacity: true)
     days.removeAll(keepingCapacity: true)
     duplicates.removeAll(keepingCapacity: true)
-    accepted = 0
-    rejects = 0
+    var accepted = 0
+    var rejects = 0
     let batch = segment.batch
     rows = segment.rows.count
     version = batch.version
@@ -116,42 +129,56 @@ final class SilverLane: @unchecked Sendable {
     let keepRows = forEvents && buildEvents
     let keepRejects = forRejects && buildRejects
     let version = version
+    let validator = validator
+    let keyColumns = keyColumns
+    let timeColumn = timeColumn
     let b = batch.columns
-    // Both line columns' bytes and offsets, once for the whole segment.
+    // Both line columns' bytes and offsets, and the lineage columns, once for the whole segment.
     b[0].data.withUnsafeBytes { text in
       b[1].data.withUnsafeBytes { binary in
         b[0].offsets.withUnsafeBufferPointer { textOffsets in
           b[1].offsets.withUnsafeBufferPointer { binaryOffsets in
-            for r in segment.rows {
-              let isText = b[0].isValid(r)
-              let bytes =
-                isText
-                ? UnsafeRawBufferPointer(
-                  rebasing: text[Int(textOffsets[r])..<Int(textOffsets[r + 1])])
-                : UnsafeRawBufferPointer(
-                  rebasing: binary[Int(binaryOffsets[r])..<Int(binaryOffsets[r + 1])])
-              if let reject = validator.stage(bytes) {
-                rejects += 1
-                if keepRejects { addReject(reject, row: r, isText: isText, batch: b) }
-                continue
+            b[3].int64s.withUnsafeBufferPointer { lineNumbers in
+              b[4].int64s.withUnsafeBufferPointer { ingestedAt in
+                for r in segment.rows {
+                  let isText = b[0].isValid(r)
+                  let bytes =
+                    isText
+                    ? UnsafeRawBufferPointer(
+                      rebasing: text[Int(textOffsets[r])..<Int(textOffsets[r + 1])])
+                    : UnsafeRawBufferPointer(
+                      rebasing: binary[Int(binaryOffsets[r])..<Int(binaryOffsets[r + 1])])
+                  if let reject = validator.stage(bytes) {
+                    rejects += 1
+                    if keepRejects { addReject(reject, row: r, isText: isText, batch: b) }
+                    continue
+                  }
+                  accepted += 1
+                  guard forEvents else { continue }
+                  let day = Contract.eventDate(micros: validator.stagedInt64(timeColumn))
+                  hashes.append(validator.stagedKeyHash(keyColumns, line: bytes))
+                  days.append(day)
+                  guard keepRows else { continue }
+                  validator.append(bytes, into: &columns)
+                  lineage[0].append(version)
+                  lineage[1].append(from: b[2], row: r)
+                  lineage[2].append(lineNumbers[r])
+                  lineage[3].append(ingestedAt[r])
+                  eventDates.append(day)
+                }
               }
-              accepted += 1
-              guard forEvents else { continue }
-              let day = Contract.eventDate(micros: validator.stagedInt64(timeColumn))
-              hashes.append(validator.stagedKeyHash(keyColumns, line: bytes))
-              days.append(day)
-              guard keepRows else { continue }
-              validator.append(bytes, into: &columns)
-              lineage[0].append(version)
-              lineage[1].append(from: b[2], row: r)
-              lineage[2].append(b[3].int64s[r])
-              lineage[3].append(b[4].int64s[r])
-              eventDates.append(day)
             }
           }
         }
       }
     }
+    self.columns = columns
+    self.lineage = lineage
+    self.eventDates = eventDates
+    self.hashes = hashes
+    self.days = days
+    self.accepted = accepted
+    self.rejects = rejects
   }
 
   func addReject(_ reject: ContractReject, row r: Int, isText: Bool, batch b: [ColumnBuffer]) {
