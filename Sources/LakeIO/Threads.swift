@@ -143,9 +143,10 @@ public func parallelFor(
   if let failure = state.failure { throw failure }
 }
 
-/// Threads kept for many `run` calls: `parallelFor` without starting and joining threads per
-/// call (a stage that folds thousands of small batches). Call `stop` when done: the threads
-/// hold the pool until then.
+/// Threads kept for many `run` calls.
+///
+/// `parallelFor` without starting and joining threads per call (a stage that folds thousands
+/// of small batches). Call `stop` when done: the threads hold the pool until then.
 public final class WorkerPool: @unchecked Sendable {
   let monitor = Monitor()
   var body: (@Sendable (Int) throws -> Void)?

@@ -162,7 +162,7 @@ struct GoldAggregatorTests {
       ])
   }
 
-  @Test("result(into:) sorts by bucket, then values (nulls first, UTF-8 bytes), after rows already there")
+  @Test("result(into:) sorts by bucket, then values (nulls first, UTF-8 bytes), after rows held")
   func resultInto() throws {
     let rows: [(String, Int64, String, String, String, Int64?, Int32?)] = [
       ("2026-01-02T10:00:00Z", 1, "click", "web", "home", 100, 1),

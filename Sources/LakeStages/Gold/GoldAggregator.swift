@@ -315,7 +315,19 @@ public final class GoldAggregator {
         }
       }
       let decoded = ids.map { context.value(groupColumns[j], $0, type: groupTypes[j]) }
-      let order = decoded.indices.sorted { decoded[$0] < decoded[$1] }
+      let order: [Int]
+      if case .bytes(let d)? = context.columns[groupColumns[j]] {
+        // Strings: the interned bytes compared in place (unsigned, a prefix first).
+        order = decoded.indices.sorted { x, y in
+          let a = d.entry(Int(ids[x]))
+          let b = d.entry(Int(ids[y]))
+          let n = min(a.count, b.count)
+          let c = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+          return c != 0 ? c < 0 : a.count < b.count
+        }
+      } else {
+        order = decoded.indices.sorted { decoded[$0] < decoded[$1] }
+      }
       var values: [KeyValue] = []
       values.reserveCapacity(order.count + 1)
       // Rank 0 is null (nulls sort first); equal values (0.0 and -0.0) share a rank.
