@@ -142,3 +142,94 @@ public func parallelFor(
   for t in started { t.join() }
   if let failure = state.failure { throw failure }
 }
+
+/// Threads kept for many `run` calls.
+///
+/// `parallelFor` without starting and joining threads per call (a stage that folds thousands
+/// of small batches). Call `stop` when done: the threads hold the pool until then.
+public final class WorkerPool: @unchecked Sendable {
+  let monitor = Monitor()
+  var body: (@Sendable (Int) throws -> Void)?
+  var count = 0
+  var next = 0
+  var finished = 0
+  var failure: (any Error)?
+  var stopping = false
+  var workers: [WorkerThread] = []
+
+  /// A pool running work on up to `threads` threads, the caller's among them (so `threads` - 1
+  /// are started; none when `threads` is 1).
+  public init(threads: Int) {
+    for _ in 1..<max(1, threads) {
+      guard let t = try? WorkerThread.start({ [self] in self.serve() }) else { break }
+      workers.append(t)
+    }
+  }
+
+  /// Runs `body(i)` for every `i` in `0..<count` on the pool's threads and the caller's and
+  /// returns when all are done; the first error thrown is rethrown (items not started then
+  /// are skipped).
+  public func run(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+    if workers.isEmpty || count <= 1 {
+      for i in 0..<count { try body(i) }
+      return
+    }
+    monitor.withLock {
+      self.body = body
+      self.count = count
+      next = 0
+      finished = 0
+      self.failure = nil
+      monitor.broadcast()
+    }
+    drain()
+    let failed: (any Error)? = monitor.withLock {
+      while finished < next { monitor.wait() }
+      self.body = nil
+      self.count = 0
+      return failure
+    }
+    if let failed { throw failed }
+  }
+
+  /// Ends the pool's threads (after the work in progress).
+  public func stop() {
+    monitor.withLock {
+      stopping = true
+      monitor.broadcast()
+    }
+    for t in workers { t.join() }
+    workers = []
+  }
+
+  /// Takes and runs items until none is left.
+  func drain() {
+    while true {
+      let job: (Int, @Sendable (Int) throws -> Void)? = monitor.withLock {
+        guard let body, failure == nil, next < count else { return nil }
+        defer { next += 1 }
+        return (next, body)
+      }
+      guard let (i, body) = job else { return }
+      var error: (any Error)?
+      do { try body(i) } catch let e { error = e }
+      monitor.withLock {
+        if let error, failure == nil { failure = error }
+        finished += 1
+        monitor.broadcast()
+      }
+    }
+  }
+
+  /// A worker thread: waits for items, runs them, until stopped.
+  func serve() {
+    while true {
+      let stop: Bool = monitor.withLock {
+        while !stopping && !(body != nil && failure == nil && next < count) { monitor.wait() }
+        return stopping
+      }
+      if stop { return }
+      drain()
+    }
+  }
+}

@@ -162,6 +162,44 @@ struct GoldAggregatorTests {
       ])
   }
 
+  @Test("result(into:) sorts by bucket, then values (nulls first, UTF-8 bytes), after rows held")
+  func resultInto() throws {
+    let rows: [(String, Int64, String, String, String, Int64?, Int32?)] = [
+      ("2026-01-02T10:00:00Z", 1, "click", "web", "home", 100, 1),
+      ("2026-01-01T10:00:00Z", 2, "click", "\u{e9}cole", "home", 200, 1),
+      ("2026-01-01T11:00:00Z", 3, "click", "api", "home", 300, 1),
+      ("2026-01-01T12:00:00Z", 4, "click", "web", "home", 400, 1),
+      ("2026-01-01T13:00:00Z", 5, "click", "api", "home", 500, 1),
+      ("2026-01-02T14:00:00Z", 6, "click", "Zed", "home", 600, 1),
+    ]
+    let currencies: [String?] = ["EUR", nil, "USD", "EUR", nil, nil]
+    let custom = GoldTable(
+      name: "t", grain: .day, groupBy: ["currency", "source"],
+      metrics: [
+        GoldMetric("n", .count), GoldMetric("users", .countDistinct, GoldOperand("user_id")),
+      ])
+    let agg = try GoldAggregator(
+      table: custom, contract: contract, input: contract.schema, clock: try ZoneClock("UTC"))
+    try agg.add(batch(rows, currencies: currencies))
+    let expected = [
+      "d20454 null api 1 1",
+      "d20454 null \u{e9}cole 1 1",
+      "d20454 EUR web 1 1",
+      "d20454 USD api 1 1",
+      "d20455 null Zed 1 1",
+      "d20455 EUR web 1 1",
+    ]
+    #expect(text(agg.result(), agg.schema) == expected)
+    // Appended after what the buffers hold; a buffer past the schema's is left alone.
+    var out = agg.schema.columns.map { ColumnBuffer(type: $0.type) }
+    out.append(ColumnBuffer(type: .int64))
+    out[out.count - 1].append(Int64(7))
+    agg.result(into: &out)
+    agg.result(into: &out)
+    #expect(out[out.count - 1].count == 1)
+    #expect(text(Array(out.prefix(agg.schema.columns.count)), agg.schema) == expected + expected)
+  }
+
   @Test("count_distinct is exact past the first 64 groups, across batches and resets")
   func distinctManyGroups() throws {
     // 150 minutes (groups past the bitmapped first 64), users repeating within and across

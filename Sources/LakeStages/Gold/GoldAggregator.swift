@@ -279,45 +279,120 @@ public final class GoldAggregator {
   /// The result so far, one row per group, sorted by bucket then group values.
   public func result() -> [ColumnBuffer] {
     var out = schema.columns.map { ColumnBuffer(type: $0.type, capacity: groupCount) }
-    // Decode each group's bucket and values once, for sorting and output.
+    result(into: &out)
+    return out
+  }
+
+  /// Appends the result so far to `out` (at least one buffer per column of `schema`, in its
+  /// order; further buffers are left alone), one row per group, sorted by bucket then group
+  /// values.
+  ///
+  /// The sort compares integers: each group's bucket, then per group-by column the rank of its
+  /// value among the distinct values the groups hold (only those are decoded and compared).
+  public func result(into out: inout [ColumnBuffer]) {
     let width = groupColumns.count
-    var decoded: [(bucket: Int64, values: [KeyValue])] = []
-    decoded.reserveCapacity(groupCount)
-    for g in 0..<groupCount {
-      var values: [KeyValue] = []
-      for j in 0..<width {
-        values.append(
-          context.value(groupColumns[j], groupValues[g * width + j], type: groupTypes[j]))
+    let n = groupCount
+    var buckets: [Int64] = []
+    buckets.reserveCapacity(n)
+    for g in 0..<n { buckets.append(context.bucket(table.grain, groupBucket[g])) }
+    // Per column: its distinct values in order (equal values share a rank), and each group's
+    // rank.
+    var ranks = [UInt32](repeating: 0, count: n * width)
+    var sortedValues: [[KeyValue]] = []
+    for j in 0..<width {
+      var rankOf: [UInt32] = []
+      var ids: [UInt32] = []
+      for g in 0..<n {
+        let id = groupValues[g * width + j]
+        if id == GoldContext.nullId { continue }
+        let i = Int(id)
+        if rankOf.count <= i {
+          rankOf.append(contentsOf: repeatElement(UInt32.max, count: i + 1 - rankOf.count))
+        }
+        if rankOf[i] == UInt32.max {
+          rankOf[i] = 0
+          ids.append(id)
+        }
       }
-      decoded.append((context.bucket(table.grain, groupBucket[g]), values))
-    }
-    let order = (0..<groupCount).sorted { a, b in
-      if decoded[a].bucket != decoded[b].bucket { return decoded[a].bucket < decoded[b].bucket }
-      for k in groupTypes.indices where decoded[a].values[k] != decoded[b].values[k] {
-        return decoded[a].values[k] < decoded[b].values[k]
-      }
-      return false
-    }
-    for g in order {
-      if table.grain == .day {
-        out[0].append(Int32(truncatingIfNeeded: decoded[g].bucket))
+      let decoded = ids.map { context.value(groupColumns[j], $0, type: groupTypes[j]) }
+      let order: [Int]
+      if case .bytes(let d)? = context.columns[groupColumns[j]] {
+        // Strings: the interned bytes compared in place (unsigned, a prefix first).
+        order = decoded.indices.sorted { x, y in
+          let a = d.entry(Int(ids[x]))
+          let b = d.entry(Int(ids[y]))
+          let n = min(a.count, b.count)
+          let c = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+          return c != 0 ? c < 0 : a.count < b.count
+        }
       } else {
-        out[0].append(decoded[g].bucket)
+        order = decoded.indices.sorted { decoded[$0] < decoded[$1] }
       }
-      for (k, v) in decoded[g].values.enumerated() { v.append(to: &out[1 + k]) }
-      let base = 1 + groupTypes.count
-      for k in metrics.indices { metrics[k].output(group: g, into: &out[base + k]) }
-      for (k, r) in ratios.enumerated() {
-        let n = metrics[r.numerator].asDouble(group: g)
-        let d = metrics[r.denominator].asDouble(group: g)
-        if let n, let d, d != 0 {
-          out[base + metrics.count + k].append(n / d)
-        } else {
-          out[base + metrics.count + k].appendNull()
+      var values: [KeyValue] = []
+      values.reserveCapacity(order.count + 1)
+      // Rank 0 is null (nulls sort first); equal values (0.0 and -0.0) share a rank.
+      values.append(.null)
+      var rank: UInt32 = 0
+      var previous: KeyValue?
+      for k in order {
+        let v = decoded[k]
+        if previous == nil || previous! < v || v < previous! {
+          rank += 1
+          values.append(v)
+          previous = v
+        }
+        rankOf[Int(ids[k])] = rank
+      }
+      for g in 0..<n {
+        let id = groupValues[g * width + j]
+        ranks[g * width + j] = id == GoldContext.nullId ? 0 : rankOf[Int(id)]
+      }
+      sortedValues.append(values)
+    }
+    let order: [Int] = buckets.withUnsafeBufferPointer { b in
+      ranks.withUnsafeBufferPointer { k in
+        (0..<n).sorted { x, y in
+          if b[x] != b[y] { return b[x] < b[y] }
+          var i = x &* width
+          var j = y &* width
+          for _ in 0..<width {
+            if k[i] != k[j] { return k[i] < k[j] }
+            i &+= 1
+            j &+= 1
+          }
+          return false
         }
       }
     }
-    return out
+    for c in 0..<schema.columns.count { out[c].reserve(out[c].count + n) }
+    if table.grain == .day {
+      for g in order { out[0].append(Int32(truncatingIfNeeded: buckets[g])) }
+    } else {
+      for g in order { out[0].append(buckets[g]) }
+    }
+    for j in 0..<width {
+      let values = sortedValues[j]
+      for g in order { values[Int(ranks[g * width + j])].append(to: &out[1 + j]) }
+    }
+    // Each metric's state is read in place, column by column (not copied per group).
+    let base = 1 + width
+    metrics.withUnsafeBufferPointer { metrics in
+      for k in metrics.indices {
+        for g in order { metrics[k].output(group: g, into: &out[base + k]) }
+      }
+      for (k, r) in ratios.enumerated() {
+        let column = base + metrics.count + k
+        for g in order {
+          let n = metrics[r.numerator].asDouble(group: g)
+          let d = metrics[r.denominator].asDouble(group: g)
+          if let n, let d, d != 0 {
+            out[column].append(n / d)
+          } else {
+            out[column].appendNull()
+          }
+        }
+      }
+    }
   }
 
   /// Forgets every group (the next partition or window starts empty); a context this

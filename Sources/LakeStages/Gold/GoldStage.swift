@@ -187,6 +187,8 @@ public enum GoldStage {
       var rowsRead = 0
       /// Day states not written yet (the table's directory did not exist).
       var pendingStates: [(day: Int64, bytes: [UInt8])] = []
+      /// The buffers a day's rows are written from, reused from day to day.
+      var chunk: [ColumnBuffer] = []
     }
     var jobs: [Job] = []
     // Silver's commits after a version, read once for the tables that share that progress.
@@ -520,26 +522,38 @@ public enum GoldStage {
             jobs[j].pendingStates.append((work.day, bytes))
           }
         }
-        var out = work.aggregators[j].result()
-        guard let rows = out.first?.count, rows > 0 else { continue }
+        // The table's buffers are taken (not copied) and given back emptied by the writer.
+        var out = jobs[j].chunk
+        jobs[j].chunk = []
+        if out.isEmpty { out = jobs[j].schema.columns.map { ColumnBuffer(type: $0.type) } }
+        work.aggregators[j].result(into: &out)
+        let rows = out[0].count
+        guard rows > 0 else {
+          jobs[j].chunk = out
+          continue
+        }
         if jobs[j].aggregator.table.grain != .day {
-          var dates = ColumnBuffer(type: .date, capacity: rows)
-          dates.append(Int32(truncatingIfNeeded: work.day), repeating: rows)
-          out.append(dates)
+          out[out.count - 1].append(Int32(truncatingIfNeeded: work.day), repeating: rows)
         }
         if jobs[j].writer == nil {
+          // Days are written in order, each once: a day's file is finished when the next
+          // day's rows come (one open file per table, not one per day of the run).
           jobs[j].writer = try DeltaDataWriter(
             table: jobs[j].path, schema: jobs[j].schema,
             partitionColumns: [Contract.eventDateColumn],
-            options: config.parquet)
+            options: config.parquet, maxOpenFiles: 1)
         }
         try jobs[j].writer!.append(&out)
+        jobs[j].chunk = out
         jobs[j].rows += rows
       }
       spare.append(work)
     }
     var keep: [Bool] = []
     var localOfRow: [Int64] = []
+    // The threads tables are folded on, kept for the whole run (not started per batch).
+    let pool = WorkerPool(threads: config.threads)
+    defer { pool.stop() }
     for utcDay in filesByDay.keys.sorted() {
       let local = localDays(overlapping: utcDay, clock).filter { touchedDays.contains($0) }
       guard let low = local.first else { continue }
@@ -604,7 +618,7 @@ public enum GoldStage {
             for j in active { work.aggregators[j].prepare() }
             let aggregators = SendableBox(active.map { work.aggregators[$0] })
             let rowsBox = SendableBox(mask)
-            try parallelFor(aggregators.value.count, threads: config.threads) { k in
+            try pool.run(aggregators.value.count) { k in
               try aggregators.value[k].add(batch, rows: rowsBox.value)
             }
             work.context.end()
